@@ -10,18 +10,30 @@
 //! assert_eq!(credentials.user_id(), "Aladdin");
 //! # Ok::<(), authwire::AuthError>(())
 //! ```
+//!
+//! Short-lived tokens come from a [`TokenManager`]; CSRF-protected write calls from a
+//! [`CsrfSession`].
 
 mod api_key;
+mod csrf;
 mod error;
 mod header;
+mod listener;
+mod runtime;
 mod secret;
+mod token;
 
 pub use api_key::ApiKey;
+pub use csrf::{CsrfHeaders, CsrfSession};
 pub use error::{AuthError, Result};
 pub use header::{
     AUTHORIZATION, BasicCredentials, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
     scheme_auth,
 };
+pub use listener::{AuthEvent, AuthListener};
 pub use secret::REDACTED;
+pub use token::options::TokenOptions;
+pub use token::source::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
+pub use token::{AccessToken, TokenManager, TokenStats};
 
 uniffi::setup_scaffolding!("authwire");

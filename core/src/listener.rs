@@ -1,0 +1,44 @@
+//! Events for logging and metrics. Events never carry a token, a key or a password.
+
+/// Something that happened inside a token manager or CSRF session.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum AuthEvent {
+    /// A token request is about to be sent (attempt 1 is the first try).
+    TokenRequested {
+        /// The attempt number within this refresh, from 1.
+        attempt: u32,
+    },
+    /// A new token was obtained.
+    TokenRefreshed {
+        /// The token's lifetime, in milliseconds.
+        lifetime_ms: u64,
+        /// Time until it will be refreshed, in milliseconds.
+        refresh_in_ms: u64,
+    },
+    /// An attempt failed with a retryable error; the next starts after `delay_ms`.
+    RefreshRetrying {
+        /// The attempt that failed.
+        attempt: u32,
+        /// The wait before the next attempt, in milliseconds.
+        delay_ms: u64,
+        /// The error, as the sentence of [`AuthError`](crate::AuthError).
+        reason: String,
+    },
+    /// A refresh failed for good.
+    RefreshFailed {
+        /// The error, as the sentence of [`AuthError`](crate::AuthError).
+        reason: String,
+        /// True when a still-valid token keeps being served meanwhile.
+        serving_stale: bool,
+    },
+    /// `invalidate` discarded the current token.
+    TokenInvalidated,
+}
+
+/// Receives [`AuthEvent`]s; implement it in any language to log or count what the manager
+/// does. Called from the library's own threads: return quickly and do not block.
+#[uniffi::export(with_foreign)]
+pub trait AuthListener: Send + Sync {
+    /// Called once per event.
+    fn on_event(&self, event: AuthEvent);
+}

@@ -1,0 +1,381 @@
+//! The refresh engine behind `TokenManager` and `CsrfSession`: one cached token, one
+//! shared refresh, stale-while-revalidate, retries and the refresh-loop guard.
+//!
+//! Callers take a read lock and, while the cached token is before its refresh point, leave
+//! with it at once. Past the refresh point the token is still handed out and exactly one
+//! background refresh is started. Only when no usable token exists do callers wait, and then
+//! all of them, threads and async tasks alike, await the same shared refresh.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared};
+
+use super::clock::{Clock, Mono};
+use super::http::{AttemptError, Http, Retry};
+use super::options::TokenOptions;
+use super::policy::{self, Schedule};
+use super::source::{Fetched, Source};
+use crate::error::{AuthError, Result};
+use crate::listener::{AuthEvent, AuthListener};
+use crate::runtime;
+use crate::secret::{REDACTED, Secret};
+
+/// A token in the cache, with its deadlines.
+pub(crate) struct Cached {
+    pub(crate) token: Secret,
+    pub(crate) authorization: Secret,
+    pub(crate) cookie: Option<Secret>,
+    pub(crate) schedule: Schedule,
+}
+
+type SharedRefresh = Shared<BoxFuture<'static, Result<Arc<Cached>>>>;
+
+/// What a caller gets from the cache.
+pub(crate) enum Lookup {
+    Ready(Arc<Cached>),
+    Wait(SharedRefresh),
+    Fail(AuthError),
+}
+
+struct State {
+    current: Option<Arc<Cached>>,
+    refresh: Option<SharedRefresh>,
+    /// The last failed refresh and when the next may start.
+    failure: Option<(AuthError, Mono)>,
+    consecutive_failures: u32,
+    /// When each recent `invalidate` discarded the current token.
+    invalidations: VecDeque<Mono>,
+}
+
+/// Counters behind `stats()`.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) token_requests: AtomicU64,
+    pub(crate) refreshes: AtomicU64,
+    pub(crate) failures: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) waits: AtomicU64,
+    pub(crate) invalidations: AtomicU64,
+}
+
+pub(crate) struct Engine {
+    source: Source,
+    http: Http,
+    options: TokenOptions,
+    clock: Arc<dyn Clock>,
+    state: RwLock<State>,
+    pub(crate) counters: Counters,
+    listener: RwLock<Option<Arc<dyn AuthListener>>>,
+    last_fetch_micros: AtomicU64,
+}
+
+impl Engine {
+    pub(crate) fn new(source: Source, options: TokenOptions, clock: Arc<dyn Clock>) -> Result<Arc<Self>> {
+        options.validate()?;
+        let http = Http::new(&options)?;
+        let current = match &source {
+            Source::Static { token, lifetime } => {
+                let authorization = crate::header::bearer_auth(token.expose())?;
+                let now = clock.monotonic();
+                let lifetime = lifetime.unwrap_or(Duration::MAX);
+                Some(Arc::new(Cached {
+                    token: token.clone(),
+                    authorization: Secret::new(authorization),
+                    cookie: None,
+                    schedule: policy::schedule(&options, now, lifetime, Duration::ZERO, 0.0),
+                }))
+            }
+            _ => None,
+        };
+        Ok(Arc::new(Self {
+            source,
+            http,
+            options,
+            clock,
+            state: RwLock::new(State {
+                current,
+                refresh: None,
+                failure: None,
+                consecutive_failures: 0,
+                invalidations: VecDeque::new(),
+            }),
+            counters: Counters::default(),
+            listener: RwLock::new(None),
+            last_fetch_micros: AtomicU64::new(0),
+        }))
+    }
+
+    pub(crate) fn set_listener(&self, listener: Option<Arc<dyn AuthListener>>) {
+        *self.listener.write().unwrap_or_else(|e| e.into_inner()) = listener;
+    }
+
+    pub(crate) fn now(&self) -> Mono {
+        self.clock.monotonic()
+    }
+
+    /// The cached token if it is usable, else the shared refresh to wait on.
+    pub(crate) fn lookup(self: &Arc<Self>) -> Lookup {
+        let now = self.clock.monotonic();
+        {
+            let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(current) = &state.current {
+                let s = current.schedule;
+                if now < s.refresh_at {
+                    return Lookup::Ready(Arc::clone(current));
+                }
+                if now < s.usable_until && (state.refresh.is_some() || !self.may_start(&state, now)) {
+                    return Lookup::Ready(Arc::clone(current));
+                }
+            } else if let Some(refresh) = &state.refresh {
+                self.counters.waits.fetch_add(1, Ordering::Relaxed);
+                return Lookup::Wait(refresh.clone());
+            }
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        // Re-check: another caller may have changed the state between the two locks.
+        let usable = state
+            .current
+            .as_ref()
+            .filter(|c| now < c.schedule.usable_until)
+            .cloned();
+        if let Some(current) = usable {
+            if state.refresh.is_none() && now >= current.schedule.refresh_at && self.may_start(&state, now) {
+                let _ = self.start_refresh(&mut state);
+            }
+            return Lookup::Ready(current);
+        }
+        if let Some(refresh) = &state.refresh {
+            self.counters.waits.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Wait(refresh.clone());
+        }
+        if let Some((error, not_before)) = &state.failure
+            && now < *not_before
+        {
+            return Lookup::Fail(error.clone());
+        }
+        self.counters.waits.fetch_add(1, Ordering::Relaxed);
+        Lookup::Wait(self.start_refresh(&mut state))
+    }
+
+    /// After a failed refresh, the next one waits for its cool-down.
+    fn may_start(&self, state: &State, now: Mono) -> bool {
+        state.failure.as_ref().is_none_or(|(_, not_before)| now >= *not_before)
+    }
+
+    /// Blocks the calling thread until a usable token exists or the refresh failed.
+    pub(crate) fn get_blocking(self: &Arc<Self>) -> Result<Arc<Cached>> {
+        match self.lookup() {
+            Lookup::Ready(cached) => Ok(cached),
+            Lookup::Fail(error) => Err(error),
+            Lookup::Wait(refresh) => futures::executor::block_on(refresh),
+        }
+    }
+
+    /// Awaits a usable token; runs on any executor.
+    pub(crate) async fn get(self: &Arc<Self>) -> Result<Arc<Cached>> {
+        match self.lookup() {
+            Lookup::Ready(cached) => Ok(cached),
+            Lookup::Fail(error) => Err(error),
+            Lookup::Wait(refresh) => refresh.await,
+        }
+    }
+
+    /// Discards `token` if it is still the current one (the API rejected it), and starts one
+    /// refresh. Returns whether it was current. Parallel calls with the same token cause one
+    /// refresh; a token that was already replaced is ignored.
+    pub(crate) fn invalidate(self: &Arc<Self>, token: &str) -> bool {
+        if matches!(self.source, Source::Static { .. }) {
+            return false;
+        }
+        let now = self.clock.monotonic();
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let is_current = state
+            .current
+            .as_ref()
+            .is_some_and(|c| constant_time_eq(c.token.expose().as_bytes(), token.as_bytes()));
+        if !is_current {
+            return false;
+        }
+        state.current = None;
+        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+        let window = TokenOptions::ms(self.options.loop_window_ms);
+        state.invalidations.push_back(now);
+        while state
+            .invalidations
+            .front()
+            .is_some_and(|t| t.until(now) > window)
+        {
+            state.invalidations.pop_front();
+        }
+        let seen = state.invalidations.len();
+        if seen > self.options.loop_max_invalidations as usize {
+            let error = AuthError::RefreshLoop {
+                refreshes: u32::try_from(seen).unwrap_or(u32::MAX),
+                window_ms: self.options.loop_window_ms,
+            };
+            let oldest = *state.invalidations.front().expect("non-empty");
+            state.failure = Some((error, oldest.saturating_add(window)));
+        } else if state.refresh.is_none() {
+            state.failure = None;
+            let _ = self.start_refresh(&mut state);
+        }
+        drop(state);
+        self.emit(AuthEvent::TokenInvalidated);
+        true
+    }
+
+    fn start_refresh(self: &Arc<Self>, state: &mut State) -> SharedRefresh {
+        let engine = Arc::clone(self);
+        let task = runtime::get().spawn(async move { engine.refresh().await });
+        let shared = async move {
+            task.await.unwrap_or_else(|_| {
+                Err(AuthError::Network {
+                    reason: "the token refresh stopped unexpectedly".to_owned(),
+                })
+            })
+        }
+        .boxed()
+        .shared();
+        state.refresh = Some(shared.clone());
+        shared
+    }
+
+    /// One refresh, with retries; publishes its outcome to the cache.
+    async fn refresh(self: Arc<Self>) -> Result<Arc<Cached>> {
+        let outcome = self.fetch_with_retries().await;
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.refresh = None;
+        let (result, event) = match outcome {
+            Ok((fetched, requested_at)) => {
+                let lifetime = fetched
+                    .lifetime
+                    .unwrap_or(Duration::from_secs(self.options.default_lifetime_secs));
+                let last_fetch = Duration::from_micros(self.last_fetch_micros.load(Ordering::Relaxed));
+                let schedule = policy::schedule(&self.options, requested_at, lifetime, last_fetch, fastrand::f64());
+                let cached = Arc::new(Cached {
+                    token: fetched.token,
+                    authorization: fetched.authorization,
+                    cookie: fetched.cookie,
+                    schedule,
+                });
+                state.current = Some(Arc::clone(&cached));
+                state.failure = None;
+                state.consecutive_failures = 0;
+                self.counters.refreshes.fetch_add(1, Ordering::Relaxed);
+                let now = self.clock.monotonic();
+                let event = AuthEvent::TokenRefreshed {
+                    lifetime_ms: millis(lifetime),
+                    refresh_in_ms: millis(now.until(schedule.refresh_at)),
+                };
+                (Ok(cached), event)
+            }
+            Err((error, retry_after)) => {
+                state.consecutive_failures += 1;
+                let now = self.clock.monotonic();
+                let cooldown = policy::backoff_ceiling(&self.options, state.consecutive_failures)
+                    .max(retry_after.unwrap_or(Duration::ZERO));
+                state.failure = Some((error.clone(), now.saturating_add(cooldown)));
+                self.counters.failures.fetch_add(1, Ordering::Relaxed);
+                let serving_stale = state
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| now < c.schedule.usable_until);
+                let event = AuthEvent::RefreshFailed {
+                    reason: error.to_string(),
+                    serving_stale,
+                };
+                (Err(error), event)
+            }
+        };
+        drop(state);
+        // Listeners run outside the lock, so one may call back into the manager.
+        self.emit(event);
+        result
+    }
+
+    /// Attempts until success, a fatal error, or the attempt/time budget runs out.
+    /// Returns the token and when the successful request was sent (its lifetime starts
+    /// there, so network time is never counted in the token's favour).
+    async fn fetch_with_retries(&self) -> Result<(Fetched, Mono), (AuthError, Option<Duration>)> {
+        let Some(_) = self.source.request() else {
+            unreachable!("static tokens are never refreshed")
+        };
+        let started = self.clock.monotonic();
+        let budget = TokenOptions::ms(self.options.retry_budget_ms);
+        let mut attempt = 1;
+        loop {
+            self.emit(AuthEvent::TokenRequested { attempt });
+            self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
+            let sent_at = self.clock.monotonic();
+            let request = self.source.request().expect("checked above");
+            let result = match self.http.send(request).await {
+                Ok(response) => {
+                    let scrub = |text: String| self.scrub(text);
+                    self.source.parse(&response, self.clock.wall(), &scrub)
+                }
+                Err(err) => Err(err),
+            };
+            let elapsed = sent_at.until(self.clock.monotonic());
+            self.last_fetch_micros
+                .store(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+            let AttemptError { error, retry } = match result {
+                Ok(fetched) => return Ok((fetched, sent_at)),
+                Err(err) => err,
+            };
+            let Retry::Yes { after } = retry else {
+                return Err((error, None));
+            };
+            if attempt >= self.options.max_attempts {
+                return Err((error, after));
+            }
+            let delay = match after {
+                // Honour Retry-After, with a little jitter so waiting clients do not return
+                // in lock-step.
+                Some(after) => after + policy::backoff(&self.options, 1, fastrand::f64()) / 4,
+                None => policy::backoff(&self.options, attempt, fastrand::f64()),
+            };
+            if started.until(self.clock.monotonic()) + delay > budget {
+                return Err((error, after));
+            }
+            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            self.emit(AuthEvent::RefreshRetrying {
+                attempt,
+                delay_ms: millis(delay),
+                reason: error.to_string(),
+            });
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// Replaces every secret this engine holds with `[redacted]` in server-provided text.
+    fn scrub(&self, mut text: String) -> String {
+        for secret in self.source.secrets() {
+            if secret.expose().len() >= 4 && text.contains(secret.expose()) {
+                text = text.replace(secret.expose(), REDACTED);
+            }
+        }
+        text
+    }
+
+    fn emit(&self, event: AuthEvent) {
+        let listener = self.listener.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(listener) = listener {
+            // A panicking listener must not take the refresh down with it.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener.on_event(event)));
+        }
+    }
+}
+
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a token matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,130 @@
+//! The one options record shared by every token source and the CSRF session.
+
+use std::time::Duration;
+
+use crate::error::{AuthError, Result};
+
+/// How a [`TokenManager`](crate::TokenManager) or [`CsrfSession`](crate::CsrfSession)
+/// refreshes, retries and times out. Every field has a default; override only what you need.
+///
+/// The refresh point is relative to each token's lifetime: a token is refreshed when
+/// `refresh_fraction` of its lifetime remains (at least `refresh_floor_ms`, at most
+/// `refresh_cap_ms`, never more than half the lifetime), plus up to `refresh_jitter` of that
+/// margin at random so that many processes do not refresh in lock-step.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TokenOptions {
+    /// Refresh when this fraction of the lifetime remains. Default 0.1: a 5-minute token is
+    /// refreshed after about 4½ minutes, a 2-second token after about 1.5 seconds.
+    #[uniffi(default = 0.1)]
+    pub refresh_fraction: f64,
+    /// The smallest early-refresh margin, in milliseconds (default 250). The margin also
+    /// grows to three times the last token request's duration when the server is slow.
+    #[uniffi(default = 250)]
+    pub refresh_floor_ms: u64,
+    /// The largest early-refresh margin, in milliseconds (default 300 000: 5 minutes), so a
+    /// 24-hour token is not refreshed hours early.
+    #[uniffi(default = 300000)]
+    pub refresh_cap_ms: u64,
+    /// Random extra margin, as a fraction of the margin (default 0.2).
+    #[uniffi(default = 0.2)]
+    pub refresh_jitter: f64,
+    /// A token is no longer handed out this many milliseconds before it expires, so that it
+    /// is still valid when it reaches the API (default 500, at most a tenth of the lifetime).
+    #[uniffi(default = 500)]
+    pub expiry_skew_ms: u64,
+    /// The lifetime assumed when a response carries no expiry and the token is not a JWT with
+    /// an `exp` claim, in seconds (default 3600). Also the lifetime of a CSRF session.
+    #[uniffi(default = 3600)]
+    pub default_lifetime_secs: u64,
+    /// Time allowed to open a connection, in milliseconds (default 5000).
+    #[uniffi(default = 5000)]
+    pub connect_timeout_ms: u64,
+    /// Time allowed for one whole request, connect to last byte, in milliseconds
+    /// (default 15 000).
+    #[uniffi(default = 15000)]
+    pub request_timeout_ms: u64,
+    /// Attempts per refresh, the first included (default 4). Only connection errors,
+    /// timeouts, 408, 429 and 5xx are retried.
+    #[uniffi(default = 4)]
+    pub max_attempts: u32,
+    /// The first retry's backoff ceiling, in milliseconds (default 200); it doubles per
+    /// attempt and the actual delay is drawn uniformly below it ("full jitter").
+    #[uniffi(default = 200)]
+    pub backoff_initial_ms: u64,
+    /// The largest backoff ceiling, in milliseconds (default 10 000).
+    #[uniffi(default = 10000)]
+    pub backoff_max_ms: u64,
+    /// The total time one refresh may spend on attempts and waits, in milliseconds
+    /// (default 30 000). A `Retry-After` beyond it ends the refresh at once.
+    #[uniffi(default = 30000)]
+    pub retry_budget_ms: u64,
+    /// The largest response body accepted, in bytes (default 65 536).
+    #[uniffi(default = 65536)]
+    pub max_body_bytes: u64,
+    /// Refresh-loop guard: more than this many `invalidate` calls that each discarded the
+    /// current token within `loop_window_ms` stop refreshing with
+    /// [`AuthError::RefreshLoop`] (default 10).
+    #[uniffi(default = 10)]
+    pub loop_max_invalidations: u32,
+    /// The refresh-loop guard's window, in milliseconds (default 60 000).
+    #[uniffi(default = 60000)]
+    pub loop_window_ms: u64,
+}
+
+impl Default for TokenOptions {
+    fn default() -> Self {
+        Self {
+            refresh_fraction: 0.1,
+            refresh_floor_ms: 250,
+            refresh_cap_ms: 300_000,
+            refresh_jitter: 0.2,
+            expiry_skew_ms: 500,
+            default_lifetime_secs: 3600,
+            connect_timeout_ms: 5000,
+            request_timeout_ms: 15_000,
+            max_attempts: 4,
+            backoff_initial_ms: 200,
+            backoff_max_ms: 10_000,
+            retry_budget_ms: 30_000,
+            max_body_bytes: 65_536,
+            loop_max_invalidations: 10,
+            loop_window_ms: 60_000,
+        }
+    }
+}
+
+impl TokenOptions {
+    /// Checks that every value is usable.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let fraction_ok = |x: f64| x.is_finite() && (0.0..1.0).contains(&x);
+        let problem = if !fraction_ok(self.refresh_fraction) {
+            Some("refresh_fraction must be in [0, 1)")
+        } else if !fraction_ok(self.refresh_jitter) {
+            Some("refresh_jitter must be in [0, 1)")
+        } else if self.refresh_floor_ms > self.refresh_cap_ms {
+            Some("refresh_floor_ms must not exceed refresh_cap_ms")
+        } else if self.default_lifetime_secs == 0 {
+            Some("default_lifetime_secs must be positive")
+        } else if self.connect_timeout_ms == 0 || self.request_timeout_ms == 0 {
+            Some("timeouts must be positive")
+        } else if self.max_attempts == 0 {
+            Some("max_attempts must be at least 1")
+        } else if self.backoff_initial_ms > self.backoff_max_ms {
+            Some("backoff_initial_ms must not exceed backoff_max_ms")
+        } else if self.max_body_bytes == 0 {
+            Some("max_body_bytes must be positive")
+        } else if self.loop_max_invalidations == 0 || self.loop_window_ms == 0 {
+            Some("the refresh-loop guard needs a positive count and window")
+        } else {
+            None
+        };
+        match problem {
+            Some(reason) => Err(AuthError::invalid_configuration(reason)),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn ms(value: u64) -> Duration {
+        Duration::from_millis(value)
+    }
+}
