@@ -39,7 +39,9 @@ impl ApiKey {
     #[uniffi::constructor]
     pub fn from_file(path: &str) -> Result<Arc<Self>> {
         let text = std::fs::read_to_string(Path::new(path)).map_err(|err| {
-            AuthError::invalid_configuration(format!("cannot read the API-key file {path:?}: {err}"))
+            AuthError::invalid_configuration(format!(
+                "cannot read the API-key file {path:?}: {err}"
+            ))
         })?;
         Self::parse(&text).map(Arc::new)
     }
@@ -67,7 +69,9 @@ impl ApiKey {
     /// The `appClientSecret` in clear, or `None` for a key made with `from_encoded_key`.
     /// Keep it out of logs.
     pub fn app_client_secret(&self) -> Option<String> {
-        self.app_client_secret.as_ref().map(|s| s.expose().to_owned())
+        self.app_client_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned())
     }
 
     /// The `encodedKey` in clear: the value sent as `{"apiKey": ...}`. Keep it out of logs.

@@ -151,7 +151,11 @@ impl std::fmt::Debug for CsrfHeaders {
         write!(
             f,
             "CsrfHeaders(X-CSRF-Token=[redacted], Cookie={}, Authorization=[redacted])",
-            if self.cookie.is_some() { "[redacted]" } else { "none" }
+            if self.cookie.is_some() {
+                "[redacted]"
+            } else {
+                "none"
+            }
         )
     }
 }

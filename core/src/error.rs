@@ -83,7 +83,9 @@ pub enum AuthError {
     },
     /// Tokens were invalidated and refreshed too often in a short window: the API keeps
     /// rejecting fresh tokens. Check that the token is accepted by the API you call.
-    #[error("refresh loop: {refreshes} refreshes within {window_ms} ms; the API keeps rejecting new tokens")]
+    #[error(
+        "refresh loop: {refreshes} refreshes within {window_ms} ms; the API keeps rejecting new tokens"
+    )]
     RefreshLoop {
         /// Refreshes seen in the window.
         refreshes: u32,

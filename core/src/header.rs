@@ -128,7 +128,11 @@ impl std::fmt::Debug for BasicCredentials {
 
 impl std::fmt::Display for BasicCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BasicCredentials(user_id={:?}, password={})", self.user_id, self.password)
+        write!(
+            f,
+            "BasicCredentials(user_id={:?}, password={})",
+            self.user_id, self.password
+        )
     }
 }
 
@@ -152,11 +156,15 @@ pub fn decode_basic(header_value: &str) -> Result<BasicCredentials> {
         .decode(encoded)
         .map_err(|_| AuthError::invalid_input("the Basic credentials are not valid base64"))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        AuthError::invalid_input("the Basic credentials do not decode to UTF-8 text (RFC 7617 §2.1)")
+        AuthError::invalid_input(
+            "the Basic credentials do not decode to UTF-8 text (RFC 7617 §2.1)",
+        )
     })?;
     let text = Secret::new(text);
     let (user_id, password) = text.expose().split_once(':').ok_or_else(|| {
-        AuthError::invalid_input("the decoded Basic credentials have no ':' between user-id and password")
+        AuthError::invalid_input(
+            "the decoded Basic credentials have no ':' between user-id and password",
+        )
     })?;
     Ok(BasicCredentials {
         user_id: user_id.to_owned(),
@@ -223,7 +231,20 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
         )
 }
 

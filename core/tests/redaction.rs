@@ -44,17 +44,26 @@ fn secrets() -> Vec<String> {
             found.push(value.to_owned());
         }
     };
-    for case in cases(&vectors, "basic").iter().chain(cases(&vectors, "basic_invalid")) {
+    for case in cases(&vectors, "basic")
+        .iter()
+        .chain(cases(&vectors, "basic_invalid"))
+    {
         add(str_at(case, "/password"));
         add(str_at(case, "/header_value").and_then(|v| v.strip_prefix("Basic ")));
     }
     for case in cases(&vectors, "basic_decode_invalid") {
         add(str_at(case, "/header_value").and_then(|v| v.strip_prefix("Basic ")));
     }
-    for case in cases(&vectors, "bearer").iter().chain(cases(&vectors, "bearer_invalid")) {
+    for case in cases(&vectors, "bearer")
+        .iter()
+        .chain(cases(&vectors, "bearer_invalid"))
+    {
         add(str_at(case, "/token"));
     }
-    for case in cases(&vectors, "open_connectors").iter().chain(cases(&vectors, "open_connectors_invalid")) {
+    for case in cases(&vectors, "open_connectors")
+        .iter()
+        .chain(cases(&vectors, "open_connectors_invalid"))
+    {
         add(str_at(case, "/user_secret"));
         add(str_at(case, "/organization_secret"));
         add(str_at(case, "/element_token"));
@@ -72,7 +81,11 @@ fn secrets() -> Vec<String> {
     found.retain(|s| s.chars().count() >= MIN_SECRET_CHARS);
     found.sort();
     found.dedup();
-    assert!(found.len() >= 15, "too few secrets found in the vectors ({}): {found:?}", found.len());
+    assert!(
+        found.len() >= 15,
+        "too few secrets found in the vectors ({}): {found:?}",
+        found.len()
+    );
     found
 }
 
@@ -81,7 +94,10 @@ fn secrets() -> Vec<String> {
 fn token_like_secrets() -> Vec<String> {
     let list: Vec<String> = secrets()
         .into_iter()
-        .filter(|s| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b)))
+        .filter(|s| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b))
+        })
         .filter(|s| bearer_auth(s).is_ok())
         .collect();
     assert!(list.len() >= 10, "too few token-like secrets: {list:?}");
@@ -100,11 +116,20 @@ fn assert_hidden(rendered: &str, secret: &str, context: &str) {
 }
 
 fn renderings(value: &(impl Debug + Display)) -> [String; 3] {
-    [format!("{value}"), format!("{value:?}"), format!("{value:#?}")]
+    [
+        format!("{value}"),
+        format!("{value:?}"),
+        format!("{value:#?}"),
+    ]
 }
 
 /// The error of an invalid input must be the expected variant and never show `secret`.
-fn assert_error_hides<T: Debug>(result: Result<T, AuthError>, secret: &str, expected_prefix: &str, context: &str) {
+fn assert_error_hides<T: Debug>(
+    result: Result<T, AuthError>,
+    secret: &str,
+    expected_prefix: &str,
+    context: &str,
+) {
     let error = match result {
         Err(error) => error,
         Ok(value) => panic!("{context}: expected an error, got Ok({value:?})"),
@@ -131,8 +156,14 @@ fn api_key_prints_no_secret() {
         let text = serde_json::to_string(&case["json"]).unwrap();
         let key = ApiKey::from_json(&text).unwrap();
         for rendered in renderings(&*key) {
-            assert!(rendered.contains(REDACTED), "ApiKey rendering lacks {REDACTED}: {rendered}");
-            for secret in [&case["json"]["appClientSecret"], &case["json"]["encodedKey"]] {
+            assert!(
+                rendered.contains(REDACTED),
+                "ApiKey rendering lacks {REDACTED}: {rendered}"
+            );
+            for secret in [
+                &case["json"]["appClientSecret"],
+                &case["json"]["encodedKey"],
+            ] {
                 assert_hidden(&rendered, secret.as_str().unwrap(), "ApiKey::from_json");
             }
         }
@@ -140,7 +171,10 @@ fn api_key_prints_no_secret() {
     for secret in token_like_secrets() {
         let key = ApiKey::from_encoded_key(&secret).unwrap();
         for rendered in renderings(&*key) {
-            assert!(rendered.contains(REDACTED), "ApiKey rendering lacks {REDACTED}: {rendered}");
+            assert!(
+                rendered.contains(REDACTED),
+                "ApiKey rendering lacks {REDACTED}: {rendered}"
+            );
             assert_hidden(&rendered, &secret, "ApiKey::from_encoded_key");
         }
     }
@@ -151,10 +185,16 @@ fn basic_credentials_print_no_password() {
     let vectors = vectors();
     let mut checked = 0;
     for case in cases(&vectors, "basic") {
-        let (user_id, password) = (case["user_id"].as_str().unwrap(), case["password"].as_str().unwrap());
+        let (user_id, password) = (
+            case["user_id"].as_str().unwrap(),
+            case["password"].as_str().unwrap(),
+        );
         let credentials = decode_basic(&basic_auth(user_id, password).unwrap()).unwrap();
         for rendered in renderings(&credentials) {
-            assert!(rendered.contains(REDACTED), "BasicCredentials rendering lacks {REDACTED}: {rendered}");
+            assert!(
+                rendered.contains(REDACTED),
+                "BasicCredentials rendering lacks {REDACTED}: {rendered}"
+            );
             if !password.is_empty() {
                 assert_hidden(&rendered, password, "BasicCredentials from a basic vector");
             }
@@ -162,12 +202,19 @@ fn basic_credentials_print_no_password() {
         checked += 1;
     }
     assert!(checked > 0);
-    for secret in secrets().into_iter().filter(|s| !s.chars().any(char::is_control)) {
+    for secret in secrets()
+        .into_iter()
+        .filter(|s| !s.chars().any(char::is_control))
+    {
         let credentials = decode_basic(&basic_auth("alice", &secret).unwrap()).unwrap();
         assert_eq!(credentials.password(), secret);
         for rendered in renderings(&credentials) {
             assert!(rendered.contains(REDACTED), "{rendered}");
-            assert_hidden(&rendered, &secret, "BasicCredentials with a vector secret as password");
+            assert_hidden(
+                &rendered,
+                &secret,
+                "BasicCredentials with a vector secret as password",
+            );
         }
     }
 }
@@ -178,11 +225,17 @@ fn vector_invalid_inputs_errors_show_no_value() {
     let vectors = vectors();
     let mut checked = 0;
     for case in cases(&vectors, "basic_invalid") {
-        let (user_id, password) = (case["user_id"].as_str().unwrap(), case["password"].as_str().unwrap());
+        let (user_id, password) = (
+            case["user_id"].as_str().unwrap(),
+            case["password"].as_str().unwrap(),
+        );
         let error = basic_auth(user_id, password).expect_err(case["why"].as_str().unwrap());
         assert!(error.to_string().starts_with(INPUT), "{error}");
         for rendered in renderings(&error) {
-            for value in [user_id, password].into_iter().filter(|v| v.chars().count() >= MIN_SECRET_CHARS) {
+            for value in [user_id, password]
+                .into_iter()
+                .filter(|v| v.chars().count() >= MIN_SECRET_CHARS)
+            {
                 assert_hidden(&rendered, value, case["why"].as_str().unwrap());
             }
         }
@@ -191,7 +244,12 @@ fn vector_invalid_inputs_errors_show_no_value() {
     for case in cases(&vectors, "basic_decode_invalid") {
         let value = case["header_value"].as_str().unwrap();
         let encoded = value.strip_prefix("Basic ").unwrap();
-        assert_error_hides(decode_basic(value), encoded, INPUT, case["source"].as_str().unwrap());
+        assert_error_hides(
+            decode_basic(value),
+            encoded,
+            INPUT,
+            case["source"].as_str().unwrap(),
+        );
         checked += 1;
     }
     for case in cases(&vectors, "bearer_invalid") {
@@ -206,13 +264,22 @@ fn vector_invalid_inputs_errors_show_no_value() {
         checked += 1;
     }
     for case in cases(&vectors, "open_connectors_invalid") {
-        let parts = ["user_secret", "organization_secret", "element_token"].map(|f| case[f].as_str());
-        let result = open_connectors_auth(parts[0].unwrap(), parts[1].map(str::to_owned), parts[2].map(str::to_owned));
+        let parts =
+            ["user_secret", "organization_secret", "element_token"].map(|f| case[f].as_str());
+        let result = open_connectors_auth(
+            parts[0].unwrap(),
+            parts[1].map(str::to_owned),
+            parts[2].map(str::to_owned),
+        );
         let error = result.expect_err(case["why"].as_str().unwrap());
         assert!(error.to_string().starts_with(INPUT), "{error}");
         for rendered in renderings(&error) {
             // "a,b" is checked too: three characters cannot appear in these sentences by chance.
-            for part in parts.into_iter().flatten().filter(|p| p.chars().count() >= 3) {
+            for part in parts
+                .into_iter()
+                .flatten()
+                .filter(|p| p.chars().count() >= 3)
+            {
                 assert_hidden(&rendered, part, case["why"].as_str().unwrap());
             }
         }
@@ -220,7 +287,12 @@ fn vector_invalid_inputs_errors_show_no_value() {
     }
     for case in cases(&vectors, "api_key_file_invalid") {
         let text = case["text"].as_str().unwrap();
-        assert_error_hides(ApiKey::from_json(text), text, CONFIG, case["why"].as_str().unwrap());
+        assert_error_hides(
+            ApiKey::from_json(text),
+            text,
+            CONFIG,
+            case["why"].as_str().unwrap(),
+        );
         checked += 1;
     }
     assert!(checked >= 15, "only {checked} invalid vector cases checked");
@@ -229,15 +301,41 @@ fn vector_invalid_inputs_errors_show_no_value() {
 #[test]
 fn basic_auth_errors_show_no_secret() {
     // The brief's example: the user-id is invalid, the (valid) password must not leak.
-    assert_error_hides(basic_auth("a:b", "SECRETPW"), "SECRETPW", INPUT, "colon in user-id");
-    for secret in secrets().into_iter().filter(|s| !s.chars().any(char::is_control)) {
+    assert_error_hides(
+        basic_auth("a:b", "SECRETPW"),
+        "SECRETPW",
+        INPUT,
+        "colon in user-id",
+    );
+    for secret in secrets()
+        .into_iter()
+        .filter(|s| !s.chars().any(char::is_control))
+    {
         let cases = [
-            (basic_auth("a:b", &secret), "colon in the user-id, secret password"),
-            (basic_auth("a\r\nX-Evil: 1", &secret), "CR LF in the user-id, secret password"),
-            (basic_auth("a\0", &secret), "NUL in the user-id, secret password"),
-            (basic_auth("alice", &format!("{secret}\r\nX-Evil: 1")), "CR LF after a secret password"),
-            (basic_auth("alice", &format!("\u{7f}{secret}")), "DEL before a secret password"),
-            (basic_auth("alice", &format!("{secret}\u{85}")), "NEL (C1 control) after a secret password"),
+            (
+                basic_auth("a:b", &secret),
+                "colon in the user-id, secret password",
+            ),
+            (
+                basic_auth("a\r\nX-Evil: 1", &secret),
+                "CR LF in the user-id, secret password",
+            ),
+            (
+                basic_auth("a\0", &secret),
+                "NUL in the user-id, secret password",
+            ),
+            (
+                basic_auth("alice", &format!("{secret}\r\nX-Evil: 1")),
+                "CR LF after a secret password",
+            ),
+            (
+                basic_auth("alice", &format!("\u{7f}{secret}")),
+                "DEL before a secret password",
+            ),
+            (
+                basic_auth("alice", &format!("{secret}\u{85}")),
+                "NEL (C1 control) after a secret password",
+            ),
         ];
         for (result, context) in cases {
             assert_error_hides(result, &secret, INPUT, context);
@@ -255,8 +353,14 @@ fn decode_basic_errors_show_no_secret() {
         let cases = [
             (decode_basic(&format!("Bearer {secret}")), "another scheme"),
             (decode_basic(&format!("Basic {secret}!")), "not base64"),
-            (decode_basic(&format!("Basic {}", engine.encode(&no_colon))), "no colon"),
-            (decode_basic(&format!("Basic {}", engine.encode(&not_utf8))), "not UTF-8"),
+            (
+                decode_basic(&format!("Basic {}", engine.encode(&no_colon))),
+                "no colon",
+            ),
+            (
+                decode_basic(&format!("Basic {}", engine.encode(&not_utf8))),
+                "not UTF-8",
+            ),
             (decode_basic(&secret), "no scheme"),
         ];
         for (result, context) in cases {
@@ -274,12 +378,24 @@ fn bearer_and_scheme_errors_show_no_secret() {
     for secret in token_like_secrets() {
         let cases = [
             (bearer_auth(&format!("{secret} x")), "space after the token"),
-            (bearer_auth(&format!("{secret}\r\nX-Evil: 1")), "CR LF after the token"),
+            (
+                bearer_auth(&format!("{secret}\r\nX-Evil: 1")),
+                "CR LF after the token",
+            ),
             (bearer_auth(&format!("={secret}")), "'=' before the token"),
             (bearer_auth(&format!("{secret}\"")), "quote after the token"),
-            (scheme_auth("Bad Scheme", &secret), "invalid scheme, secret credentials"),
-            (scheme_auth("Token", &format!("{secret} x")), "space in the credentials"),
-            (scheme_auth("Token", &format!("{secret}\n")), "LF in the credentials"),
+            (
+                scheme_auth("Bad Scheme", &secret),
+                "invalid scheme, secret credentials",
+            ),
+            (
+                scheme_auth("Token", &format!("{secret} x")),
+                "space in the credentials",
+            ),
+            (
+                scheme_auth("Token", &format!("{secret}\n")),
+                "LF in the credentials",
+            ),
         ];
         for (result, context) in cases {
             assert_error_hides(result, &secret, INPUT, context);
@@ -292,10 +408,22 @@ fn open_connectors_errors_show_no_secret() {
     for secret in token_like_secrets() {
         let s = || Some(secret.clone());
         let cases = [
-            (open_connectors_auth(&format!("{secret},x"), None, None), "comma in the user secret"),
-            (open_connectors_auth(&secret, Some(format!("{secret} x")), None), "space in the organization secret"),
-            (open_connectors_auth(&secret, s(), Some(format!("{secret}\r\nX-Evil: 1"))), "CR LF in the element token"),
-            (open_connectors_auth(&secret, Some(String::new()), s()), "empty organization secret"),
+            (
+                open_connectors_auth(&format!("{secret},x"), None, None),
+                "comma in the user secret",
+            ),
+            (
+                open_connectors_auth(&secret, Some(format!("{secret} x")), None),
+                "space in the organization secret",
+            ),
+            (
+                open_connectors_auth(&secret, s(), Some(format!("{secret}\r\nX-Evil: 1"))),
+                "CR LF in the element token",
+            ),
+            (
+                open_connectors_auth(&secret, Some(String::new()), s()),
+                "empty organization secret",
+            ),
             (open_connectors_auth("", s(), s()), "empty user secret"),
         ];
         for (result, context) in cases {
@@ -305,7 +433,8 @@ fn open_connectors_errors_show_no_secret() {
 }
 
 fn key_file(id: &str, secret: &str, encoded_key: &str) -> String {
-    serde_json::json!({"appClientId": id, "appClientSecret": secret, "encodedKey": encoded_key}).to_string()
+    serde_json::json!({"appClientId": id, "appClientSecret": secret, "encodedKey": encoded_key})
+        .to_string()
 }
 
 /// Invalid API-key files that contain `secret`, with what makes each invalid.
@@ -313,15 +442,46 @@ fn invalid_key_files(secret: &str) -> Vec<(String, &'static str)> {
     let valid = key_file("client", secret, secret);
     let json_string = serde_json::to_string(secret).unwrap();
     vec![
-        (format!("{}, oops", &valid[..valid.len() - 1]), "invalid JSON after the secrets"),
-        (format!("{valid} trailing"), "trailing text after a valid file"),
-        (format!("{{\"appClientSecret\": {json_string}, \"encodedKey\": {json_string}"), "unterminated object"),
-        (format!("{{\"appClientId\": \"c\", \"encodedKey\": \"{secret}\\q\"}}"), "invalid escape after a secret"),
-        (format!("{{\"appClientId\": \"c\", \"appClientSecret\": {json_string}}}"), "missing encodedKey"),
-        (format!("{{\"appClientId\": \"c\", \"appClientSecret\": [{json_string}], \"encodedKey\": \"k\"}}"), "secret inside an array"),
-        (format!("{{\"appClientId\": \"c\", \"appClientSecret\": \"s\", \"encodedKey\": {{\"v\": {json_string}}}}}"), "secret inside an object"),
-        (key_file("client", &format!("{secret} x"), "k"), "whitespace in appClientSecret"),
-        (key_file("client", "s", &format!("{secret}\n")), "LF in encodedKey"),
+        (
+            format!("{}, oops", &valid[..valid.len() - 1]),
+            "invalid JSON after the secrets",
+        ),
+        (
+            format!("{valid} trailing"),
+            "trailing text after a valid file",
+        ),
+        (
+            format!("{{\"appClientSecret\": {json_string}, \"encodedKey\": {json_string}"),
+            "unterminated object",
+        ),
+        (
+            format!("{{\"appClientId\": \"c\", \"encodedKey\": \"{secret}\\q\"}}"),
+            "invalid escape after a secret",
+        ),
+        (
+            format!("{{\"appClientId\": \"c\", \"appClientSecret\": {json_string}}}"),
+            "missing encodedKey",
+        ),
+        (
+            format!(
+                "{{\"appClientId\": \"c\", \"appClientSecret\": [{json_string}], \"encodedKey\": \"k\"}}"
+            ),
+            "secret inside an array",
+        ),
+        (
+            format!(
+                "{{\"appClientId\": \"c\", \"appClientSecret\": \"s\", \"encodedKey\": {{\"v\": {json_string}}}}}"
+            ),
+            "secret inside an object",
+        ),
+        (
+            key_file("client", &format!("{secret} x"), "k"),
+            "whitespace in appClientSecret",
+        ),
+        (
+            key_file("client", "s", &format!("{secret}\n")),
+            "LF in encodedKey",
+        ),
         (key_file("", secret, secret), "empty appClientId"),
         (format!("[{json_string}]"), "an array, not an object"),
         (json_string.clone(), "a string, not an object"),
@@ -345,17 +505,49 @@ fn api_key_errors_show_no_secret() {
         }
         // One of them through a file on disk as well.
         let (text, context) = &invalid_key_files(&secret)[0];
-        let file = TempFile(std::env::temp_dir().join(format!("authwire-redaction-{}-{n}.json", std::process::id())));
+        let file = TempFile(std::env::temp_dir().join(format!(
+            "authwire-redaction-{}-{n}.json",
+            std::process::id()
+        )));
         std::fs::write(&file.0, text).unwrap();
-        assert_error_hides(ApiKey::from_file(file.0.to_str().unwrap()), &secret, CONFIG, context);
+        assert_error_hides(
+            ApiKey::from_file(file.0.to_str().unwrap()),
+            &secret,
+            CONFIG,
+            context,
+        );
 
-        assert_error_hides(ApiKey::from_encoded_key(&format!("{secret} x")), &secret, CONFIG, "space in the encoded key");
-        assert_error_hides(ApiKey::from_encoded_key(&format!("{secret}\r\n")), &secret, CONFIG, "CR LF in the encoded key");
+        assert_error_hides(
+            ApiKey::from_encoded_key(&format!("{secret} x")),
+            &secret,
+            CONFIG,
+            "space in the encoded key",
+        );
+        assert_error_hides(
+            ApiKey::from_encoded_key(&format!("{secret}\r\n")),
+            &secret,
+            CONFIG,
+            "CR LF in the encoded key",
+        );
     }
     // A non-string secret value of the wrong type.
     let numeric = "9876543210123456789";
-    let text = format!("{{\"appClientId\": \"c\", \"appClientSecret\": {numeric}, \"encodedKey\": \"k\"}}");
-    assert_error_hides(ApiKey::from_json(&text), numeric, CONFIG, "numeric appClientSecret");
-    let text = format!("{{\"appClientId\": \"c\", \"appClientSecret\": \"s\", \"encodedKey\": {numeric}}}");
-    assert_error_hides(ApiKey::from_json(&text), numeric, CONFIG, "numeric encodedKey");
+    let text = format!(
+        "{{\"appClientId\": \"c\", \"appClientSecret\": {numeric}, \"encodedKey\": \"k\"}}"
+    );
+    assert_error_hides(
+        ApiKey::from_json(&text),
+        numeric,
+        CONFIG,
+        "numeric appClientSecret",
+    );
+    let text = format!(
+        "{{\"appClientId\": \"c\", \"appClientSecret\": \"s\", \"encodedKey\": {numeric}}}"
+    );
+    assert_error_hides(
+        ApiKey::from_json(&text),
+        numeric,
+        CONFIG,
+        "numeric encodedKey",
+    );
 }

@@ -49,9 +49,12 @@ fn label(case: &Value) -> String {
 }
 
 fn text<'a>(case: &'a Value, field: &str) -> &'a str {
-    case.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("case {:?}: field {field:?} is missing or not a string", label(case)))
+    case.get(field).and_then(Value::as_str).unwrap_or_else(|| {
+        panic!(
+            "case {:?}: field {field:?} is missing or not a string",
+            label(case)
+        )
+    })
 }
 
 /// A field that is a string or `null`.
@@ -59,7 +62,10 @@ fn optional_text(case: &Value, field: &str) -> Option<String> {
     match case.get(field) {
         None | Some(Value::Null) => None,
         Some(Value::String(value)) => Some(value.clone()),
-        Some(other) => panic!("case {:?}: field {field:?} is not a string or null: {other}", label(case)),
+        Some(other) => panic!(
+            "case {:?}: field {field:?} is not a string or null: {other}",
+            label(case)
+        ),
     }
 }
 
@@ -76,29 +82,46 @@ fn run_all(name: &str, cases: &[Value], mut check: impl FnMut(&Value) -> Result<
     }
     assert_eq!(ran, cases.len(), "[{name}] not every case ran");
     assert!(ran > 0, "[{name}] no case ran");
-    assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn expect_invalid_input<T: std::fmt::Debug>(result: Result<T, AuthError>) -> Result<(), String> {
     match result {
         Err(AuthError::InvalidInput { .. }) => Ok(()),
         Err(other) => Err(format!("expected AuthError::InvalidInput, got {other:?}")),
-        Ok(value) => Err(format!("expected AuthError::InvalidInput, got Ok({value:?})")),
+        Ok(value) => Err(format!(
+            "expected AuthError::InvalidInput, got Ok({value:?})"
+        )),
     }
 }
 
-fn expect_invalid_configuration<T: std::fmt::Debug>(result: Result<T, AuthError>) -> Result<(), String> {
+fn expect_invalid_configuration<T: std::fmt::Debug>(
+    result: Result<T, AuthError>,
+) -> Result<(), String> {
     match result {
         Err(AuthError::InvalidConfiguration { .. }) => Ok(()),
-        Err(other) => Err(format!("expected AuthError::InvalidConfiguration, got {other:?}")),
-        Ok(value) => Err(format!("expected AuthError::InvalidConfiguration, got Ok({value:?})")),
+        Err(other) => Err(format!(
+            "expected AuthError::InvalidConfiguration, got {other:?}"
+        )),
+        Ok(value) => Err(format!(
+            "expected AuthError::InvalidConfiguration, got Ok({value:?})"
+        )),
     }
 }
 
 fn check_round_trip(value: &str, user_id: &str, password: &str) -> Result<(), String> {
-    let decoded = decode_basic(value).map_err(|err| format!("decode_basic({value:?}) failed: {err}"))?;
+    let decoded =
+        decode_basic(value).map_err(|err| format!("decode_basic({value:?}) failed: {err}"))?;
     if decoded.user_id() != user_id {
-        return Err(format!("decode_basic user_id: got {:?}, expected {user_id:?}", decoded.user_id()));
+        return Err(format!(
+            "decode_basic user_id: got {:?}, expected {user_id:?}",
+            decoded.user_id()
+        ));
     }
     if decoded.password() != password {
         return Err("decode_basic did not give back the password".to_owned());
@@ -111,7 +134,8 @@ fn basic() {
     run_all("basic", &section("basic", 4), |case| {
         let user_id = text(case, "user_id");
         let password = text(case, "password");
-        let value = basic_auth(user_id, password).map_err(|err| format!("basic_auth failed: {err}"))?;
+        let value =
+            basic_auth(user_id, password).map_err(|err| format!("basic_auth failed: {err}"))?;
         match optional_text(case, "header_value") {
             Some(expected) => {
                 if value != expected {
@@ -125,7 +149,9 @@ fn basic() {
                     return Err(format!("basic_auth value contains CR or LF: {value:?}"));
                 }
                 if !value.starts_with("Basic ") {
-                    return Err(format!("basic_auth value does not start with 'Basic ': {value:?}"));
+                    return Err(format!(
+                        "basic_auth value does not start with 'Basic ': {value:?}"
+                    ));
                 }
                 check_round_trip(&value, user_id, password)
             }
@@ -142,9 +168,11 @@ fn basic_invalid() {
 
 #[test]
 fn basic_decode_invalid() {
-    run_all("basic_decode_invalid", &section("basic_decode_invalid", 1), |case| {
-        expect_invalid_input(decode_basic(text(case, "header_value")))
-    });
+    run_all(
+        "basic_decode_invalid",
+        &section("basic_decode_invalid", 1),
+        |case| expect_invalid_input(decode_basic(text(case, "header_value"))),
+    );
 }
 
 #[test]
@@ -157,9 +185,12 @@ fn bearer() {
             return Err(format!("bearer_auth: got {value:?}, expected {expected:?}"));
         }
         // A Bearer credential is a token68, so the generic builder must agree.
-        let generic = scheme_auth("Bearer", token).map_err(|err| format!("scheme_auth failed: {err}"))?;
+        let generic =
+            scheme_auth("Bearer", token).map_err(|err| format!("scheme_auth failed: {err}"))?;
         if generic != expected {
-            return Err(format!("scheme_auth(\"Bearer\", ..): got {generic:?}, expected {expected:?}"));
+            return Err(format!(
+                "scheme_auth(\"Bearer\", ..): got {generic:?}, expected {expected:?}"
+            ));
         }
         Ok(())
     });
@@ -170,7 +201,8 @@ fn bearer_invalid() {
     run_all("bearer_invalid", &section("bearer_invalid", 4), |case| {
         let token = text(case, "token");
         expect_invalid_input(bearer_auth(token))?;
-        expect_invalid_input(scheme_auth("Bearer", token)).map_err(|err| format!("scheme_auth: {err}"))
+        expect_invalid_input(scheme_auth("Bearer", token))
+            .map_err(|err| format!("scheme_auth: {err}"))
     });
 }
 
@@ -185,7 +217,9 @@ fn open_connectors() {
         .map_err(|err| format!("open_connectors_auth failed: {err}"))?;
         let expected = text(case, "header_value");
         if value != expected {
-            return Err(format!("open_connectors_auth: got {value:?}, expected {expected:?}"));
+            return Err(format!(
+                "open_connectors_auth: got {value:?}, expected {expected:?}"
+            ));
         }
         Ok(())
     });
@@ -193,21 +227,34 @@ fn open_connectors() {
 
 #[test]
 fn open_connectors_invalid() {
-    run_all("open_connectors_invalid", &section("open_connectors_invalid", 3), |case| {
-        expect_invalid_input(open_connectors_auth(
-            text(case, "user_secret"),
-            optional_text(case, "organization_secret"),
-            optional_text(case, "element_token"),
-        ))
-    });
+    run_all(
+        "open_connectors_invalid",
+        &section("open_connectors_invalid", 3),
+        |case| {
+            expect_invalid_input(open_connectors_auth(
+                text(case, "user_secret"),
+                optional_text(case, "organization_secret"),
+                optional_text(case, "element_token"),
+            ))
+        },
+    );
 }
 
 fn check_api_key(key: &ApiKey, json: &Value, api_key: &str) -> Result<(), String> {
-    let expected_id = json.get("appClientId").and_then(Value::as_str).map(str::to_owned);
+    let expected_id = json
+        .get("appClientId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if key.app_client_id() != expected_id {
-        return Err(format!("app_client_id: got {:?}, expected {expected_id:?}", key.app_client_id()));
+        return Err(format!(
+            "app_client_id: got {:?}, expected {expected_id:?}",
+            key.app_client_id()
+        ));
     }
-    let expected_secret = json.get("appClientSecret").and_then(Value::as_str).map(str::to_owned);
+    let expected_secret = json
+        .get("appClientSecret")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if key.app_client_secret() != expected_secret {
         return Err("app_client_secret differs from the file's appClientSecret".to_owned());
     }
@@ -222,8 +269,12 @@ struct TempFile(PathBuf);
 
 impl TempFile {
     fn new(tag: &str, contents: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("authwire-vectors-{}-{tag}.json", std::process::id()));
-        std::fs::write(&path, contents).unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+        let path = std::env::temp_dir().join(format!(
+            "authwire-vectors-{}-{tag}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, contents)
+            .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
         Self(path)
     }
 
@@ -255,21 +306,30 @@ fn api_key_file() {
         check_api_key(&key, json, api_key).map_err(|err| format!("from_json: {err}"))?;
 
         let pretty = serde_json::to_string_pretty(json).map_err(|err| err.to_string())?;
-        let from_pretty = ApiKey::from_json(&pretty).map_err(|err| format!("from_json (pretty) failed: {err}"))?;
+        let from_pretty = ApiKey::from_json(&pretty)
+            .map_err(|err| format!("from_json (pretty) failed: {err}"))?;
         if from_pretty != key {
-            return Err("from_json of the pretty-printed file differs from the compact one".to_owned());
+            return Err(
+                "from_json of the pretty-printed file differs from the compact one".to_owned(),
+            );
         }
 
         let file = TempFile::new(&format!("valid-{index}"), &pretty);
-        let from_file = ApiKey::from_file(file.path()).map_err(|err| format!("from_file failed: {err}"))?;
+        let from_file =
+            ApiKey::from_file(file.path()).map_err(|err| format!("from_file failed: {err}"))?;
         check_api_key(&from_file, json, api_key).map_err(|err| format!("from_file: {err}"))?;
 
-        let only_key = ApiKey::from_encoded_key(api_key).map_err(|err| format!("from_encoded_key failed: {err}"))?;
+        let only_key = ApiKey::from_encoded_key(api_key)
+            .map_err(|err| format!("from_encoded_key failed: {err}"))?;
         if only_key.encoded_key() != api_key {
-            return Err("from_encoded_key: encoded_key differs from token_request_body.apiKey".to_owned());
+            return Err(
+                "from_encoded_key: encoded_key differs from token_request_body.apiKey".to_owned(),
+            );
         }
         if only_key.app_client_id().is_some() || only_key.app_client_secret().is_some() {
-            return Err("from_encoded_key: app_client_id/app_client_secret should be None".to_owned());
+            return Err(
+                "from_encoded_key: app_client_id/app_client_secret should be None".to_owned(),
+            );
         }
         Ok(())
     });
@@ -278,11 +338,17 @@ fn api_key_file() {
 #[test]
 fn api_key_file_invalid() {
     let mut index = 0;
-    run_all("api_key_file_invalid", &section("api_key_file_invalid", 3), |case| {
-        index += 1;
-        let contents = text(case, "text");
-        expect_invalid_configuration(ApiKey::from_json(contents)).map_err(|err| format!("from_json: {err}"))?;
-        let file = TempFile::new(&format!("invalid-{index}"), contents);
-        expect_invalid_configuration(ApiKey::from_file(file.path())).map_err(|err| format!("from_file: {err}"))
-    });
+    run_all(
+        "api_key_file_invalid",
+        &section("api_key_file_invalid", 3),
+        |case| {
+            index += 1;
+            let contents = text(case, "text");
+            expect_invalid_configuration(ApiKey::from_json(contents))
+                .map_err(|err| format!("from_json: {err}"))?;
+            let file = TempFile::new(&format!("invalid-{index}"), contents);
+            expect_invalid_configuration(ApiKey::from_file(file.path()))
+                .map_err(|err| format!("from_file: {err}"))
+        },
+    );
 }

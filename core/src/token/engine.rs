@@ -74,7 +74,11 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub(crate) fn new(source: Source, options: TokenOptions, clock: Arc<dyn Clock>) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        source: Source,
+        options: TokenOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>> {
         options.validate()?;
         let http = Http::new(&options)?;
         let current = match &source {
@@ -127,7 +131,8 @@ impl Engine {
                 if now < s.refresh_at {
                     return Lookup::Ready(Arc::clone(current));
                 }
-                if now < s.usable_until && (state.refresh.is_some() || !self.may_start(&state, now)) {
+                if now < s.usable_until && (state.refresh.is_some() || !self.may_start(&state, now))
+                {
                     return Lookup::Ready(Arc::clone(current));
                 }
             } else if let Some(refresh) = &state.refresh {
@@ -143,7 +148,10 @@ impl Engine {
             .filter(|c| now < c.schedule.usable_until)
             .cloned();
         if let Some(current) = usable {
-            if state.refresh.is_none() && now >= current.schedule.refresh_at && self.may_start(&state, now) {
+            if state.refresh.is_none()
+                && now >= current.schedule.refresh_at
+                && self.may_start(&state, now)
+            {
                 let _ = self.start_refresh(&mut state);
             }
             return Lookup::Ready(current);
@@ -163,7 +171,10 @@ impl Engine {
 
     /// After a failed refresh, the next one waits for its cool-down.
     fn may_start(&self, state: &State, now: Mono) -> bool {
-        state.failure.as_ref().is_none_or(|(_, not_before)| now >= *not_before)
+        state
+            .failure
+            .as_ref()
+            .is_none_or(|(_, not_before)| now >= *not_before)
     }
 
     /// Blocks the calling thread until a usable token exists or the refresh failed.
@@ -254,8 +265,15 @@ impl Engine {
                 let lifetime = fetched
                     .lifetime
                     .unwrap_or(Duration::from_secs(self.options.default_lifetime_secs));
-                let last_fetch = Duration::from_micros(self.last_fetch_micros.load(Ordering::Relaxed));
-                let schedule = policy::schedule(&self.options, requested_at, lifetime, last_fetch, fastrand::f64());
+                let last_fetch =
+                    Duration::from_micros(self.last_fetch_micros.load(Ordering::Relaxed));
+                let schedule = policy::schedule(
+                    &self.options,
+                    requested_at,
+                    lifetime,
+                    last_fetch,
+                    fastrand::f64(),
+                );
                 let cached = Arc::new(Cached {
                     token: fetched.token,
                     authorization: fetched.authorization,
@@ -320,8 +338,10 @@ impl Engine {
                 Err(err) => Err(err),
             };
             let elapsed = sent_at.until(self.clock.monotonic());
-            self.last_fetch_micros
-                .store(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+            self.last_fetch_micros.store(
+                u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
             let AttemptError { error, retry } = match result {
                 Ok(fetched) => return Ok((fetched, sent_at)),
                 Err(err) => err,
@@ -363,10 +383,15 @@ impl Engine {
     }
 
     fn emit(&self, event: AuthEvent) {
-        let listener = self.listener.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let listener = self
+            .listener
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(listener) = listener {
             // A panicking listener must not take the refresh down with it.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener.on_event(event)));
+            let _ =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener.on_event(event)));
         }
     }
 }

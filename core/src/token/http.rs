@@ -23,7 +23,9 @@ pub(crate) struct AttemptError {
 pub(crate) enum Retry {
     No,
     /// Retry, after at least the server's `Retry-After` when it sent one.
-    Yes { after: Option<Duration> },
+    Yes {
+        after: Option<Duration>,
+    },
 }
 
 impl AttemptError {
@@ -170,7 +172,10 @@ impl Http {
 
     fn too_large(&self) -> AttemptError {
         AttemptError::fatal(AuthError::InvalidResponse {
-            reason: format!("the response body exceeds the limit of {} bytes", self.max_body),
+            reason: format!(
+                "the response body exceeds the limit of {} bytes",
+                self.max_body
+            ),
         })
     }
 
@@ -240,7 +245,9 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
                     error: code,
                     description: field("error_description").unwrap_or_default(),
                 },
-                None if status == 401 || status == 403 => AuthError::Unauthorized { status, message },
+                None if status == 401 || status == 403 => {
+                    AuthError::Unauthorized { status, message }
+                }
                 None => AuthError::HttpStatus { status, message },
             };
             AttemptError::fatal(error)
@@ -252,12 +259,19 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
 /// `Retry-After` as delay-seconds (RFC 9110 §10.2.3). An HTTP-date is read against the
 /// wall clock once.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate_parse(value)?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only date format servers must send.
@@ -271,7 +285,10 @@ fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
     ];
     let month = months.iter().position(|m| m == month)? as i64 + 1;
     let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
@@ -326,7 +343,10 @@ mod tests {
             at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
             784_111_777
         );
-        headers.insert("retry-after", HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
+        headers.insert(
+            "retry-after",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
     }
 }

@@ -32,10 +32,17 @@ mod tests {
 
     #[test]
     fn reads_the_lifetime_of_a_jwt() {
-        let jwt = |claims: &str| format!("eyJhbGciOiJub25lIn0.{}.sig", URL_SAFE_NO_PAD.encode(claims));
+        let jwt =
+            |claims: &str| format!("eyJhbGciOiJub25lIn0.{}.sig", URL_SAFE_NO_PAD.encode(claims));
         let now = 1_686_337_500.0;
-        assert_eq!(lifetime_secs(&jwt(r#"{"exp":1686337789,"iat":1686337489}"#), now), Some(300.0));
-        assert_eq!(lifetime_secs(&jwt(r#"{"exp":1686337789}"#), now), Some(289.0));
+        assert_eq!(
+            lifetime_secs(&jwt(r#"{"exp":1686337789,"iat":1686337489}"#), now),
+            Some(300.0)
+        );
+        assert_eq!(
+            lifetime_secs(&jwt(r#"{"exp":1686337789}"#), now),
+            Some(289.0)
+        );
         assert_eq!(lifetime_secs(&jwt(r#"{"sub":"x"}"#), now), None);
         assert_eq!(lifetime_secs("not-a-jwt", now), None);
         assert_eq!(lifetime_secs("a.b.c.d", now), None);

@@ -96,10 +96,12 @@ impl TokenManager {
         if client_id.is_empty() {
             return Err(AuthError::invalid_configuration("the client id is empty"));
         }
-        if let Some(bad) = scopes
-            .iter()
-            .find(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'))
-        {
+        if let Some(bad) = scopes.iter().find(|s| {
+            s.is_empty()
+                || !s
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        }) {
             let _ = bad;
             return Err(AuthError::invalid_configuration(
                 "each scope must be a non-empty RFC 6749 §3.3 scope-token (visible ASCII without space, '\"' or '\\')",
@@ -141,7 +143,9 @@ impl TokenManager {
         options: Option<TokenOptions>,
     ) -> Result<Arc<Self>> {
         if serde_json::from_str::<serde_json::Value>(request_body).is_err() {
-            return Err(AuthError::invalid_configuration("the request body is not valid JSON"));
+            return Err(AuthError::invalid_configuration(
+                "the request body is not valid JSON",
+            ));
         }
         if token_field.is_empty() {
             return Err(AuthError::invalid_configuration("the token field is empty"));
@@ -159,8 +163,9 @@ impl TokenManager {
             header_list.push((name, Secret::new(value)));
         }
         let scheme = scheme.unwrap_or_else(|| "Bearer".to_owned());
-        crate::header::scheme_auth(&scheme, "x")
-            .map_err(|_| AuthError::invalid_configuration(format!("{scheme:?} is not a valid scheme")))?;
+        crate::header::scheme_auth(&scheme, "x").map_err(|_| {
+            AuthError::invalid_configuration(format!("{scheme:?} is not a valid scheme"))
+        })?;
         let source = Source::Custom {
             url: check_url(token_url)?,
             body: Secret::new(request_body),
@@ -195,7 +200,12 @@ impl TokenManager {
     /// # Errors
     /// The token request's [`AuthError`], the same for every caller that waited on it.
     pub fn authorization(&self) -> Result<String> {
-        Ok(self.engine.get_blocking()?.authorization.expose().to_owned())
+        Ok(self
+            .engine
+            .get_blocking()?
+            .authorization
+            .expose()
+            .to_owned())
     }
 
     /// The `Authorization` header value, awaited without blocking a thread.
@@ -254,7 +264,11 @@ impl TokenManager {
 }
 
 impl TokenManager {
-    fn build(source: Source, options: Option<TokenOptions>, kind: &'static str) -> Result<Arc<Self>> {
+    fn build(
+        source: Source,
+        options: Option<TokenOptions>,
+        kind: &'static str,
+    ) -> Result<Arc<Self>> {
         Self::build_with_clock(source, options, kind, Arc::new(SystemClock))
     }
 
@@ -390,11 +404,50 @@ pub(crate) mod testing {
         }
     }
 
-    pub(crate) fn api_key_manager_with_clock(url: &str, key: &str, clock: Arc<dyn Clock>) -> Arc<TokenManager> {
+    pub(crate) fn api_key_manager_with_clock(
+        url: &str,
+        key: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<TokenManager> {
         let source = Source::ApiKeyExchange {
             url: check_url(url).unwrap(),
             encoded_key: Secret::new(key),
         };
         TokenManager::build_with_clock(source, None, "api_key_exchange", clock).unwrap()
+    }
+}
+
+#[cfg(test)]
+#[path = "../../tests/support/server.rs"]
+mod test_server;
+
+#[cfg(test)]
+mod wall_clock_tests {
+    use super::test_server as server;
+    use super::testing::{JumpingWallClock, api_key_manager_with_clock};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    #[test]
+    fn a_wall_clock_jump_neither_expires_nor_extends_a_token() {
+        let server = server::TestServer::start(|_, n| {
+            server::Reply::json(
+                200,
+                serde_json::json!({"token": format!("t{n}"), "expirationTime": 2}),
+            )
+        });
+        let clock = Arc::new(JumpingWallClock {
+            offset_secs: AtomicI64::new(0),
+        });
+        let manager = api_key_manager_with_clock(&server.url("/t"), "key", clock.clone());
+        assert_eq!(manager.authorization().unwrap(), "Bearer t0");
+        // The wall clock jumps a day ahead: the token is not expired by it.
+        clock.offset_secs.store(86_400, Ordering::Relaxed);
+        assert_eq!(manager.authorization().unwrap(), "Bearer t0");
+        // ... and a day back: its 2-second lifetime is not extended either.
+        clock.offset_secs.store(-86_400, Ordering::Relaxed);
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert_eq!(manager.authorization().unwrap(), "Bearer t1");
+        assert_eq!(server.count(), 2);
     }
 }

@@ -45,7 +45,10 @@ pub enum CsrfFetchMethod {
 /// Where tokens come from.
 pub(crate) enum Source {
     /// A token the caller already holds; never refreshed.
-    Static { token: Secret, lifetime: Option<Duration> },
+    Static {
+        token: Secret,
+        lifetime: Option<Duration>,
+    },
     /// XTD: `POST {"apiKey": ...}` → `{"token", "expirationTime"}`.
     ApiKeyExchange { url: Url, encoded_key: Secret },
     /// RFC 6749 §4.4 client credentials grant.
@@ -178,7 +181,10 @@ impl Source {
                 },
                 url: url.clone(),
                 headers: vec![
-                    (HeaderName::from_static("x-csrf-token"), Secret::new("fetch")),
+                    (
+                        HeaderName::from_static("x-csrf-token"),
+                        Secret::new("fetch"),
+                    ),
                     (AUTHORIZATION, authorization.clone()),
                 ],
                 body: None,
@@ -220,7 +226,12 @@ impl Source {
                     Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
                     Some(t) => t.to_owned(),
                 };
-                ("access_token", Some("expires_in"), ExpiryFormat::SecondsFromNow, scheme)
+                (
+                    "access_token",
+                    Some("expires_in"),
+                    ExpiryFormat::SecondsFromNow,
+                    scheme,
+                )
             }
             Source::Custom {
                 token_field,
@@ -238,7 +249,11 @@ impl Source {
         };
         let token = lookup(&body, token_field)
             .and_then(|v| v.as_str())
-            .ok_or_else(|| invalid(format!("the token response has no string field \"{token_field}\"")))?;
+            .ok_or_else(|| {
+                invalid(format!(
+                    "the token response has no string field \"{token_field}\""
+                ))
+            })?;
         check_token68("the token in the response", token)
             .map_err(|_| invalid("the token in the response is not a valid b64token".to_owned()))?;
         let authorization = crate::header::scheme_auth(&scheme, token)
