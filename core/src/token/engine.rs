@@ -152,7 +152,7 @@ impl Engine {
                 && now >= current.schedule.refresh_at
                 && self.may_start(&state, now)
             {
-                let _ = self.start_refresh(&mut state);
+                drop(self.start_refresh(&mut state));
             }
             return Lookup::Ready(current);
         }
@@ -232,13 +232,16 @@ impl Engine {
             state.failure = Some((error, oldest.saturating_add(window)));
         } else if state.refresh.is_none() {
             state.failure = None;
-            let _ = self.start_refresh(&mut state);
+            drop(self.start_refresh(&mut state));
         }
         drop(state);
         self.emit(AuthEvent::TokenInvalidated);
         true
     }
 
+    /// Starts the one refresh and records it in `state`; the returned future is its result
+    /// (dropping it does not cancel the refresh).
+    #[must_use = "the refresh runs anyway; drop the handle explicitly if unneeded"]
     fn start_refresh(self: &Arc<Self>, state: &mut State) -> SharedRefresh {
         let engine = Arc::clone(self);
         let task = runtime::get().spawn(async move { engine.refresh().await });

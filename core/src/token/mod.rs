@@ -132,6 +132,8 @@ impl TokenManager {
         scheme = None,
         options = None
     ))]
+    // Each argument is a keyword argument with a default in Python, Kotlin and Swift.
+    #[allow(clippy::too_many_arguments)]
     pub fn custom_exchange(
         token_url: &str,
         request_body: &str,

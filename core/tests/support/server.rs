@@ -131,64 +131,61 @@ impl Drop for TestServer {
 
 fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Received>>, count: &AtomicUsize) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or("").to_owned(),
-            parts.next().unwrap_or("").to_owned(),
-        );
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                return;
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = h.split_once(':') {
-                headers.push((n.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let len = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse::<usize>().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let received = Received {
-            method,
-            path,
-            headers,
-            body,
-        };
-        let seq = count.fetch_add(1, Ordering::SeqCst);
-        log.lock().unwrap().push(received.clone());
-        let reply = handler(&received, seq);
-        std::thread::sleep(reply.delay);
-        let mut out = format!(
-            "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-            reply.status,
-            reply.body.len()
-        );
-        for (n, v) in &reply.headers {
-            out.push_str(&format!("{n}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        let mut stream = reader.get_ref();
-        let _ = stream.write_all(out.as_bytes());
-        if received.method != "HEAD" {
-            let _ = stream.write_all(&reply.body);
-        }
-        let _ = stream.flush();
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return;
     }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("").to_owned(),
+        parts.next().unwrap_or("").to_owned(),
+    );
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 {
+            return;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            headers.push((n.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    let len = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let received = Received {
+        method,
+        path,
+        headers,
+        body,
+    };
+    let seq = count.fetch_add(1, Ordering::SeqCst);
+    log.lock().unwrap().push(received.clone());
+    let reply = handler(&received, seq);
+    std::thread::sleep(reply.delay);
+    let mut out = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reply.status,
+        reply.body.len()
+    );
+    for (n, v) in &reply.headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut stream = reader.get_ref();
+    let _ = stream.write_all(out.as_bytes());
+    if received.method != "HEAD" {
+        let _ = stream.write_all(&reply.body);
+    }
+    let _ = stream.flush();
 }
