@@ -14,6 +14,8 @@
 //! Short-lived tokens come from a [`TokenManager`]; CSRF-protected write calls from a
 //! [`CsrfSession`].
 
+#![warn(missing_docs)]
+
 mod api_key;
 mod csrf;
 mod error;
