@@ -13,7 +13,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn manager() -> (server::TestServer, Arc<TokenManager>) {
     let server = server::TestServer::start(|_, n| {
-        server::Reply::json(200, serde_json::json!({"token": format!("token-{n}"), "expirationTime": 3600}))
+        server::Reply::json(
+            200,
+            serde_json::json!({"token": format!("token-{n}"), "expirationTime": 3600}),
+        )
     });
     let key = ApiKey::from_encoded_key("bench-key").unwrap();
     let manager = TokenManager::api_key_exchange(&server.url("/v1/token"), key, None).unwrap();
@@ -24,7 +27,9 @@ fn manager() -> (server::TestServer, Arc<TokenManager>) {
 fn hot_path(c: &mut Criterion) {
     let (_server, manager) = manager();
     let mut group = c.benchmark_group("cached_authorization");
-    group.bench_function("1_thread", |b| b.iter(|| black_box(manager.authorization().unwrap())));
+    group.bench_function("1_thread", |b| {
+        b.iter(|| black_box(manager.authorization().unwrap()))
+    });
     group.bench_function("8_threads", |b| {
         b.iter_custom(|iters| {
             // Eight threads each make `iters` calls at once; the figure is the time per call
@@ -48,12 +53,18 @@ fn hot_path(c: &mut Criterion) {
         })
     });
     group.finish();
-    assert_eq!(manager.stats().token_requests, 1, "the benchmark must measure the cache");
+    assert_eq!(
+        manager.stats().token_requests,
+        1,
+        "the benchmark must measure the cache"
+    );
 }
 
 fn builders(c: &mut Criterion) {
     c.bench_function("basic_auth", |b| {
-        b.iter(|| black_box(authwire::basic_auth(black_box("Aladdin"), black_box("open sesame")).unwrap()))
+        b.iter(|| {
+            black_box(authwire::basic_auth(black_box("Aladdin"), black_box("open sesame")).unwrap())
+        })
     });
     c.bench_function("bearer_auth", |b| {
         b.iter(|| black_box(authwire::bearer_auth(black_box("mF_9.B5f-4.1JqM")).unwrap()))

@@ -43,7 +43,8 @@ pub(crate) enum Lookup {
 
 struct State {
     current: Option<Arc<Cached>>,
-    refresh: Option<SharedRefresh>,
+    /// The refresh under way, and the process it runs in: after a fork it is dead.
+    refresh: Option<(u32, SharedRefresh)>,
     /// The last failed refresh and when the next may start.
     failure: Option<(AuthError, Mono)>,
     consecutive_failures: u32,
@@ -64,7 +65,8 @@ pub(crate) struct Counters {
 
 pub(crate) struct Engine {
     source: Source,
-    http: Http,
+    /// The HTTP client and the process it was made in: connections do not survive a fork.
+    http: RwLock<(u32, Arc<Http>)>,
     options: TokenOptions,
     clock: Arc<dyn Clock>,
     state: RwLock<State>,
@@ -80,7 +82,7 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>> {
         options.validate()?;
-        let http = Http::new(&options)?;
+        let http = Arc::new(Http::new(&options)?);
         let current = match &source {
             Source::Static { token, lifetime } => {
                 let authorization = crate::header::bearer_auth(token.expose())?;
@@ -97,7 +99,7 @@ impl Engine {
         };
         Ok(Arc::new(Self {
             source,
-            http,
+            http: RwLock::new((std::process::id(), http)),
             options,
             clock,
             state: RwLock::new(State {
@@ -131,11 +133,12 @@ impl Engine {
                 if now < s.refresh_at {
                     return Lookup::Ready(Arc::clone(current));
                 }
-                if now < s.usable_until && (state.refresh.is_some() || !self.may_start(&state, now))
+                if now < s.usable_until
+                    && (live(&state.refresh).is_some() || !self.may_start(&state, now))
                 {
                     return Lookup::Ready(Arc::clone(current));
                 }
-            } else if let Some(refresh) = &state.refresh {
+            } else if let Some(refresh) = live(&state.refresh) {
                 self.counters.waits.fetch_add(1, Ordering::Relaxed);
                 return Lookup::Wait(refresh.clone());
             }
@@ -148,7 +151,7 @@ impl Engine {
             .filter(|c| now < c.schedule.usable_until)
             .cloned();
         if let Some(current) = usable {
-            if state.refresh.is_none()
+            if live(&state.refresh).is_none()
                 && now >= current.schedule.refresh_at
                 && self.may_start(&state, now)
             {
@@ -156,7 +159,7 @@ impl Engine {
             }
             return Lookup::Ready(current);
         }
-        if let Some(refresh) = &state.refresh {
+        if let Some(refresh) = live(&state.refresh) {
             self.counters.waits.fetch_add(1, Ordering::Relaxed);
             return Lookup::Wait(refresh.clone());
         }
@@ -230,7 +233,7 @@ impl Engine {
             };
             let oldest = *state.invalidations.front().expect("non-empty");
             state.failure = Some((error, oldest.saturating_add(window)));
-        } else if state.refresh.is_none() {
+        } else if live(&state.refresh).is_none() {
             state.failure = None;
             drop(self.start_refresh(&mut state));
         }
@@ -254,7 +257,7 @@ impl Engine {
         }
         .boxed()
         .shared();
-        state.refresh = Some(shared.clone());
+        state.refresh = Some((std::process::id(), shared.clone()));
         shared
     }
 
@@ -333,7 +336,8 @@ impl Engine {
             self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
             let sent_at = self.clock.monotonic();
             let request = self.source.request().expect("checked above");
-            let result = match self.http.send(request).await {
+            let http = self.http_client();
+            let result = match http.send(request).await {
                 Ok(response) => {
                     let scrub = |text: String| self.scrub(text);
                     self.source.parse(&response, self.clock.wall(), &scrub)
@@ -375,6 +379,25 @@ impl Engine {
         }
     }
 
+    /// The HTTP client of this process (a forked child makes its own).
+    fn http_client(&self) -> Arc<Http> {
+        let pid = std::process::id();
+        {
+            let http = self.http.read().unwrap_or_else(|e| e.into_inner());
+            if http.0 == pid {
+                return Arc::clone(&http.1);
+            }
+        }
+        let mut http = self.http.write().unwrap_or_else(|e| e.into_inner());
+        if http.0 != pid {
+            // Building can only fail on options that already built once.
+            if let Ok(fresh) = Http::new(&self.options) {
+                *http = (pid, Arc::new(fresh));
+            }
+        }
+        Arc::clone(&http.1)
+    }
+
     /// Replaces every secret this engine holds with `[redacted]` in server-provided text.
     fn scrub(&self, mut text: String) -> String {
         for secret in self.source.secrets() {
@@ -397,6 +420,14 @@ impl Engine {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener.on_event(event)));
         }
     }
+}
+
+/// The refresh under way in this process, if any.
+fn live(refresh: &Option<(u32, SharedRefresh)>) -> Option<&SharedRefresh> {
+    refresh
+        .as_ref()
+        .filter(|(pid, _)| *pid == std::process::id())
+        .map(|(_, shared)| shared)
 }
 
 pub(crate) fn millis(d: Duration) -> u64 {
