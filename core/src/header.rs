@@ -262,6 +262,12 @@ mod tests {
     }
 
     #[test]
+    fn basic_uses_the_standard_alphabet_with_padding() {
+        // RFC 7617 §2 uses RFC 4648 §4 base64 ('+' and '/'), not the URL-safe alphabet.
+        assert_eq!(basic_auth("u", "??>>").unwrap(), "Basic dTo/Pz4+");
+    }
+
+    #[test]
     fn colon_in_password_is_allowed_and_round_trips() {
         let value = basic_auth("user", "pa:ss").unwrap();
         let decoded = decode_basic(&value).unwrap();

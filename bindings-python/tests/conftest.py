@@ -1,0 +1,118 @@
+"""Shared fixtures: the vectors file ``tests/auth-vectors.json`` at the repository root.
+
+A test that takes an argument named ``<section>_case`` (``basic_case``,
+``api_key_file_invalid_case``, ...) runs once per case of that section of the vectors, with
+the case's ``source`` (or ``why``) as its test id. A missing or empty section is a
+collection error, never a silently skipped test.
+
+A test that takes ``vector_secret`` runs once per secret value found in the vectors
+(passwords, client secrets, encoded keys, tokens, Open Connectors secrets, the base64 of
+Basic values); ``token_secret`` runs over those that are also valid RFC 6750 b64tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+VECTORS_PATH = (Path(__file__).parent / "../../tests/auth-vectors.json").resolve()
+
+CASE_SUFFIX = "_case"
+
+
+@functools.lru_cache(maxsize=None)
+def _load_vectors() -> dict[str, Any]:
+    with VECTORS_PATH.open(encoding="utf-8") as file:
+        return json.load(file)
+
+
+def load_vectors() -> dict[str, Any]:
+    """A fresh copy of the vectors, so no test can change another test's data."""
+    return json.loads(json.dumps(_load_vectors()))
+
+
+def case_label(case: dict[str, Any]) -> str:
+    """The case's name: its ``source``, or its ``why`` for an invalid case."""
+    label = case.get("source", case.get("why"))
+    if not isinstance(label, str):
+        raise ValueError(f"a vectors case has neither 'source' nor 'why': {case!r}")
+    return label
+
+
+def section(name: str) -> list[dict[str, Any]]:
+    cases = load_vectors().get(name)
+    if not isinstance(cases, list) or not cases:
+        raise pytest.UsageError(f"{VECTORS_PATH}: the section {name!r} is missing or empty")
+    return cases
+
+
+# Values shorter than this ("x", "o") occur in any sentence by chance.
+MIN_SECRET_CHARS = 4
+
+B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+# (section, field path) of every secret in the vectors.
+SECRET_FIELDS = [
+    ("basic", "password"),
+    ("basic", "header_value"),
+    ("basic_invalid", "password"),
+    ("basic_decode_invalid", "header_value"),
+    ("bearer", "token"),
+    ("bearer_invalid", "token"),
+    ("open_connectors", "user_secret"),
+    ("open_connectors", "organization_secret"),
+    ("open_connectors", "element_token"),
+    ("open_connectors_invalid", "user_secret"),
+    ("open_connectors_invalid", "organization_secret"),
+    ("open_connectors_invalid", "element_token"),
+    ("api_key_file", "json.appClientSecret"),
+    ("api_key_file", "json.encodedKey"),
+    ("api_key_file", "token_request_body.apiKey"),
+    ("token_responses", "token"),
+    ("token_responses", "body.token"),
+    ("token_responses", "body.access_token"),
+]
+
+
+def vector_secrets() -> dict[str, str]:
+    """Every secret of at least MIN_SECRET_CHARS characters in the vectors, by a label
+    naming where it was found first. For a Basic value the secret is its base64 part."""
+    found: dict[str, str] = {}
+    for section_name, path in SECRET_FIELDS:
+        for case in section(section_name):
+            value: Any = case
+            for key in path.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            if not isinstance(value, str):
+                continue
+            if path == "header_value":
+                value = value.partition(" ")[2]
+            if len(value) >= MIN_SECRET_CHARS and value not in found.values():
+                found[f"{section_name}[{case_label(case)}].{path}"] = value
+    return found
+
+
+@pytest.fixture(scope="session")
+def vectors() -> dict[str, Any]:
+    """The whole vectors file."""
+    return load_vectors()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for argname in metafunc.fixturenames:
+        if argname.endswith(CASE_SUFFIX):
+            cases = section(argname[: -len(CASE_SUFFIX)])
+            metafunc.parametrize(argname, cases, ids=[case_label(case) for case in cases])
+    if "vector_secret" in metafunc.fixturenames:
+        secrets = vector_secrets()
+        metafunc.parametrize("vector_secret", list(secrets.values()), ids=list(secrets))
+    if "token_secret" in metafunc.fixturenames:
+        tokens = {label: value for label, value in vector_secrets().items() if B64TOKEN.fullmatch(value)}
+        if len(tokens) < 10:
+            raise pytest.UsageError(f"too few token-like secrets in the vectors: {sorted(tokens)}")
+        metafunc.parametrize("token_secret", list(tokens.values()), ids=list(tokens))
