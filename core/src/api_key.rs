@@ -11,8 +11,8 @@ use crate::secret::Secret;
 ///
 /// Printing an `ApiKey` (Debug, Display, Python `repr`/`str`, Kotlin `toString`) shows the
 /// client id and `[redacted]` for both secrets.
-#[derive(uniffi::Object, Clone, PartialEq, Eq)]
-#[uniffi::export(Debug, Display, Eq)]
+#[derive(uniffi::Object, Clone, PartialEq, Eq, Hash)]
+#[uniffi::export(Debug, Display, Eq, Hash)]
 pub struct ApiKey {
     app_client_id: Option<String>,
     app_client_secret: Option<Secret>,

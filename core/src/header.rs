@@ -97,8 +97,8 @@ pub fn scheme_auth(scheme: &str, credentials: &str) -> Result<String> {
 }
 
 /// The user-id and password decoded from a Basic value. The password is redacted when printed.
-#[derive(uniffi::Object, Clone, PartialEq, Eq)]
-#[uniffi::export(Debug, Display, Eq)]
+#[derive(uniffi::Object, Clone, PartialEq, Eq, Hash)]
+#[uniffi::export(Debug, Display, Eq, Hash)]
 pub struct BasicCredentials {
     user_id: String,
     password: Secret,

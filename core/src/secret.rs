@@ -10,7 +10,7 @@ use zeroize::Zeroize;
 pub const REDACTED: &str = "[redacted]";
 
 /// A secret string: redacted when formatted, wiped from memory when dropped.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Secret(String);
 
 impl Secret {

@@ -1,0 +1,33 @@
+package dev.authwire.samples
+
+// The Kotlin quickstart of bindings-kotlin/README.md, verbatim from the line below to the end
+// of this file (ReadmeSampleTest checks both, and that it prints what its comments say).
+
+import dev.authwire.AUTHORIZATION
+import dev.authwire.AuthException
+import dev.authwire.basicAuth
+import dev.authwire.bearerAuth
+import dev.authwire.decodeBasic
+import dev.authwire.displayMessage
+import dev.authwire.openConnectorsAuth
+
+fun main() {
+    // Every builder validates its input and returns one header value.
+    val basic = basicAuth("Aladdin", "open sesame")
+    println("$AUTHORIZATION: $basic") // Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
+    println(bearerAuth("mF_9.B5f-4.1JqM")) // Bearer mF_9.B5f-4.1JqM
+    println(openConnectorsAuth("us3r", organizationSecret = "0rg")) // User us3r, Organization 0rg
+
+    // Decoded credentials never print their password.
+    decodeBasic(basic).use { credentials ->
+        println(credentials.userId()) // Aladdin
+        println(credentials) // BasicCredentials(user_id="Aladdin", password=[redacted])
+    }
+
+    // Invalid input throws AuthException; displayMessage says what is wrong, not the value.
+    try {
+        basicAuth("alice", "pa55\r\nX-Evil: 1")
+    } catch (e: AuthException) {
+        println(e.displayMessage) // invalid input: the Basic password contains a control character at position 4 ...
+    }
+}
