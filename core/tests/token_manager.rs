@@ -776,3 +776,20 @@ fn async_api_works_from_a_foreign_executor() {
     let token = futures::executor::block_on(manager.token_async()).unwrap();
     assert_eq!(token.value(), "t0");
 }
+
+#[test]
+fn loopback_token_requests_bypass_an_http_proxy() {
+    // A proxy that does not exist: a request routed through it would fail.
+    // SAFETY: set before this test's manager builds its client; the variable is only read
+    // when an HTTP client is built, and every other test talks to loopback too.
+    unsafe { std::env::set_var("HTTP_PROXY", "http://127.0.0.1:9") };
+    let server = xtd_server(300.0, Duration::ZERO);
+    let manager = xtd(
+        &server,
+        Some(TokenOptions {
+            max_attempts: 1,
+            ..TokenOptions::default()
+        }),
+    );
+    assert_eq!(manager.authorization().unwrap(), "Bearer t0");
+}

@@ -82,7 +82,7 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>> {
         options.validate()?;
-        let http = Arc::new(Http::new(&options)?);
+        let http = Arc::new(Http::new(&options, source.url())?);
         let current = match &source {
             Source::Static { token, lifetime } => {
                 let authorization = crate::header::bearer_auth(token.expose())?;
@@ -391,7 +391,7 @@ impl Engine {
         let mut http = self.http.write().unwrap_or_else(|e| e.into_inner());
         if http.0 != pid {
             // Building can only fail on options that already built once.
-            if let Ok(fresh) = Http::new(&self.options) {
+            if let Ok(fresh) = Http::new(&self.options, self.source.url()) {
                 *http = (pid, Arc::new(fresh));
             }
         }

@@ -101,13 +101,19 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    pub(crate) fn new(options: &TokenOptions) -> Result<Self> {
+    /// A client for requests to `url`. Requests to loopback never go through a proxy
+    /// (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
+    pub(crate) fn new(options: &TokenOptions, url: Option<&Url>) -> Result<Self> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             // The host app may have installed another provider already: that one is kept.
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if url.is_some_and(is_loopback) {
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .connect_timeout(TokenOptions::ms(options.connect_timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("authwire/", env!("CARGO_PKG_VERSION")))

@@ -89,6 +89,17 @@ pub(crate) struct Fetched {
 }
 
 impl Source {
+    /// The endpoint this source talks to; `None` for a static token.
+    pub(crate) fn url(&self) -> Option<&Url> {
+        match self {
+            Source::Static { .. } => None,
+            Source::ApiKeyExchange { url, .. }
+            | Source::ClientCredentials { url, .. }
+            | Source::Custom { url, .. }
+            | Source::Csrf { url, .. } => Some(url),
+        }
+    }
+
     /// Every secret this source holds, so server text can be scrubbed of them.
     pub(crate) fn secrets(&self) -> Vec<&Secret> {
         match self {
