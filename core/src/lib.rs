@@ -38,4 +38,9 @@ pub use token::options::TokenOptions;
 pub use token::source::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use token::{AccessToken, TokenManager, TokenStats};
 
+/// The README's Rust samples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 uniffi::setup_scaffolding!("authwire");
