@@ -9,7 +9,8 @@ fn main() -> Result<(), AuthError> {
         request_timeout_ms: 5_000,
         ..TokenOptions::default()
     };
-    let tokens = TokenManager::api_key_exchange("http://127.0.0.1:8765/v1/token", key, Some(options))?;
+    let tokens =
+        TokenManager::api_key_exchange("http://127.0.0.1:8765/v1/token", key, Some(options))?;
 
     // Share `tokens` (an Arc) with every thread and task: one token request serves them all,
     // and while the token is fresh this is a cache read (about 50 ns).

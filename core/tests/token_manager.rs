@@ -217,6 +217,15 @@ fn static_token_is_served_without_requests_and_ignores_invalidate() {
         TokenManager::static_token("a b", None),
         Err(AuthError::InvalidInput { .. })
     ));
+    // With a lifetime, it stops being served when the lifetime has ended.
+    let short = TokenManager::static_token("abc", Some(1)).unwrap();
+    assert_eq!(short.authorization().unwrap(), "Bearer abc");
+    std::thread::sleep(Duration::from_millis(1000));
+    let error = short.authorization().unwrap_err();
+    assert!(
+        matches!(error, AuthError::InvalidConfiguration { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]

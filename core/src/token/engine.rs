@@ -325,9 +325,15 @@ impl Engine {
     /// Returns the token and when the successful request was sent (its lifetime starts
     /// there, so network time is never counted in the token's favour).
     async fn fetch_with_retries(&self) -> Result<(Fetched, Mono), (AuthError, Option<Duration>)> {
-        let Some(_) = self.source.request() else {
-            unreachable!("static tokens are never refreshed")
-        };
+        if self.source.request().is_none() {
+            // Only a static token has no request: its lifetime has ended.
+            return Err((
+                AuthError::invalid_configuration(
+                    "the static token's lifetime has ended; create a manager with a new token",
+                ),
+                None,
+            ));
+        }
         let started = self.clock.monotonic();
         let budget = TokenOptions::ms(self.options.retry_budget_ms);
         let mut attempt = 1;
@@ -335,7 +341,9 @@ impl Engine {
             self.emit(AuthEvent::TokenRequested { attempt });
             self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
             let sent_at = self.clock.monotonic();
-            let request = self.source.request().expect("checked above");
+            let Some(request) = self.source.request() else {
+                unreachable!("checked above: this source sends requests")
+            };
             let http = self.http_client();
             let result = match http.send(request).await {
                 Ok(response) => {
