@@ -802,3 +802,58 @@ fn loopback_token_requests_bypass_an_http_proxy() {
     );
     assert_eq!(manager.authorization().unwrap(), "Bearer t0");
 }
+
+#[test]
+fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
+    // The server echoes the Authorization header and the body back in its error.
+    let echo = |req: &Received, _| {
+        let echoed = format!(
+            "got {} and {}",
+            req.header("authorization").unwrap_or(""),
+            req.body_text()
+        );
+        Reply::json(
+            400,
+            json!({"error": "invalid_client", "error_description": echoed}),
+        )
+    };
+    let server = TestServer::start(echo);
+    let manager = TokenManager::client_credentials(
+        &server.url("/oauth/token"),
+        "my-client-id",
+        "s3cr3t/with+chars",
+        vec![],
+        None,
+        Some(ClientAuthMethod::ClientSecretBasic),
+    )
+    .unwrap();
+    let recorder = Arc::new(Recorder::default());
+    manager.set_listener(Some(recorder.clone()));
+    let error = manager.authorization().unwrap_err();
+    let basic = authwire::basic_auth("my-client-id", "s3cr3t%2Fwith%2Bchars").unwrap();
+    let encoded = basic.strip_prefix("Basic ").unwrap();
+    let events = format!("{:?}", recorder.0.lock().unwrap());
+    for text in [error.to_string(), format!("{error:?}"), events] {
+        assert!(!text.contains(encoded), "base64 credentials leaked: {text}");
+        assert!(!text.contains("s3cr3t"), "secret leaked: {text}");
+    }
+    assert!(error.to_string().contains("[redacted]"), "{error}");
+
+    // A CSRF fetch answered with an echo of its Basic header.
+    let server = TestServer::start(|req: &Received, _| {
+        Reply::json(
+            401,
+            json!({"message": format!("bad {}", req.header("authorization").unwrap_or(""))}),
+        )
+    });
+    let get = Some(authwire::CsrfFetchMethod::Get);
+    let session = CsrfSession::new(&server.url("/csrf"), "alice", "pa55word!", None, get).unwrap();
+    let error = session.headers().unwrap_err().to_string();
+    assert!(error.contains("bad [redacted]"), "{error}");
+    let basic = authwire::basic_auth("alice", "pa55word!").unwrap();
+    assert!(
+        !error.contains(basic.strip_prefix("Basic ").unwrap()),
+        "{error}"
+    );
+    assert!(!error.contains("pa55word!"), "{error}");
+}

@@ -65,6 +65,8 @@ pub(crate) struct Counters {
 
 pub(crate) struct Engine {
     source: Source,
+    /// The source's secrets in every form a server could echo back (see `scrub`).
+    secret_forms: Vec<Secret>,
     /// The HTTP client and the process it was made in: connections do not survive a fork.
     http: RwLock<(u32, Arc<Http>)>,
     options: TokenOptions,
@@ -98,6 +100,7 @@ impl Engine {
             _ => None,
         };
         Ok(Arc::new(Self {
+            secret_forms: source.secret_forms(),
             source,
             http: RwLock::new((std::process::id(), http)),
             options,
@@ -406,10 +409,11 @@ impl Engine {
         Arc::clone(&http.1)
     }
 
-    /// Replaces every secret this engine holds with `[redacted]` in server-provided text.
+    /// Replaces every secret this engine holds, in every form it travels in, with
+    /// `[redacted]` in server-provided text.
     fn scrub(&self, mut text: String) -> String {
-        for secret in self.source.secrets() {
-            if secret.expose().len() >= 4 && text.contains(secret.expose()) {
+        for secret in &self.secret_forms {
+            if text.contains(secret.expose()) {
                 text = text.replace(secret.expose(), REDACTED);
             }
         }

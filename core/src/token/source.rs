@@ -100,23 +100,56 @@ impl Source {
         }
     }
 
-    /// Every secret this source holds, so server text can be scrubbed of them.
-    pub(crate) fn secrets(&self) -> Vec<&Secret> {
+    /// Every form in which this source's secrets can travel, so server text that echoes a
+    /// request back can be scrubbed of them: the raw values, their form-urlencoded forms,
+    /// whole `Basic` values and their base64 part, and the string values inside a custom
+    /// JSON body. Longest first, so a whole value is replaced before a part of it.
+    pub(crate) fn secret_forms(&self) -> Vec<Secret> {
+        let mut forms: Vec<String> = Vec::new();
+        let basic = |value: &str, forms: &mut Vec<String>| {
+            forms.push(value.to_owned());
+            if let Some(encoded) = value.strip_prefix("Basic ") {
+                forms.push(encoded.to_owned());
+            }
+            if let Ok(credentials) = crate::header::decode_basic(value) {
+                forms.push(credentials.password());
+            }
+        };
         match self {
-            Source::Static { token, .. } => vec![token],
-            Source::ApiKeyExchange { encoded_key, .. } => vec![encoded_key],
+            Source::Static { token, .. } => forms.push(token.expose().to_owned()),
+            Source::ApiKeyExchange { encoded_key, .. } => {
+                forms.push(encoded_key.expose().to_owned())
+            }
             Source::ClientCredentials {
                 client_id,
                 client_secret,
                 ..
-            } => vec![client_id, client_secret],
-            Source::Custom { body, headers, .. } => {
-                let mut all = vec![body];
-                all.extend(headers.iter().map(|(_, v)| v));
-                all
+            } => {
+                // The client id is an identifier, not a secret (RFC 6749 §2.2): only the
+                // forms that carry the secret are scrubbed.
+                let (id, secret) = (
+                    urlencode(client_id.expose()),
+                    urlencode(client_secret.expose()),
+                );
+                forms.push(client_secret.expose().to_owned());
+                forms.push(secret.expose().to_owned());
+                if let Ok(value) = crate::header::basic_auth(id.expose(), secret.expose()) {
+                    basic(&value, &mut forms);
+                }
             }
-            Source::Csrf { authorization, .. } => vec![authorization],
+            Source::Custom { body, headers, .. } => {
+                forms.push(body.expose().to_owned());
+                forms.extend(headers.iter().map(|(_, v)| v.expose().to_owned()));
+                if let Ok(json) = serde_json::from_str::<serde_json::Value>(body.expose()) {
+                    collect_strings(&json, &mut forms);
+                }
+            }
+            Source::Csrf { authorization, .. } => basic(authorization.expose(), &mut forms),
         }
+        forms.retain(|form| form.len() >= 4);
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        forms.dedup();
+        forms.into_iter().map(Secret::new).collect()
     }
 
     /// The HTTP request for one attempt; `None` for a static token.
@@ -342,6 +375,16 @@ fn parse_csrf(response: &Response, authorization: &Secret) -> Result<Fetched, St
         cookie: (!cookies.is_empty()).then(|| Secret::new(cookies.join("; "))),
         lifetime: None,
     })
+}
+
+/// Every string value inside a JSON document.
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
 }
 
 fn urlencode(value: &str) -> Secret {

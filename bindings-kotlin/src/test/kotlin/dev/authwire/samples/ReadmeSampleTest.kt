@@ -1,16 +1,27 @@
 package dev.authwire.samples
 
+import dev.authwire.LocalServer
+import dev.authwire.Vectors
+import dev.authwire.basicAuth
+import dev.authwire.samples.tokens.createOrder
+import dev.authwire.samples.tokens.listThings
+import dev.authwire.text
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 import java.nio.file.Files
 import java.nio.file.Path
 
 /**
- * The README's Kotlin quickstart is [ReadmeSample.kt][main], verbatim, and prints what its
- * comments say. A comment ending in " ..." gives the start of the line.
+ * The README's Kotlin samples are the sample files, verbatim, and print what their comments
+ * say. A comment ending in " ..." gives the start of the line.
+ *
+ * - the quickstart: [ReadmeSample.kt][main];
+ * - the token manager and OkHttp sample: `samples/tokens/TokenSample.kt`, run against local
+ *   servers (its `main`, with the real URLs, is compiled but not run).
  */
 class ReadmeSampleTest {
     private val moduleDir: Path = Path.of(
@@ -18,27 +29,71 @@ class ReadmeSampleTest {
             ?: error("system property authwire.moduleDir is not set; run the tests with Maven (see pom.xml)"),
     )
 
-    private val sample: String by lazy {
-        val source = Files.readString(moduleDir.resolve("src/test/kotlin/dev/authwire/samples/ReadmeSample.kt"))
-        source.substring(source.indexOf("\nimport ") + 1).trimEnd()
+    /** A sample file from its first import to the end: the part the README shows. */
+    private fun sample(relativePath: String): String {
+        val source = Files.readString(moduleDir.resolve("src/test/kotlin/dev/authwire/samples").resolve(relativePath))
+        return source.substring(source.indexOf("\nimport ") + 1).trimEnd()
+    }
+
+    private val quickstart: String by lazy { sample("ReadmeSample.kt") }
+    private val tokenSample: String by lazy { sample("tokens/TokenSample.kt") }
+
+    /** The README's ```kotlin blocks that start with an import, in order. */
+    private val readmeSamples: List<String> by lazy {
+        val readme = Files.readString(moduleDir.resolve("README.md"))
+        Regex("```kotlin\\n(import .*?)```", RegexOption.DOT_MATCHES_ALL).findAll(readme)
+            .map { it.groupValues[1].trimEnd() }.toList()
     }
 
     @Test
     fun `the README quickstart is the sample, verbatim`() {
-        val readme = Files.readString(moduleDir.resolve("README.md"))
-        // The quickstart is the first Kotlin block that starts with an import.
-        val block = Regex("```kotlin\\n(import .*?)```", RegexOption.DOT_MATCHES_ALL).find(readme)
-            ?.groupValues?.get(1)?.trimEnd()
-            ?: error("README.md has no ```kotlin block starting with an import")
-        assertEquals(sample, block, "README.md's Kotlin quickstart differs from ReadmeSample.kt")
+        assertTrue(readmeSamples.isNotEmpty(), "README.md has no ```kotlin block starting with an import")
+        assertEquals(quickstart, readmeSamples.first(), "README.md's Kotlin quickstart differs from ReadmeSample.kt")
     }
 
     @Test
-    fun `the sample prints what its comments say`() {
-        val expected = sample.lines().mapNotNull { PRINTED.find(it)?.groupValues?.get(1) }
-        assertTrue(expected.size >= 6, "too few commented println lines: $expected")
+    fun `the README token manager and OkHttp sample is TokenSample kt, verbatim`() {
+        assertEquals(2, readmeSamples.size, "README.md should have two ```kotlin blocks starting with an import")
+        assertEquals(tokenSample, readmeSamples[1], "README.md's token manager sample differs from tokens/TokenSample.kt")
+    }
 
-        val printed = captureStdout { main() }.lines().dropLastWhile { it.isEmpty() }
+    @Test
+    fun `the quickstart prints what its comments say`() {
+        assertPrintsItsComments(quickstart, minimum = 6) { main() }
+    }
+
+    @Test
+    fun `the token sample prints what its comments say, against local servers`(@TempDir dir: Path) {
+        val keyFile = Files.writeString(dir.resolve("xtd-api-key.json"), Vectors.section("api_key_file")[0].getJSONObject("json").toString())
+        val sapCredentials = basicAuth("alice", "s3cret")
+        LocalServer.xtd().use { tokens ->
+            LocalServer { request, _ ->
+                if (request.header("Authorization") == "Bearer t0") text(200, "[]") else text(401)
+            }.use { api ->
+                LocalServer { request, n ->
+                    when {
+                        request.header("Authorization") != sapCredentials -> text(401)
+                        request.header("X-CSRF-Token") == "fetch" ->
+                            text(200).setHeader("x-csrf-token", "csrf-$n").setHeader("Set-Cookie", "SAP_SESSIONID=s$n; Path=/")
+                        request.header("X-CSRF-Token") == "csrf-0" && request.header("Cookie") == "SAP_SESSIONID=s0" -> text(201)
+                        else -> text(403).setHeader("x-csrf-token", "Required")
+                    }
+                }.use { sap ->
+                    assertPrintsItsComments(tokenSample, minimum = 5) {
+                        listThings(tokens.url("/v1/token"), keyFile, api.url("/v1/things"))
+                        createOrder(sap.url("/sap/opu/odata/sap/API_SALES_ORDER_SRV/"), "alice", "s3cret")
+                    }
+                    assertEquals("/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder", sap.requests.last().path)
+                }
+            }
+        }
+    }
+
+    private fun assertPrintsItsComments(sample: String, minimum: Int, run: () -> Unit) {
+        val expected = sample.lines().mapNotNull { PRINTED.find(it)?.groupValues?.get(1) }
+        assertTrue(expected.size >= minimum, "too few commented println lines: $expected")
+
+        val printed = captureStdout(run).lines().dropLastWhile { it.isEmpty() }
         assertEquals(expected.size, printed.size, "printed:\n${printed.joinToString("\n")}")
         for ((want, got) in expected.zip(printed)) {
             if (want.endsWith(" ...")) {

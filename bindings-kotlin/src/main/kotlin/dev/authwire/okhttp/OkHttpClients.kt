@@ -1,0 +1,20 @@
+package dev.authwire.okhttp
+
+import dev.authwire.TokenManager
+import okhttp3.OkHttpClient
+
+/**
+ * Authorizes every request of the client being built with [tokenManager]'s tokens: adds an
+ * [AuthwireInterceptor] (the `Authorization` header) and sets an [AuthwireAuthenticator]
+ * (a 401 discards the rejected token and retries once with a fresh one).
+ *
+ * ```kotlin
+ * val client = OkHttpClient.Builder().authwire(tokens).build()
+ * ```
+ *
+ * This replaces an authenticator set before. The manager is not closed by the client; keep it
+ * open while the client is used.
+ */
+fun OkHttpClient.Builder.authwire(tokenManager: TokenManager): OkHttpClient.Builder =
+    addInterceptor(AuthwireInterceptor(tokenManager))
+        .authenticator(AuthwireAuthenticator(tokenManager))
