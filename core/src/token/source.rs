@@ -125,12 +125,14 @@ impl Source {
                 client_secret,
                 ..
             } => {
-                // The client id is an identifier, not a secret (RFC 6749 §2.2): only the
-                // forms that carry the secret are scrubbed.
+                // The client id is an identifier rather than a secret (RFC 6749 §2.2), but it
+                // is half of a credential pair: server text echoing it is scrubbed too.
                 let (id, secret) = (
                     urlencode(client_id.expose()),
                     urlencode(client_secret.expose()),
                 );
+                forms.push(client_id.expose().to_owned());
+                forms.push(id.expose().to_owned());
                 forms.push(client_secret.expose().to_owned());
                 forms.push(secret.expose().to_owned());
                 if let Ok(value) = crate::header::basic_auth(id.expose(), secret.expose()) {

@@ -123,10 +123,8 @@ class ListenerTest {
     }
 
     /**
-     * Known gap in the core, reported: the scrubber replaces the raw client id and secret and
-     * the whole `Basic ...` value of a CSRF session, but not the Basic value's base64 part,
-     * which a server echoing the `Authorization` header puts in its error text. Enable when
-     * the core scrubs the derived forms too.
+     * A server echoing the `Authorization` header puts the Basic value's base64 part in its
+     * error text: the core scrubs that form too, not only the raw id and secret.
      */
     @Test
     fun `a server echoing the Authorization header does not show the Basic credentials`() {
