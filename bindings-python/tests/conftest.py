@@ -1,4 +1,5 @@
-"""Shared fixtures: the vectors file ``tests/auth-vectors.json`` at the repository root.
+"""Shared fixtures: the vectors file ``tests/auth-vectors.json`` at the repository root, and
+``serve``, which starts scripted HTTP servers on 127.0.0.1 (``localserver.py``).
 
 A test that takes an argument named ``<section>_case`` (``basic_case``,
 ``api_key_file_invalid_case``, ...) runs once per case of that section of the vectors, with
@@ -15,10 +16,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from localserver import Handler, ScriptedServer
 
 VECTORS_PATH = (Path(__file__).parent / "../../tests/auth-vectors.json").resolve()
 
@@ -116,3 +120,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if len(tokens) < 10:
             raise pytest.UsageError(f"too few token-like secrets in the vectors: {sorted(tokens)}")
         metafunc.parametrize("token_secret", list(tokens.values()), ids=list(tokens))
+
+
+# --- A local HTTP server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Handler], ScriptedServer]]:
+    """Starts a :class:`localserver.ScriptedServer` per call on 127.0.0.1; all are closed when
+    the test ends."""
+    servers: list[ScriptedServer] = []
+
+    def start(handler: Handler) -> ScriptedServer:
+        server = ScriptedServer(handler)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

@@ -8,60 +8,126 @@ One Rust core builds the headers and keeps tokens fresh; this package is its Pyt
 
 Every error raised is an instance of :class:`authwire.AuthError`; ``str(error)`` is a
 sentence that says what went wrong and what to do, and never contains a secret.
+
+Short-lived tokens come from a :class:`TokenManager`, CSRF-protected write calls from a
+:class:`CsrfSession`; ``authwire.requests`` and ``authwire.httpx`` plug both into those HTTP
+clients (install the extras ``authwire[requests]`` or ``authwire[httpx]``).
+
+``import authwire`` is cheap: the native library is loaded on first use of any of its names.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from ._native import authwire as _ffi
-from ._native.authwire import (
-    ApiKey,
-    AuthError,
-    BasicCredentials,
-    basic_auth,
-    bearer_auth,
-    decode_basic,
-    open_connectors_auth,
-    scheme_auth,
-)
-
-try:
-    __version__ = version("authwire")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
-
-def _auth_error_str(self: AuthError) -> str:
-    # uniffi's Python errors print their fields ("reason='...'"); the Rust `Display` sentence
-    # is what the caller should read, so `str()` asks the core for it.
-    lowered = _ffi._UniffiFfiConverterTypeAuthError.lower(self)
-    rendered = _ffi._uniffi_rust_call_with_error(
-        None, _ffi._UniffiLib.uniffi_authwire_fn_method_autherror_uniffi_trait_display, lowered
+TYPE_CHECKING = False  # `typing` is not imported at run time: it is part of the import cost.
+if TYPE_CHECKING:
+    from ._ffi import (
+        AccessToken as AccessToken,
     )
-    return _ffi._UniffiFfiConverterString.lift(rendered)
+    from ._ffi import (
+        ApiKey as ApiKey,
+    )
+    from ._ffi import (
+        AuthError as AuthError,
+    )
+    from ._ffi import (
+        AuthEvent as AuthEvent,
+    )
+    from ._ffi import (
+        AuthListener as AuthListener,
+    )
+    from ._ffi import (
+        BasicCredentials as BasicCredentials,
+    )
+    from ._ffi import (
+        ClientAuthMethod as ClientAuthMethod,
+    )
+    from ._ffi import (
+        CsrfFetchMethod as CsrfFetchMethod,
+    )
+    from ._ffi import (
+        CsrfHeaders as CsrfHeaders,
+    )
+    from ._ffi import (
+        ExpiryFormat as ExpiryFormat,
+    )
+    from ._ffi import (
+        TokenOptions as TokenOptions,
+    )
+    from ._ffi import (
+        TokenStats as TokenStats,
+    )
+    from ._ffi import (
+        basic_auth as basic_auth,
+    )
+    from ._ffi import (
+        bearer_auth as bearer_auth,
+    )
+    from ._ffi import (
+        decode_basic as decode_basic,
+    )
+    from ._ffi import (
+        open_connectors_auth as open_connectors_auth,
+    )
+    from ._ffi import (
+        scheme_auth as scheme_auth,
+    )
+    from ._manager import CsrfSession as CsrfSession
+    from ._manager import TokenManager as TokenManager
 
-
-def _auth_error_repr(self: AuthError) -> str:
-    return f"{type(self).__qualname__}({str(self)!r})"
-
-
-for _variant in [AuthError, *AuthError.__subclasses__()]:
-    _variant.__str__ = _auth_error_str  # type: ignore[method-assign]
-    _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign]
-del _variant
+    __version__: str
 
 #: The header name that every builder's value belongs in.
 AUTHORIZATION = "Authorization"
 
 __all__ = [
     "AUTHORIZATION",
+    "AccessToken",
     "ApiKey",
     "AuthError",
+    "AuthEvent",
+    "AuthListener",
     "BasicCredentials",
+    "ClientAuthMethod",
+    "CsrfFetchMethod",
+    "CsrfHeaders",
+    "CsrfSession",
+    "ExpiryFormat",
+    "TokenManager",
+    "TokenOptions",
+    "TokenStats",
     "basic_auth",
     "bearer_auth",
     "decode_basic",
     "open_connectors_auth",
     "scheme_auth",
 ]
+
+# Where each lazily loaded name lives. Loading `_ffi` loads the native library (and asyncio,
+# which the generated bindings import): tens of milliseconds that a program which only
+# imports authwire, or imports it at start-up, should not pay up front.
+_LAZY = {name: "._ffi" for name in __all__ if name not in ("AUTHORIZATION", "CsrfSession", "TokenManager")}
+_LAZY["CsrfSession"] = "._manager"
+_LAZY["TokenManager"] = "._manager"
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error
+
+    def __getattr__(name: str) -> object:
+        if name == "__version__":
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                value = version("authwire")
+            except PackageNotFoundError:  # pragma: no cover - running from a source tree
+                value = "0.0.0"
+        elif name in _LAZY:
+            from importlib import import_module
+
+            value = getattr(import_module(_LAZY[name], __name__), name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__, "__version__"})

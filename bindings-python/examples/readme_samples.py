@@ -1,0 +1,212 @@
+"""Every Python sample of bindings-python/README.md, in order, one function each.
+
+The body of each ``sample_*`` function is, line for line, a code block of the README:
+``tests/test_readme_samples.py`` checks that, runs this file against a local server, and
+``mypy --strict`` checks it as part of the test suite (tests/test_typing.py).
+
+The samples talk to ``https://auth.example.com`` (token endpoints), ``https://api.example.com``
+(an API) and ``https://sap.example.com`` (an SAP API Management endpoint), with credentials from
+the environment (``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``) and the XTD
+key file ``xtd-api-key.json``. The test replaces the three origins with a local server's
+``http://127.0.0.1:<port>`` and provides the rest, so every sample runs as written.
+"""
+
+from __future__ import annotations
+
+
+def sample_intro() -> None:
+    import authwire
+
+    print(authwire.basic_auth("Aladdin", "open sesame"))  # Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
+
+
+def sample_headers() -> None:
+    import authwire
+
+    print(authwire.basic_auth("Aladdin", "open sesame"))  # Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
+    print(authwire.bearer_auth("mF_9.B5f-4.1JqM"))  # Bearer mF_9.B5f-4.1JqM
+    print(authwire.scheme_auth("Token", "abc123"))  # Token abc123
+    print(authwire.open_connectors_auth("u-secret", organization_secret="o-secret"))  # User u-secret, Organization ...
+
+    credentials = authwire.decode_basic("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+    print(credentials.user_id(), credentials)  # Aladdin BasicCredentials(user_id="Aladdin", password=[redacted])
+
+    try:
+        authwire.basic_auth("user:name", "pw")
+    except authwire.AuthError.InvalidInput as error:
+        print(error)  # invalid input: the Basic user-id contains ':' at byte 4; RFC 7617 does not allow ...
+
+
+def sample_token_manager() -> None:
+    import os
+
+    import authwire
+
+    # One manager per credential, shared by every thread of the application.
+    manager = authwire.TokenManager.client_credentials(
+        "https://auth.example.com/oauth/token",
+        client_id=os.environ["CLIENT_ID"],
+        client_secret=os.environ["CLIENT_SECRET"],
+        scopes=["things:read"],
+    )
+    header = manager.authorization()  # "Bearer ...": fetched once, then served from memory
+    assert manager.authorization() == header  # ~0.1 µs while the token is fresh
+    print(manager)  # TokenManager(client_credentials, credentials=[redacted])
+    print(manager.stats().token_requests)  # 1
+
+
+def sample_api_key() -> None:
+    import authwire
+
+    key = authwire.ApiKey.from_file("xtd-api-key.json")  # the key file downloaded from XTD
+    manager = authwire.TokenManager.api_key_exchange(
+        "https://auth.example.com/v1/token",
+        key,
+        options=authwire.TokenOptions(request_timeout_ms=5_000, max_attempts=3),
+    )
+    try:
+        print(manager.authorization().split()[0])  # Bearer
+    except authwire.AuthError.Unauthorized as error:
+        print(f"the API key was rejected: {error}")
+    except authwire.AuthError as error:  # every error says what to do, and never shows a secret
+        print(f"no token: {error}")
+
+
+def sample_custom_exchange() -> None:
+    import json
+    import os
+
+    import authwire
+
+    manager = authwire.TokenManager.custom_exchange(
+        "https://auth.example.com/api/login",
+        request_body=json.dumps({"user": os.environ["CLIENT_ID"], "key": os.environ["CLIENT_SECRET"]}),
+        token_field="data.jwt",
+        expiry_field="data.validUntil",
+        expiry_format=authwire.ExpiryFormat.EPOCH_SECONDS,
+        scheme="Token",
+    )
+    print(manager.authorization())  # Token abc.def.ghi
+
+
+def sample_asyncio() -> None:
+    import asyncio
+    import os
+
+    import authwire
+
+    manager = authwire.TokenManager.client_credentials(
+        "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
+    )
+
+    async def main() -> None:
+        # 100 tasks ask at once: one token request, and the event loop is never blocked.
+        headers = await asyncio.gather(*(manager.authorization_async() for _ in range(100)))
+        print(len(set(headers)), manager.stats().token_requests)  # 1 1
+
+    asyncio.run(main())
+
+
+def sample_requests() -> None:
+    import os
+
+    import requests
+
+    import authwire
+    from authwire.requests import TokenAuth
+
+    manager = authwire.TokenManager.client_credentials(
+        "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
+    )
+    with requests.Session() as session:
+        session.auth = TokenAuth(manager)  # on a 401: invalidate that token, refresh, retry once
+        response = session.get("https://api.example.com/v1/things", timeout=10)
+        print(response.status_code)  # 200
+
+
+def sample_httpx() -> None:
+    import asyncio
+    import os
+
+    import httpx
+
+    import authwire
+    from authwire.httpx import TokenAuth
+
+    auth = TokenAuth(
+        authwire.TokenManager.client_credentials(
+            "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
+        )
+    )
+    with httpx.Client(auth=auth, timeout=10) as client:
+        print(client.get("https://api.example.com/v1/things").status_code)  # 200
+
+    async def main() -> None:
+        async with httpx.AsyncClient(auth=auth, timeout=10) as client:
+            responses = await asyncio.gather(*(client.get(f"https://api.example.com/v1/things/{i}") for i in range(10)))
+            print({r.status_code for r in responses})  # {200}
+
+    asyncio.run(main())
+
+
+def sample_csrf() -> None:
+    import os
+
+    import requests
+
+    import authwire
+    from authwire.requests import CsrfAuth
+
+    service = "https://sap.example.com/sap/opu/odata/sap/API_BUSINESS_PARTNER"
+    csrf = authwire.CsrfSession(service, os.environ["SAP_USER"], os.environ["SAP_PASSWORD"])
+    with requests.Session() as session:
+        session.auth = CsrfAuth(csrf)  # writes get X-CSRF-Token, Cookie and Authorization
+        print(session.get(f"{service}/A_BusinessPartner", timeout=10).status_code)  # 200
+        created = session.post(f"{service}/A_BusinessPartner", json={"BusinessPartnerCategory": "1"}, timeout=10)
+        print(created.status_code)  # 201 (a 403 "x-csrf-token: Required" is refetched and retried once)
+
+    headers = csrf.headers().to_map()  # or attach them yourself
+    print(sorted(headers))  # ['Authorization', 'Cookie', 'X-CSRF-Token']
+
+
+def sample_listener() -> None:
+    import logging
+    import os
+
+    import authwire
+
+    log = logging.getLogger("myapp.auth")
+
+    def on_event(event: authwire.AuthEvent) -> None:  # runs on authwire's threads: keep it short
+        if isinstance(event, authwire.AuthEvent.REFRESH_FAILED):
+            log.warning("token refresh failed: %s (still serving the old token: %s)", event.reason, event.serving_stale)
+        else:
+            log.info("%r", event)  # e.g. AuthEvent.TOKEN_REFRESHED(lifetime_ms=3600000, refresh_in_ms=3270123)
+
+    manager = authwire.TokenManager.client_credentials(
+        "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
+    )
+    manager.set_listener(on_event)  # or an authwire.AuthListener subclass; events never hold a secret
+    manager.authorization()
+
+
+SAMPLES = [
+    sample_intro,
+    sample_headers,
+    sample_token_manager,
+    sample_api_key,
+    sample_custom_exchange,
+    sample_asyncio,
+    sample_requests,
+    sample_httpx,
+    sample_csrf,
+    sample_listener,
+]
+
+if __name__ == "__main__":
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
+    for sample in SAMPLES:
+        print(f"--- {sample.__name__}")
+        sample()

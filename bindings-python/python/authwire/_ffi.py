@@ -1,0 +1,116 @@
+"""The generated uniffi module, loaded once, with its Python rough edges smoothed.
+
+Everything else in the package imports the core through this module, never through
+``authwire._native`` directly, so that the fixes below are always in place. Its types are
+declared in ``_ffi.pyi`` (the generated module is not type-checked).
+
+Fixes applied here:
+
+* ``str(AuthError)`` is the core's one-line sentence, not uniffi's field dump.
+* ``repr()`` of records (``TokenOptions``, ``TokenStats``) and of ``AuthEvent`` variants shows
+  their fields (uniffi decorates them with ``@dataclass`` without fields, so ``repr`` would
+  print ``TokenStats()``), and ``AuthEvent`` variants support positional ``match`` patterns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._native import authwire as _generated
+from ._native.authwire import (
+    AccessToken,
+    ApiKey,
+    AuthError,
+    AuthEvent,
+    AuthListener,
+    BasicCredentials,
+    ClientAuthMethod,
+    CsrfFetchMethod,
+    CsrfHeaders,
+    CsrfSession,
+    ExpiryFormat,
+    InternalError,
+    TokenManager,
+    TokenOptions,
+    TokenStats,
+    basic_auth,
+    bearer_auth,
+    decode_basic,
+    open_connectors_auth,
+    scheme_auth,
+)
+
+__all__ = [
+    "AccessToken",
+    "ApiKey",
+    "AuthError",
+    "AuthEvent",
+    "AuthListener",
+    "BasicCredentials",
+    "ClientAuthMethod",
+    "CsrfFetchMethod",
+    "CsrfHeaders",
+    "CsrfSession",
+    "ExpiryFormat",
+    "InternalError",
+    "TokenManager",
+    "TokenOptions",
+    "TokenStats",
+    "basic_auth",
+    "bearer_auth",
+    "decode_basic",
+    "open_connectors_auth",
+    "scheme_auth",
+]
+
+
+def _auth_error_str(self: AuthError) -> str:
+    # uniffi's Python errors print their fields ("reason='...'"); the Rust `Display` sentence
+    # is what the caller should read, so `str()` asks the core for it.
+    lowered = _generated._UniffiFfiConverterTypeAuthError.lower(self)
+    rendered = _generated._uniffi_rust_call_with_error(
+        None, _generated._UniffiLib.uniffi_authwire_fn_method_autherror_uniffi_trait_display, lowered
+    )
+    return str(_generated._UniffiFfiConverterString.lift(rendered))
+
+
+def _auth_error_repr(self: AuthError) -> str:
+    return f"{type(self).__qualname__}({str(self)!r})"
+
+
+for _variant in [AuthError, *AuthError.__subclasses__()]:
+    _variant.__str__ = _auth_error_str  # type: ignore[method-assign]
+    _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign]
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The keyword parameters of a generated record's ``__init__``: its fields, in order."""
+    code = cls.__init__.__code__  # type: ignore[misc]
+    names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+    return tuple(names)
+
+
+def _fields_repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in type(self)._authwire_fields)
+    return f"{type(self).__qualname__}({shown})"
+
+
+_records: list[type] = [TokenOptions, TokenStats]
+_records += [cls for cls in vars(AuthEvent).values() if isinstance(cls, type) and issubclass(cls, AuthEvent)]
+for _record in _records:
+    _record._authwire_fields = _field_names(_record)  # type: ignore[attr-defined]
+    _record.__repr__ = _fields_repr  # type: ignore[method-assign]
+    if issubclass(_record, AuthEvent):
+        _record.__match_args__ = _record._authwire_fields  # type: ignore[attr-defined]
+
+
+def _record_eq(self: Any, other: object) -> bool:
+    if type(other) is not type(self):
+        return NotImplemented
+    return all(getattr(self, name) == getattr(other, name) for name in self._authwire_fields)
+
+
+TokenOptions.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
+TokenStats.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
+
+del _variant, _record, _records

@@ -1,0 +1,324 @@
+# Types of the generated uniffi module as re-exported by `_ffi.py`.
+#
+# The generated module (authwire/_native/, built by maturin, never committed) carries only
+# partial annotations, so the package's types are declared here instead. Keep this file in
+# step with core/src: `tests/test_typing.py` checks every name, method and field below
+# against the built module.
+
+import enum
+from typing import ClassVar, final
+
+__all__ = [
+    "AccessToken",
+    "ApiKey",
+    "AuthError",
+    "AuthEvent",
+    "AuthListener",
+    "BasicCredentials",
+    "ClientAuthMethod",
+    "CsrfFetchMethod",
+    "CsrfHeaders",
+    "CsrfSession",
+    "ExpiryFormat",
+    "InternalError",
+    "TokenManager",
+    "TokenOptions",
+    "TokenStats",
+    "basic_auth",
+    "bearer_auth",
+    "decode_basic",
+    "open_connectors_auth",
+    "scheme_auth",
+]
+
+# --- Header builders -------------------------------------------------------------------
+
+def basic_auth(user_id: str, password: str) -> str:
+    """``Basic base64(user-id ":" password)`` (RFC 7617). Raises ``AuthError.InvalidInput``."""
+
+def bearer_auth(token: str) -> str:
+    """``Bearer <token>`` (RFC 6750). Raises ``AuthError.InvalidInput``."""
+
+def scheme_auth(scheme: str, credentials: str) -> str:
+    """``<scheme> <credentials>`` for any other scheme. Raises ``AuthError.InvalidInput``."""
+
+def open_connectors_auth(
+    user_secret: str, organization_secret: str | None = ..., element_token: str | None = ...
+) -> str:
+    """``User <u>, Organization <o>, Element <e>`` (SAP Open Connectors)."""
+
+def decode_basic(header_value: str) -> BasicCredentials:
+    """The user-id and password of a Basic value. Raises ``AuthError.InvalidInput``."""
+
+@final
+class BasicCredentials:
+    """A decoded Basic value; the password is redacted when printed."""
+    def user_id(self) -> str: ...
+    def password(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+@final
+class ApiKey:
+    """An XTD API key (the downloaded key file); its secrets are redacted when printed."""
+    @classmethod
+    def from_json(cls, text: str) -> ApiKey: ...
+    @classmethod
+    def from_file(cls, path: str) -> ApiKey: ...
+    @classmethod
+    def from_encoded_key(cls, encoded_key: str) -> ApiKey: ...
+    def app_client_id(self) -> str | None: ...
+    def app_client_secret(self) -> str | None: ...
+    def encoded_key(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+# --- Errors ----------------------------------------------------------------------------
+
+class InternalError(Exception):
+    """A bug in authwire or a mismatched build (never raised for bad input or a server)."""
+
+class AuthError(Exception):
+    """Everything that can go wrong in authwire; ``str(error)`` is a sentence without secrets."""
+
+    @final
+    class InvalidInput(AuthError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class InvalidConfiguration(AuthError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class Network(AuthError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class Unauthorized(AuthError):
+        status: int
+        message: str
+        def __init__(self, status: int, message: str) -> None: ...
+
+    @final
+    class OAuth(AuthError):
+        status: int
+        error: str
+        description: str
+        def __init__(self, status: int, error: str, description: str) -> None: ...
+
+    @final
+    class RateLimited(AuthError):
+        retry_after_ms: int | None
+        def __init__(self, retry_after_ms: int | None) -> None: ...
+
+    @final
+    class Server(AuthError):
+        status: int
+        message: str
+        def __init__(self, status: int, message: str) -> None: ...
+
+    @final
+    class HttpStatus(AuthError):
+        status: int
+        message: str
+        def __init__(self, status: int, message: str) -> None: ...
+
+    @final
+    class InvalidResponse(AuthError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class RefreshLoop(AuthError):
+        refreshes: int
+        window_ms: int
+        def __init__(self, refreshes: int, window_ms: int) -> None: ...
+
+# --- Token options, results and events -------------------------------------------------
+
+class ExpiryFormat(enum.Enum):
+    SECONDS_FROM_NOW = 0
+    EPOCH_SECONDS = 1
+    EPOCH_MILLISECONDS = 2
+
+class ClientAuthMethod(enum.Enum):
+    CLIENT_SECRET_BASIC = 0
+    CLIENT_SECRET_POST = 1
+
+class CsrfFetchMethod(enum.Enum):
+    HEAD = 0
+    GET = 1
+
+@final
+class TokenOptions:
+    """How a token manager or CSRF session refreshes, retries and times out."""
+
+    refresh_fraction: float
+    refresh_floor_ms: int
+    refresh_cap_ms: int
+    refresh_jitter: float
+    expiry_skew_ms: int
+    default_lifetime_secs: int
+    connect_timeout_ms: int
+    request_timeout_ms: int
+    max_attempts: int
+    backoff_initial_ms: int
+    backoff_max_ms: int
+    retry_budget_ms: int
+    max_body_bytes: int
+    loop_max_invalidations: int
+    loop_window_ms: int
+    def __init__(
+        self,
+        *,
+        refresh_fraction: float = 0.1,
+        refresh_floor_ms: int = 250,
+        refresh_cap_ms: int = 300000,
+        refresh_jitter: float = 0.2,
+        expiry_skew_ms: int = 500,
+        default_lifetime_secs: int = 3600,
+        connect_timeout_ms: int = 5000,
+        request_timeout_ms: int = 15000,
+        max_attempts: int = 4,
+        backoff_initial_ms: int = 200,
+        backoff_max_ms: int = 10000,
+        retry_budget_ms: int = 30000,
+        max_body_bytes: int = 65536,
+        loop_max_invalidations: int = 10,
+        loop_window_ms: int = 60000,
+    ) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+@final
+class TokenStats:
+    """Counters of a token manager or CSRF session since it was created."""
+
+    token_requests: int
+    refreshes: int
+    failures: int
+    retries: int
+    waits: int
+    invalidations: int
+    def __init__(
+        self, *, token_requests: int, refreshes: int, failures: int, retries: int, waits: int, invalidations: int
+    ) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+@final
+class AccessToken:
+    """A token with its deadlines as of when it was handed out; printing it shows ``[redacted]``."""
+    def value(self) -> str: ...
+    def authorization(self) -> str: ...
+    def expires_in_ms(self) -> int: ...
+    def refresh_in_ms(self) -> int: ...
+
+class AuthEvent:
+    """Something that happened inside a token manager or CSRF session (never a secret)."""
+
+    @final
+    class TOKEN_REQUESTED(AuthEvent):
+        __match_args__: ClassVar[tuple[str]] = ("attempt",)
+        attempt: int
+        def __init__(self, attempt: int) -> None: ...
+
+    @final
+    class TOKEN_REFRESHED(AuthEvent):
+        __match_args__: ClassVar[tuple[str, str]] = ("lifetime_ms", "refresh_in_ms")
+        lifetime_ms: int
+        refresh_in_ms: int
+        def __init__(self, lifetime_ms: int, refresh_in_ms: int) -> None: ...
+
+    @final
+    class REFRESH_RETRYING(AuthEvent):
+        __match_args__: ClassVar[tuple[str, str, str]] = ("attempt", "delay_ms", "reason")
+        attempt: int
+        delay_ms: int
+        reason: str
+        def __init__(self, attempt: int, delay_ms: int, reason: str) -> None: ...
+
+    @final
+    class REFRESH_FAILED(AuthEvent):
+        __match_args__: ClassVar[tuple[str, str]] = ("reason", "serving_stale")
+        reason: str
+        serving_stale: bool
+        def __init__(self, reason: str, serving_stale: bool) -> None: ...
+
+    @final
+    class TOKEN_INVALIDATED(AuthEvent):
+        __match_args__: ClassVar[tuple[()]] = ()
+        def __init__(self) -> None: ...
+
+    def is_token_requested(self) -> bool: ...
+    def is_token_refreshed(self) -> bool: ...
+    def is_refresh_retrying(self) -> bool: ...
+    def is_refresh_failed(self) -> bool: ...
+    def is_token_invalidated(self) -> bool: ...
+
+class AuthListener:
+    """Subclass and override ``on_event`` to receive a manager's events (on authwire's threads)."""
+    def on_event(self, event: AuthEvent) -> None: ...
+
+# --- The core's objects, wrapped by authwire.TokenManager / authwire.CsrfSession -------
+
+@final
+class CsrfHeaders:
+    """The headers for one write call; printing it shows ``[redacted]`` for every value."""
+    def csrf_token(self) -> str: ...
+    def cookie(self) -> str | None: ...
+    def authorization(self) -> str: ...
+    def to_map(self) -> dict[str, str]: ...
+
+@final
+class CsrfSession:
+    def __init__(
+        self,
+        fetch_url: str,
+        user_id: str,
+        password: str,
+        options: TokenOptions | None = ...,
+        fetch_method: CsrfFetchMethod | None = ...,
+    ) -> None: ...
+    def headers(self) -> CsrfHeaders: ...
+    async def headers_async(self) -> CsrfHeaders: ...
+    def invalidate(self, token: str) -> bool: ...
+    def stats(self) -> TokenStats: ...
+    def set_listener(self, listener: AuthListener | None) -> None: ...
+
+@final
+class TokenManager:
+    @classmethod
+    def api_key_exchange(cls, token_url: str, api_key: ApiKey, options: TokenOptions | None = ...) -> TokenManager: ...
+    @classmethod
+    def client_credentials(
+        cls,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scopes: list[str] = ...,
+        options: TokenOptions | None = ...,
+        auth_method: ClientAuthMethod | None = ...,
+    ) -> TokenManager: ...
+    @classmethod
+    def custom_exchange(
+        cls,
+        token_url: str,
+        request_body: str,
+        token_field: str,
+        expiry_field: str | None = ...,
+        expiry_format: ExpiryFormat | None = ...,
+        headers: dict[str, str] | None = ...,
+        scheme: str | None = ...,
+        options: TokenOptions | None = ...,
+    ) -> TokenManager: ...
+    @classmethod
+    def static_token(cls, token: str, lifetime_secs: int | None = ...) -> TokenManager: ...
+    def authorization(self) -> str: ...
+    async def authorization_async(self) -> str: ...
+    def token(self) -> AccessToken: ...
+    async def token_async(self) -> AccessToken: ...
+    def invalidate(self, token: str) -> bool: ...
+    def stats(self) -> TokenStats: ...
+    def set_listener(self, listener: AuthListener | None) -> None: ...

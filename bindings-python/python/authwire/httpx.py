@@ -1,0 +1,150 @@
+"""authwire for `HTTPX <https://www.python-httpx.org>`_: ``pip install authwire[httpx]``.
+
+>>> import httpx
+>>> import authwire
+>>> from authwire.httpx import TokenAuth
+>>> manager = authwire.TokenManager.static_token("mF_9.B5f-4.1JqM")
+>>> client = httpx.Client(auth=TokenAuth(manager))
+
+The same auth object works with ``httpx.Client`` (blocking calls into the token manager) and
+``httpx.AsyncClient`` (``await``-ed calls, the event loop is never blocked).
+
+:class:`TokenAuth` adds the ``Authorization`` header to every request. When the API answers
+401, it passes the header that request carried to ``manager.invalidate`` and sends the
+request once more with the fresh header: of many parallel 401s for the same token, only the
+first causes a token request. A second 401 is returned to the caller, never retried.
+
+:class:`CsrfAuth` does the same for SAP API Management style CSRF protection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+
+try:
+    import httpx
+except ImportError as error:  # pragma: no cover - depends on the installed extras
+    raise ImportError("authwire.httpx needs httpx: pip install 'authwire[httpx]'") from error
+
+from ._ffi import CsrfHeaders
+from ._http import AsyncHeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies
+from ._manager import CsrfSession
+
+__all__ = ["CsrfAuth", "TokenAuth"]
+
+
+class TokenAuth(httpx.Auth):
+    """Adds ``Authorization`` from a :class:`authwire.TokenManager` to every request, and
+    answers a 401 by invalidating the token that request carried and retrying once.
+
+    ``source`` may also be a callable returning the header value (with ``AsyncClient`` it may
+    be an ``async`` function) or a fixed header value; neither can be refreshed, so for them a
+    401 is returned as is.
+
+    To retry after a 401, a streamed request body is read into memory before it is sent.
+    """
+
+    def __init__(self, source: AsyncHeaderSource) -> None:
+        self._source = ResolvedSource(source)
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        sent = self._source.header()
+        request.headers["Authorization"] = sent
+        invalidate = self._source.invalidate
+        if invalidate is None:
+            yield request
+            return
+        request.read()  # a retry sends the body again
+        response = yield request
+        if response.status_code != 401:
+            return
+        invalidate(sent)
+        fresh = self._source.header()
+        if fresh != sent:
+            request.headers["Authorization"] = fresh
+            yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        sent = await self._source.header_async()
+        request.headers["Authorization"] = sent
+        invalidate = self._source.invalidate
+        if invalidate is None:
+            yield request
+            return
+        await request.aread()
+        response = yield request
+        if response.status_code != 401:
+            return
+        invalidate(sent)  # no I/O: discards the token and starts the refresh in the core
+        fresh = await self._source.header_async()
+        if fresh != sent:
+            request.headers["Authorization"] = fresh
+            yield request
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        return self.sync_auth_flow(request)
+
+    def __repr__(self) -> str:
+        return "authwire.httpx.TokenAuth(authorization=[redacted])"
+
+
+class CsrfAuth(httpx.Auth):
+    """Authenticates calls to an SAP API Management style API with a :class:`authwire.CsrfSession`.
+
+    Write requests (every method but GET, HEAD, OPTIONS and TRACE) get ``X-CSRF-Token``,
+    ``Cookie`` (merged with the client's cookies; the CSRF session's win) and
+    ``Authorization``; read requests get ``Authorization`` only. When a write answers 403
+    with ``x-csrf-token: Required``, the token is invalidated, a new one fetched, and the
+    request sent once more.
+    """
+
+    def __init__(self, session: CsrfSession) -> None:
+        if not isinstance(session, CsrfSession):
+            raise TypeError(f"CsrfAuth needs an authwire.CsrfSession, not {type(session).__name__}")
+        self._session = session
+
+    @staticmethod
+    def _apply(request: httpx.Request, headers: CsrfHeaders) -> str:
+        for name, value in headers.to_map().items():
+            if name == "Cookie":
+                value = merge_cookies(request.headers.get("Cookie"), value) or value
+            request.headers[name] = value
+        return headers.csrf_token()
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not is_write(request.method):
+            request.headers["Authorization"] = self._session.basic_authorization()
+            yield request
+            return
+        sent = self._apply(request, self._session.headers())
+        request.read()
+        response = yield request
+        if not csrf_required(response.status_code, response.headers.get("x-csrf-token")):
+            return
+        self._session.invalidate(sent)
+        fresh = self._session.headers()
+        if fresh.csrf_token() != sent:
+            self._apply(request, fresh)
+            yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not is_write(request.method):
+            request.headers["Authorization"] = self._session.basic_authorization()
+            yield request
+            return
+        sent = self._apply(request, await self._session.headers_async())
+        await request.aread()
+        response = yield request
+        if not csrf_required(response.status_code, response.headers.get("x-csrf-token")):
+            return
+        self._session.invalidate(sent)
+        fresh = await self._session.headers_async()
+        if fresh.csrf_token() != sent:
+            self._apply(request, fresh)
+            yield request
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        return self.sync_auth_flow(request)
+
+    def __repr__(self) -> str:
+        return f"authwire.httpx.CsrfAuth({self._session!r})"

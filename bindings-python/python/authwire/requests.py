@@ -1,0 +1,156 @@
+"""authwire for `requests <https://requests.readthedocs.io>`_: ``pip install authwire[requests]``.
+
+>>> import requests
+>>> import authwire
+>>> from authwire.requests import TokenAuth
+>>> manager = authwire.TokenManager.static_token("mF_9.B5f-4.1JqM")
+>>> session = requests.Session()
+>>> session.auth = TokenAuth(manager)
+
+:class:`TokenAuth` adds the ``Authorization`` header to every request. When the API answers
+401, it passes the header that request carried to ``manager.invalidate`` and sends the
+request once more with the fresh header: of many parallel 401s for the same token, only the
+first causes a token request. A second 401 is returned to the caller, never retried.
+
+:class:`CsrfAuth` does the same for SAP API Management style CSRF protection.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+try:
+    from requests.auth import AuthBase
+    from requests.cookies import extract_cookies_to_jar
+    from requests.models import PreparedRequest, Response
+except ImportError as error:  # pragma: no cover - depends on the installed extras
+    raise ImportError("authwire.requests needs requests: pip install 'authwire[requests]'") from error
+
+from ._http import HeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies
+from ._manager import CsrfSession
+
+__all__ = ["CsrfAuth", "TokenAuth"]
+
+_NOT_REPLAYABLE = object()
+
+
+def _body_position(request: PreparedRequest) -> object:
+    """Where a file-like body starts, so it can be sent again; ``_NOT_REPLAYABLE`` for a
+    generator (it can be read only once); ``None`` when the body is in memory."""
+    body: object = request.body
+    if body is None or isinstance(body, (bytes, str)):
+        return None
+    tell = getattr(body, "tell", None)
+    if tell is not None and getattr(body, "seek", None) is not None:
+        try:
+            return tell()
+        except OSError:
+            return _NOT_REPLAYABLE
+    return _NOT_REPLAYABLE
+
+
+def _resend(response: Response, update: dict[str, str], body_position: object, **kwargs: Any) -> Response:
+    """Sends ``response.request`` once more with ``update`` applied to its headers, the way
+    ``requests.auth.HTTPDigestAuth`` answers a challenge."""
+    original = response.request
+    if body_position is not None and not isinstance(body_position, int):
+        return response
+    if isinstance(body_position, int):
+        original.body.seek(body_position)  # type: ignore[union-attr]
+    # Consume the content and release the connection, so the retry may reuse it.
+    _ = response.content
+    response.close()
+    retry = original.copy()
+    retry.hooks = {"response": []}  # the retry's own response is final: no second retry
+    extract_cookies_to_jar(retry._cookies, original, response.raw)  # type: ignore[attr-defined,no-untyped-call]
+    retry.prepare_cookies(retry._cookies)  # type: ignore[attr-defined]
+    for name, value in update.items():
+        retry.headers[name] = value
+    adapter = response.connection
+    new_response: Response = adapter.send(retry, **kwargs)
+    new_response.history.append(response)
+    new_response.request = retry
+    return new_response
+
+
+class TokenAuth(AuthBase):
+    """Adds ``Authorization`` from a :class:`authwire.TokenManager` to every request, and
+    answers a 401 by invalidating the token that request carried and retrying once.
+
+    ``source`` may also be a callable returning the header value (called per request) or a
+    fixed header value; neither can be refreshed, so for them a 401 is returned as is.
+    """
+
+    def __init__(self, source: HeaderSource) -> None:
+        self._source = ResolvedSource(source)
+
+    def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        sent = self._source.header()
+        request.headers["Authorization"] = sent
+        if self._source.invalidate is not None:
+            hook = functools.partial(self._on_response, sent=sent, body_position=_body_position(request))
+            request.register_hook("response", hook)  # type: ignore[no-untyped-call]
+        return request
+
+    def _on_response(self, response: Response, *, sent: str, body_position: object, **kwargs: Any) -> Response:
+        if response.status_code != 401:
+            return response
+        invalidate = self._source.invalidate
+        assert invalidate is not None
+        invalidate(sent)
+        fresh = self._source.header()
+        if fresh == sent:  # nothing new to try (a static token, or the refresh gave the same)
+            return response
+        return _resend(response, {"Authorization": fresh}, body_position, **kwargs)
+
+    def __repr__(self) -> str:
+        return "authwire.requests.TokenAuth(authorization=[redacted])"
+
+
+class CsrfAuth(AuthBase):
+    """Authenticates calls to an SAP API Management style API with a :class:`authwire.CsrfSession`.
+
+    Write requests (every method but GET, HEAD, OPTIONS and TRACE) get ``X-CSRF-Token``,
+    ``Cookie`` (merged with cookies the session already sends; the CSRF session's win) and
+    ``Authorization``; read requests get ``Authorization`` only. When a write answers 403
+    with ``x-csrf-token: Required``, the token is invalidated, a new one fetched, and the
+    request sent once more.
+    """
+
+    def __init__(self, session: CsrfSession) -> None:
+        if not isinstance(session, CsrfSession):
+            raise TypeError(f"CsrfAuth needs an authwire.CsrfSession, not {type(session).__name__}")
+        self._session = session
+
+    def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        if not is_write(request.method or "GET"):
+            request.headers["Authorization"] = self._session.basic_authorization()
+            return request
+        headers = self._session.headers()
+        self._apply(request.headers, headers.to_map())
+        hook = functools.partial(self._on_response, sent=headers.csrf_token(), body_position=_body_position(request))
+        request.register_hook("response", hook)  # type: ignore[no-untyped-call]
+        return request
+
+    @staticmethod
+    def _apply(target: Any, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            if name == "Cookie":
+                value = merge_cookies(target.get("Cookie"), value) or value
+            target[name] = value
+
+    def _on_response(self, response: Response, *, sent: str, body_position: object, **kwargs: Any) -> Response:
+        if not csrf_required(response.status_code, response.headers.get("x-csrf-token")):
+            return response
+        self._session.invalidate(sent)
+        fresh = self._session.headers()
+        if fresh.csrf_token() == sent:
+            return response
+        update = fresh.to_map()
+        if "Cookie" in update:
+            update["Cookie"] = merge_cookies(response.request.headers.get("Cookie"), update["Cookie"]) or ""
+        return _resend(response, update, body_position, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"authwire.requests.CsrfAuth({self._session!r})"

@@ -1,0 +1,166 @@
+"""The README's Python samples are exactly the functions of examples/readme_samples.py, and
+that file runs as written against a local stand-in for the services the samples call.
+
+The samples use ``https://auth.example.com``, ``https://api.example.com`` and
+``https://sap.example.com``; the run replaces those origins with a local server's
+``http://127.0.0.1:<port>`` (plain HTTP is allowed to loopback only) and provides the
+environment variables and key file the samples read.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs
+
+import authwire
+from localserver import Handler, Received, Reply, ScriptedServer
+
+Serve = Callable[[Handler], ScriptedServer]
+
+PROJECT = Path(__file__).resolve().parent.parent
+README = PROJECT / "README.md"
+SAMPLES_FILE = PROJECT / "examples" / "readme_samples.py"
+ORIGINS = ("https://auth.example.com", "https://api.example.com", "https://sap.example.com")
+ENV = {"CLIENT_ID": "my-client", "CLIENT_SECRET": "my-secret:with&odd=chars", "SAP_USER": "alice", "SAP_PASSWORD": "pw"}
+
+
+def load_samples() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("readme_samples", SAMPLES_FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def body(function: Callable[[], None]) -> str:
+    lines = inspect.getsource(function).splitlines(keepends=True)
+    assert lines[0].startswith("def "), lines[0]
+    return textwrap.dedent("".join(lines[1:]))
+
+
+def readme_blocks() -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), flags=re.M | re.S)
+
+
+def test_every_readme_block_is_a_sample_function() -> None:
+    samples = load_samples().SAMPLES
+    blocks = readme_blocks()
+    assert len(blocks) == len(samples), f"{len(blocks)} README blocks, {len(samples)} samples"
+    for block, sample in zip(blocks, samples):
+        assert block == body(sample), f"README block differs from {sample.__name__}"
+
+
+class Platform:
+    """The services of the samples: OAuth2, XTD and custom token endpoints, an API, and an
+    SAP API Management endpoint with CSRF protection."""
+
+    def __init__(self, encoded_key: str) -> None:
+        self.encoded_key = encoded_key
+        self.issued: set[str] = set()
+        self.csrf = ""
+
+    def handle(self, request: Received, n: int) -> Reply:
+        path = request.path
+        if path == "/oauth/token":
+            basic = authwire.decode_basic(request.header("authorization") or "")
+            form = parse_qs(request.text)
+            ok = (basic.user_id(), basic.password()) == (
+                ENV["CLIENT_ID"],
+                ENV["CLIENT_SECRET"].replace(":", "%3A").replace("&", "%26").replace("=", "%3D"),
+            )
+            if not ok or form.get("grant_type") != ["client_credentials"]:
+                return Reply.json(401, {"error": "invalid_client"})
+            return self.issue({"access_token": f"tok-{n}", "token_type": "Bearer", "expires_in": 3600}, f"tok-{n}")
+        if path == "/v1/token":
+            if request.json() != {"apiKey": self.encoded_key}:
+                return Reply.json(401, {"message": "Unauthorized"})
+            return self.issue({"token": f"xtd-{n}", "expirationTime": 300}, f"xtd-{n}")
+        if path == "/api/login":
+            if request.json() != {"user": ENV["CLIENT_ID"], "key": ENV["CLIENT_SECRET"]}:
+                return Reply.json(401, {"message": "bad login"})
+            return self.issue({"data": {"jwt": "abc.def.ghi", "validUntil": int(time.time()) + 3600}}, "abc.def.ghi")
+        if path.startswith("/v1/things"):
+            _, _, token = (request.header("authorization") or "").partition(" ")
+            if token not in self.issued:
+                return Reply.json(401, {"message": "invalid token"})
+            return Reply.json(200, {"things": []})
+        if path.startswith("/sap/"):
+            return self.sap(request, n)
+        return Reply.text(404, "not found")
+
+    def issue(self, document: dict[str, Any], token: str) -> Reply:
+        self.issued.add(token)
+        return Reply.json(200, document)
+
+    def sap(self, request: Received, n: int) -> Reply:
+        expected = "Basic " + base64.b64encode(f"{ENV['SAP_USER']}:{ENV['SAP_PASSWORD']}".encode()).decode()
+        if request.header("authorization") != expected:
+            return Reply.json(401, {"message": "bad credentials"})
+        if request.header("x-csrf-token") == "fetch":
+            self.csrf = f"csrf-{n}"
+            return (
+                Reply.text(200)
+                .with_header("x-csrf-token", self.csrf)
+                .with_header("Set-Cookie", f"SAP_SESSIONID=s{n}; Path=/")
+            )
+        if request.method == "GET":
+            return Reply.json(200, {"d": {"results": []}})
+        if request.header("x-csrf-token") != self.csrf or f"SAP_SESSIONID=s{self.csrf[5:]}" not in (
+            request.header("cookie") or ""
+        ):
+            return Reply.text(403).with_header("x-csrf-token", "Required")
+        return Reply.json(201, {"d": {}})
+
+
+def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[str, Any]) -> None:
+    key_file = vectors["api_key_file"][0]["json"]
+    platform = Platform(key_file["encodedKey"])
+    server = serve(platform.handle)
+    source = SAMPLES_FILE.read_text(encoding="utf-8")
+    for origin in ORIGINS:
+        assert origin in source
+        source = source.replace(origin, server.url("").rstrip("/"))
+    (tmp_path / "readme_samples.py").write_text(source, encoding="utf-8")
+    (tmp_path / "xtd-api-key.json").write_text(json.dumps(key_file), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "readme_samples.py"],
+        cwd=tmp_path,
+        env={**os.environ, **ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for expected in [
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+        "Bearer mF_9.B5f-4.1JqM",
+        "Token abc123",
+        "User u-secret, Organization o-secret",
+        'Aladdin BasicCredentials(user_id="Aladdin", password=[redacted])',
+        "invalid input: the Basic user-id contains ':' at byte 4; RFC 7617 does not allow",
+        "TokenManager(client_credentials, credentials=[redacted])",
+        "--- sample_api_key\nBearer\n",
+        "Token abc.def.ghi",
+        "1 1",
+        "{200}",
+        "200\n201\n['Authorization', 'Cookie', 'X-CSRF-Token']",
+    ]:
+        assert expected in out, f"{expected!r} not in the output:\n{out}"
+    assert "myapp.auth INFO AuthEvent.TOKEN_REFRESHED(lifetime_ms=3600000" in result.stderr
+    for secret in (ENV["CLIENT_SECRET"], key_file["encodedKey"]):
+        assert secret not in out + result.stderr
