@@ -54,9 +54,9 @@ val AccessToken.expiresIn: Duration
  * [AccessToken.refreshInMs] as a [Duration], measured when the token was handed out.
  *
  * [Duration.ZERO] when a refresh is due; [Duration.INFINITE] for a token that is never
- * refreshed. Until then, a cache of your own may reuse the token without asking the manager;
- * asking costs one call into the core (tens of microseconds through the JNA bindings, no
- * network while the token is cached), which only very hot loops need to avoid.
+ * refreshed. Until then, a cache may reuse the token without asking the manager; asking costs
+ * one call into the core (tens of microseconds through the JNA bindings, no network while the
+ * token is cached), which only very hot loops need to avoid. [HeaderCache] is that cache.
  */
 val AccessToken.refreshIn: Duration
     get() = millisToDuration(refreshInMs())

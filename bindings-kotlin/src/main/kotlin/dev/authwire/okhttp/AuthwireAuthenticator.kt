@@ -2,6 +2,7 @@ package dev.authwire.okhttp
 
 import dev.authwire.AUTHORIZATION
 import dev.authwire.AuthException
+import dev.authwire.HeaderCache
 import dev.authwire.TokenManager
 import okhttp3.Authenticator
 import okhttp3.Request
@@ -22,12 +23,15 @@ import okhttp3.Route
  *     .build()
  * ```
  *
+ * It works through the manager's [HeaderCache] (`HeaderCache.of(tokenManager)`), the one
+ * [AuthwireInterceptor] serves from, so that its invalidation reaches the interceptor at once.
  * On a 401 it:
- * 1. passes the failed request's `Authorization` value to [TokenManager.invalidate]. Only
- *    the first of many parallel 401s for the same token discards it and starts a refresh;
- *    for the others the token was already replaced, and they just take the new one. So 32
- *    parallel calls rejected with the same token cause one token request, not 32.
- * 2. waits for the manager's current header ([TokenManager.authorization]) and returns the
+ * 1. passes the failed request's `Authorization` value to [HeaderCache.invalidate], which
+ *    drops the cached header and calls [TokenManager.invalidate]. Only the first of many
+ *    parallel 401s for the same token discards it and starts a refresh; for the others the
+ *    token was already replaced, and they just take the new one. So 32 parallel calls
+ *    rejected with the same token cause one token request, not 32.
+ * 2. waits for the manager's current header ([HeaderCache.authorization]) and returns the
  *    failed request with that header, which OkHttp sends once more.
  *
  * It never loops. It gives up, and the caller receives the 401 response, when:
@@ -45,10 +49,13 @@ import okhttp3.Route
  * for `OkHttpClient.Builder.authenticator`, not `proxyAuthenticator`. OkHttp itself does not
  * retry a request whose body is one-shot.
  *
- * @param tokenManager the manager whose tokens the API rejected. The authenticator does not
- *   close it; it must stay open while the client is used.
+ * @param headerCache the cache of the manager whose tokens the API rejected. The
+ *   authenticator does not close the manager; it must stay open while the client is used.
  */
-class AuthwireAuthenticator(private val tokenManager: TokenManager) : Authenticator {
+class AuthwireAuthenticator(private val headerCache: HeaderCache) : Authenticator {
+    /** The authenticator of [tokenManager], working through `HeaderCache.of(tokenManager)`. */
+    constructor(tokenManager: TokenManager) : this(HeaderCache.of(tokenManager))
+
     /** Decides the retry of one 401 response; see the class documentation. */
     override fun authenticate(route: Route?, response: Response): Request? {
         if (response.code != 401 || isRetry(response)) {
@@ -57,10 +64,10 @@ class AuthwireAuthenticator(private val tokenManager: TokenManager) : Authentica
         val request = response.request
         val sent = request.header(AUTHORIZATION)
         if (sent != null) {
-            tokenManager.invalidate(sent)
+            headerCache.invalidate(sent)
         }
         val fresh = try {
-            tokenManager.authorization()
+            headerCache.authorization()
         } catch (e: AuthException) {
             response.close()
             throw AuthwireIOException(e)

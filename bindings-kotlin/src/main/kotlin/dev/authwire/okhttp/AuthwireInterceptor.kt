@@ -2,6 +2,7 @@ package dev.authwire.okhttp
 
 import dev.authwire.AUTHORIZATION
 import dev.authwire.AuthException
+import dev.authwire.HeaderCache
 import dev.authwire.TokenManager
 import okhttp3.Interceptor
 import okhttp3.Response
@@ -11,7 +12,8 @@ import okhttp3.Response
  * value [headerProvider] returns for that request.
  *
  * With a [TokenManager] (the secondary constructor), each request gets the manager's current
- * header, e.g. `Bearer eyJ...`: at once while the token is cached, otherwise after the one
+ * header, e.g. `Bearer eyJ...`, through the manager's [HeaderCache]: from a Kotlin field
+ * while the token is before its refresh point, otherwise from the manager, after the one
  * token request that all concurrent calls share. Pair it with [AuthwireAuthenticator] so that
  * a 401 from the API discards the rejected token and the call is retried once with a fresh
  * one; [authwire] installs both:
@@ -48,10 +50,20 @@ import okhttp3.Response
  */
 class AuthwireInterceptor(private val headerProvider: () -> String) : Interceptor {
     /**
-     * Adds [tokenManager]'s current header ([TokenManager.authorization]) to every request.
-     * The interceptor does not close the manager; it must stay open while the client is used.
+     * Adds [tokenManager]'s current header to every request, from the manager's shared
+     * [HeaderCache] (`HeaderCache.of(tokenManager)`), the one [AuthwireAuthenticator]
+     * invalidates after a 401. The interceptor does not close the manager; it must stay open
+     * while the client is used.
+     *
+     * The cache serves a token until its refresh point without asking the manager: if your
+     * own code discards a token with `tokenManager.invalidate(...)`, use
+     * `HeaderCache.of(tokenManager).invalidate(...)` instead, or the interceptor keeps sending
+     * the discarded token until then (the authenticator would repair each rejected call).
      */
-    constructor(tokenManager: TokenManager) : this(tokenManager::authorization)
+    constructor(tokenManager: TokenManager) : this(HeaderCache.of(tokenManager))
+
+    /** Adds [headerCache]'s header ([HeaderCache.authorization]) to every request. */
+    constructor(headerCache: HeaderCache) : this(headerCache::authorization)
 
     /** Adds the header and proceeds; see the class documentation. */
     override fun intercept(chain: Interceptor.Chain): Response {

@@ -1,6 +1,7 @@
 package dev.authwire.bench
 
 import dev.authwire.ApiKey
+import dev.authwire.HeaderCache
 import dev.authwire.LocalServer
 import dev.authwire.TokenManager
 import dev.authwire.bearerAuth
@@ -13,7 +14,8 @@ import kotlin.concurrent.thread
 
 /**
  * The per-call cost of a cached `TokenManager.authorization()` from Kotlin, for 1 and 8
- * threads, and the size of the jar. Not a test: run it with
+ * threads, the same through the Kotlin-side [HeaderCache], and the size of the jar. Not a
+ * test: run it with
  *
  *     mvn -f bindings-kotlin -Dauthwire.generate.skip=true test-compile exec:exec@bench
  *
@@ -41,6 +43,10 @@ fun main() {
             measure("authorization(), cached XTD token", threads, seconds) { it.authorization() }
             measure("authorizationAsync() via runBlocking", 1, seconds) { runBlocking { it.authorizationAsync() } }
             measure("token().use { value() }", 1, seconds) { it.token().use { t -> t.value() } }
+            val cache = HeaderCache.of(it)
+            measure("HeaderCache.authorization()", 1, seconds) { cache.authorization() }
+            measure("HeaderCache.authorization()", threads, seconds) { cache.authorization() }
+            measure("HeaderCache.authorizationAsync(), runBlocking", 1, seconds) { runBlocking { cache.authorizationAsync() } }
             check(server.count == 1) { "the benchmark sent ${server.count} token requests" }
         }
     }

@@ -3,6 +3,7 @@ package dev.authwire.okhttp
 import dev.authwire.AuthException
 import dev.authwire.CsrfFetchMethod
 import dev.authwire.CsrfSession
+import dev.authwire.HeaderCache
 import dev.authwire.LocalServer
 import dev.authwire.Received
 import dev.authwire.TokenManager
@@ -183,6 +184,74 @@ class OkHttpIntegrationTest {
                     assertEquals(1uL, stats.invalidations)
                     val sent = api.requests.groupingBy { it.header("Authorization") }.eachCount()
                     assertEquals(mapOf("Bearer t0" to parallel, "Bearer t1" to parallel), sent)
+                }
+            }
+        }
+    }
+
+    /**
+     * The same with the interceptor serving t0 from the manager's [HeaderCache]: the API
+     * revokes t0 while it is cached; 32 parallel calls send it, the authenticators'
+     * invalidations go through the same cache, and the token server still sees exactly one
+     * refresh. Afterwards the interceptor serves t1, from the cache, without a 401.
+     */
+    @Test
+    fun `32 parallel 401s for a token served from the shared cache cause exactly one refresh`() {
+        val parallel = 32
+        LocalServer.xtd(delayMs = 200).use { tokens ->
+            val revoked = java.util.concurrent.atomic.AtomicBoolean(false)
+            val allCarriedT0 = CountDownLatch(parallel)
+            val api = LocalServer { request, _ ->
+                when (request.header("Authorization")) {
+                    "Bearer t0" -> if (!revoked.get()) {
+                        text(200, "ok")
+                    } else {
+                        allCarriedT0.countDown()
+                        allCarriedT0.await(10, TimeUnit.SECONDS)
+                        text(401, "token revoked")
+                    }
+                    "Bearer t1" -> text(200, "ok")
+                    else -> text(401, "unknown token")
+                }
+            }
+            api.use {
+                xtdManager(tokens).use { manager ->
+                    val dispatcher = Dispatcher().apply {
+                        maxRequests = 64
+                        maxRequestsPerHost = 64
+                    }
+                    val client = OkHttpClient.Builder().dispatcher(dispatcher).authwire(manager).build()
+                    assertEquals(200, client.call(get(api.url("/warm-up"))).first)
+                    assertEquals("Bearer t0", HeaderCache.of(manager).authorization())
+                    revoked.set(true)
+
+                    val results = (0 until parallel).map { i ->
+                        CompletableFuture<Response>().also { future ->
+                            client.newCall(get(api.url("/things/$i"))).enqueue(object : Callback {
+                                override fun onFailure(call: Call, e: IOException) {
+                                    future.completeExceptionally(e)
+                                }
+
+                                override fun onResponse(call: Call, response: Response) {
+                                    response.use { future.complete(it) }
+                                }
+                            })
+                        }
+                    }.map { it.get(30, TimeUnit.SECONDS) }
+
+                    assertEquals(List(parallel) { 200 }, results.map { it.code })
+                    assertTrue(results.all { it.priorResponse?.code == 401 && it.request.header("Authorization") == "Bearer t1" })
+                    assertEquals(2, tokens.count, "one token request, then exactly one refresh")
+                    assertEquals(1uL, manager.stats().invalidations)
+
+                    // The next call takes t1 from the cache: no 401, no token request.
+                    client.newCall(get(api.url("/after"))).execute().use { response ->
+                        assertEquals(200, response.code)
+                        assertNull(response.priorResponse)
+                    }
+                    assertEquals(2, tokens.count)
+                    val sent = api.requests.groupingBy { it.header("Authorization") }.eachCount()
+                    assertEquals(mapOf("Bearer t0" to parallel + 1, "Bearer t1" to parallel + 1), sent)
                 }
             }
         }
