@@ -1,0 +1,100 @@
+import AuthwireUniFFI
+import Foundation
+
+/// Everything that can go wrong in authwire, grouped by what the caller should do next.
+///
+/// Every throwing call of this module throws an `AuthError`. `localizedDescription`,
+/// `errorDescription` and `description` are the core's sentence (the same text as Python's
+/// `str(error)` and Kotlin's `displayMessage`); it never contains a secret.
+///
+/// ```swift
+/// do {
+///     _ = try basicAuth(userId: "user:name", password: "pw")
+/// } catch let error as AuthError {
+///     print(error.localizedDescription) // invalid input: the Basic user-id contains ':' ...
+/// }
+/// ```
+public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringConvertible {
+    /// A value given to a header builder or parser is unusable (a `:` in a Basic user-id, a
+    /// control character, a malformed token). Fix the value; retrying cannot help.
+    case invalidInput(reason: String)
+    /// The configuration (an API-key file, a URL, an option) is unusable. Fix it.
+    case invalidConfiguration(reason: String)
+    /// The token server could not be reached or did not answer in time. Retry later.
+    case network(reason: String)
+    /// The server rejected the credentials (401 or 403), with its message. Check them.
+    case unauthorized(status: UInt16, serverMessage: String)
+    /// An RFC 6749 §5.2 error such as `invalid_client`. Fix the client registration.
+    case oauth(status: UInt16, error: String, description: String)
+    /// HTTP 429 after the retries; retry after `retryAfterMs` when the server sent it.
+    case rateLimited(retryAfterMs: UInt64?)
+    /// HTTP 5xx or 408 after the retries. Retry later.
+    case server(status: UInt16, serverMessage: String)
+    /// Another unexpected HTTP status. Check the URL and the request configuration.
+    case httpStatus(status: UInt16, serverMessage: String)
+    /// The answer could not be understood (malformed JSON, no token, a body over the limit).
+    case invalidResponse(reason: String)
+    /// The API keeps rejecting fresh tokens: too many invalidations in a short window.
+    case refreshLoop(refreshes: UInt32, windowMs: UInt64)
+
+    /// The core's sentence, e.g. `network error: ... (retry later)`.
+    public var description: String { core.description }
+
+    /// The core's sentence, as `LocalizedError` asks.
+    public var errorDescription: String? { core.description }
+
+    init(_ core: AuthwireUniFFI.AuthError) {
+        switch core {
+        case .InvalidInput(let reason): self = .invalidInput(reason: reason)
+        case .InvalidConfiguration(let reason): self = .invalidConfiguration(reason: reason)
+        case .Network(let reason): self = .network(reason: reason)
+        case .Unauthorized(let status, let message):
+            self = .unauthorized(status: status, serverMessage: message)
+        case .OAuth(let status, let error, let description):
+            self = .oauth(status: status, error: error, description: description)
+        case .RateLimited(let retryAfterMs): self = .rateLimited(retryAfterMs: retryAfterMs)
+        case .Server(let status, let message): self = .server(status: status, serverMessage: message)
+        case .HttpStatus(let status, let message):
+            self = .httpStatus(status: status, serverMessage: message)
+        case .InvalidResponse(let reason): self = .invalidResponse(reason: reason)
+        case .RefreshLoop(let refreshes, let windowMs):
+            self = .refreshLoop(refreshes: refreshes, windowMs: windowMs)
+        }
+    }
+
+    /// The same error as the generated type, whose `description` is the core's `Display`.
+    var core: AuthwireUniFFI.AuthError {
+        switch self {
+        case .invalidInput(let reason): .InvalidInput(reason: reason)
+        case .invalidConfiguration(let reason): .InvalidConfiguration(reason: reason)
+        case .network(let reason): .Network(reason: reason)
+        case .unauthorized(let status, let message): .Unauthorized(status: status, message: message)
+        case .oauth(let status, let error, let description):
+            .OAuth(status: status, error: error, description: description)
+        case .rateLimited(let retryAfterMs): .RateLimited(retryAfterMs: retryAfterMs)
+        case .server(let status, let message): .Server(status: status, message: message)
+        case .httpStatus(let status, let message): .HttpStatus(status: status, message: message)
+        case .invalidResponse(let reason): .InvalidResponse(reason: reason)
+        case .refreshLoop(let refreshes, let windowMs):
+            .RefreshLoop(refreshes: refreshes, windowMs: windowMs)
+        }
+    }
+}
+
+/// Runs a call into the core, turning the generated error type into ``AuthError``.
+func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as AuthwireUniFFI.AuthError {
+        throw AuthError(error)
+    }
+}
+
+/// Awaits a call into the core, turning the generated error type into ``AuthError``.
+func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as AuthwireUniFFI.AuthError {
+        throw AuthError(error)
+    }
+}
