@@ -1,0 +1,209 @@
+// The token manager through the Swift layer against the scenario server: real sockets on
+// 127.0.0.1, the real core.
+import Authwire
+import Foundation
+import XCTest
+
+final class TokenManagerTests: XCTestCase {
+    let server = ScenarioServer.shared
+
+    func manager(
+        _ scenario: String, _ ns: String, options: TokenOptions = TokenOptions()
+    ) throws -> TokenManager {
+        try TokenManager.apiKeyExchange(
+            tokenURL: server.url(scenario, ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            options: options)
+    }
+
+    func test64ConcurrentTasksShareOneTokenRequest() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("herd", ns)  // the server takes 200 ms to answer
+        let headers = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<64 { group.addTask { try await tokens.authorization() } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        XCTAssertEqual(headers, ["Bearer herd.\(ns).t1"])
+        let stats = try await server.stats("herd", ns)
+        XCTAssertEqual(stats.tokenRequests, 1)
+        XCTAssertEqual(tokens.stats.tokenRequests, 1)
+        XCTAssertEqual(tokens.stats.waits, 64)
+    }
+
+    func testTwoSecondTokensAreRefreshedBeforeTheyExpire() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("short", ns)
+        var seen: [String] = []
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(4_500) {
+            let header = try await tokens.authorization()
+            if seen.last != header { seen.append(header) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // A new token about every 1.5 s: t1, t2, t3 (and perhaps t4), in order.
+        XCTAssertGreaterThanOrEqual(seen.count, 3, "\(seen)")
+        XCTAssertLessThanOrEqual(seen.count, 4, "\(seen)")
+        XCTAssertEqual(seen, (1...seen.count).map { "Bearer short.\(ns).t\($0)" })
+        let requests = try await server.stats("short", ns).tokenRequests
+        XCTAssertEqual(requests, seen.count)
+    }
+
+    func testA503IsRetried() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("flaky", ns, options: TokenOptions(backoffInitialMs: 20))
+        let header = try await tokens.authorization()
+        XCTAssertEqual(header, "Bearer flaky.\(ns).t1")
+        let requests = try await server.stats("flaky", ns).tokenRequests
+        XCTAssertEqual(requests, 2)
+        XCTAssertEqual(tokens.stats.retries, 1)
+    }
+
+    func testA429WithRetryAfterIsRetriedAfterTheDelay() async throws {
+        let ns = freshNamespace()
+        let events = EventLog()
+        let tokens = try manager("ratelimit", ns, options: TokenOptions(backoffInitialMs: 20))
+        tokens.setListener { events.record($0) }
+        let start = ContinuousClock.now
+        let header = try await tokens.authorization()
+        let waited = ContinuousClock.now - start
+        XCTAssertEqual(header, "Bearer ratelimit.\(ns).t1")
+        XCTAssertGreaterThanOrEqual(waited, .milliseconds(1_000), "Retry-After: 1 was not honoured")
+        let requests = try await server.stats("ratelimit", ns).tokenRequests
+        XCTAssertEqual(requests, 2)
+        XCTAssertTrue(events.all.contains { $0.hasPrefix("refreshRetrying(attempt: 1, delayMs: 1000") }, "\(events.all)")
+    }
+
+    func testA401CarriesTheServersMessageAndIsNotRetried() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("unauthorized", ns)
+        let error = await thrownError { try await tokens.authorization() }
+        guard case .unauthorized(let status, let message) = error as? AuthError else {
+            return XCTFail("\(String(describing: error))")
+        }
+        XCTAssertEqual(status, 401)
+        XCTAssertEqual(message, "API key revoked by the administrator")
+        XCTAssertEqual(
+            error?.localizedDescription,
+            "unauthorized (HTTP 401): API key revoked by the administrator; check the credentials")
+        let requests = try await server.stats("unauthorized", ns).tokenRequests
+        XCTAssertEqual(requests, 1)
+    }
+
+    func testMalformedJsonHugeBodiesAndStallsAreTypedErrorsInTime() async throws {
+        for scenario in ["malformed", "huge"] {
+            let ns = freshNamespace()
+            let tokens = try manager(scenario, ns)
+            let start = ContinuousClock.now
+            let error = await thrownError { try await tokens.authorization() }
+            guard case .invalidResponse = error as? AuthError else {
+                XCTFail("\(scenario): \(String(describing: error))")
+                continue
+            }
+            XCTAssertLessThan(ContinuousClock.now - start, .seconds(2), scenario)
+        }
+        let ns = freshNamespace()
+        let tokens = try manager("stall", ns, options: TokenOptions(requestTimeoutMs: 500, maxAttempts: 2, backoffInitialMs: 20))
+        let start = ContinuousClock.now
+        let error = await thrownError { try await tokens.authorization() }
+        let waited = ContinuousClock.now - start
+        guard case .network = error as? AuthError else { return XCTFail("\(String(describing: error))") }
+        // Two attempts of 500 ms each, and a short backoff.
+        XCTAssertGreaterThanOrEqual(waited, .milliseconds(1_000))
+        XCTAssertLessThan(waited, .seconds(3))
+    }
+
+    func testAnInvalidateStormCausesOneRefresh() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("ok", ns)
+        let first = try await tokens.authorization()
+        let discarded = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 { group.addTask { tokens.invalidate(first) } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        XCTAssertEqual(discarded, 1)
+        let fresh = try await tokens.authorization()
+        XCTAssertEqual(fresh, "Bearer ok.\(ns).t2")
+        let requests = try await server.stats("ok", ns).tokenRequests
+        XCTAssertEqual(requests, 2)
+    }
+
+    func testTheCachedHeaderIsServedWithoutAskingTheServerAndInvalidateDropsIt() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("ok", ns)
+        let first = try await tokens.authorization()
+        for _ in 0..<1_000 {
+            let again = try await tokens.authorization()
+            XCTAssertEqual(again, first)
+        }
+        XCTAssertEqual(try tokens.authorizationBlocking(), first)
+        XCTAssertTrue(tokens.invalidate(first))
+        XCTAssertEqual(try tokens.authorizationBlocking(), "Bearer ok.\(ns).t2")
+        let requests = try await server.stats("ok", ns).tokenRequests
+        XCTAssertEqual(requests, 2)
+    }
+
+    func testTheBlockingVariantWorksFromPlainThreads() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("herd", ns)
+        let headers = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try await onOwnThread { try tokens.authorizationBlocking() } } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        XCTAssertEqual(headers, ["Bearer herd.\(ns).t1"])
+        let token = try await onOwnThread { try tokens.tokenBlocking() }
+        XCTAssertEqual(token.value, "herd.\(ns).t1")
+        let requests = try await server.stats("herd", ns).tokenRequests
+        XCTAssertEqual(requests, 1)
+    }
+
+    func testTheListenerClosureReceivesEvents() async throws {
+        let ns = freshNamespace()
+        let events = EventLog()
+        let tokens = try manager("ok", ns)
+        tokens.setListener { events.record($0) }
+        let header = try await tokens.authorization()
+        tokens.invalidate(header)
+        _ = try await tokens.authorization()
+        tokens.setListener(nil)
+        tokens.invalidate(try await tokens.authorization())
+        let names = events.all.map { String($0.prefix { $0 != "(" }) }
+        XCTAssertEqual(
+            names, ["tokenRequested", "tokenRefreshed", "tokenInvalidated", "tokenRequested", "tokenRefreshed"])
+        XCTAssertFalse(events.all.contains { $0.contains("ok.\(ns)") }, "an event carried the token")
+    }
+
+    func testStaticTokensAndConfigurationErrors() async throws {
+        let tokens = try TokenManager.staticToken("abc.def")
+        let header = try await tokens.authorization()
+        XCTAssertEqual(header, "Bearer abc.def")
+        XCTAssertFalse(tokens.invalidate(header))
+        XCTAssertThrowsError(try TokenManager.staticToken("not a token")) { error in
+            guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(
+            try TokenManager.apiKeyExchange(
+                tokenURL: URL(string: "http://example.com/token")!, apiKey: try ApiKey(encodedKey: "k"))
+        ) { error in
+            guard case AuthError.invalidConfiguration = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(error.localizedDescription.contains("https"), error.localizedDescription)
+        }
+    }
+
+    func testCustomExchangeReadsConfiguredFields() async throws {
+        let ns = freshNamespace()
+        let expiresAt = Int(Date().timeIntervalSince1970) + 120
+        try await server.script(
+            ns, status: 200, headers: ["Content-Type": "application/json"],
+            body: #"{"data": {"jwt": "abc.def.ghi", "validUntil": \#(expiresAt)}}"#)
+        let tokens = try TokenManager.customExchange(
+            tokenURL: server.url("scripted", ns, "token"), requestBody: #"{"user": "u", "key": "k-secret"}"#,
+            tokenField: "data.jwt", expiryField: "data.validUntil", expiryFormat: .epochSeconds,
+            headers: ["X-Api-Version": "2"], scheme: "Token")
+        let token = try await tokens.token()
+        XCTAssertEqual(token.authorization, "Token abc.def.ghi")
+        XCTAssertGreaterThan(token.expiresIn, .seconds(110))
+        XCTAssertLessThanOrEqual(token.expiresIn, .seconds(121))
+        let sent = try await server.lastRequest(ns)
+        XCTAssertEqual(sent.headers["x-api-version"], "2")
+        XCTAssertEqual(sent.bodyText, #"{"user": "u", "key": "k-secret"}"#)
+    }
+}

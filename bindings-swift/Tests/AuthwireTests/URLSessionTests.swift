@@ -1,0 +1,136 @@
+// The URLSession integration against the scenario server.
+import Authwire
+import Foundation
+import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+final class URLSessionTests: XCTestCase {
+    let server = ScenarioServer.shared
+
+    func manager(_ scenario: String, _ ns: String) throws -> TokenManager {
+        try TokenManager.apiKeyExchange(
+            tokenURL: server.url(scenario, ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey))
+    }
+
+    func status(_ response: URLResponse) -> Int {
+        (response as! HTTPURLResponse).statusCode
+    }
+
+    func testAuthorizeSetsTheHeader() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("ok", ns)
+        var request = URLRequest(url: server.url("ok", ns, "resource"))
+        try await request.authorize(with: tokens)
+        XCTAssertEqual(request.value(forHTTPHeaderField: "Authorization"), "Bearer ok.\(ns).t1")
+        let (_, response) = try await URLSession.shared.data(for: request)
+        XCTAssertEqual(status(response), 200)
+    }
+
+    func testA401InvalidatesTheTokenItCarriedAndRetriesOnce() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("ok", ns)
+        let request = URLRequest(url: server.url("ok", ns, "resource"))
+        let (_, first) = try await URLSession.shared.data(for: request, authorizedBy: tokens)
+        XCTAssertEqual(status(first), 200)
+        try await server.post("ok", ns, "revoke")
+        let (data, second) = try await URLSession.shared.data(for: request, authorizedBy: tokens)
+        XCTAssertEqual(status(second), 200)
+        XCTAssertEqual(String(decoding: data, as: UTF8.self), #"{"ok": true}"#)
+        let stats = try await server.stats("ok", ns)
+        XCTAssertEqual(stats.tokenRequests, 2)
+        XCTAssertEqual(stats.resourceRequests, 3)
+        XCTAssertEqual(stats.resource401, 1)
+    }
+
+    func test32Concurrent401sCauseOneRefresh() async throws {
+        let ns = freshNamespace()
+        let tokens = try manager("ok", ns)
+        let request = URLRequest(url: server.url("ok", ns, "resource"))
+        _ = try await tokens.authorization()
+        try await server.post("ok", ns, "revoke")  // every request now carries a revoked token
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<32 {
+                group.addTask {
+                    let (_, response) = try await URLSession.shared.data(for: request, authorizedBy: tokens)
+                    return (response as! HTTPURLResponse).statusCode
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(statuses, Array(repeating: 200, count: 32))
+        let stats = try await server.stats("ok", ns)
+        XCTAssertEqual(stats.tokenRequests, 2, "32 concurrent 401s must cause exactly one refresh")
+        XCTAssertEqual(stats.resource401, 32)
+        XCTAssertEqual(stats.resourceRequests, 64)
+        XCTAssertEqual(tokens.stats.invalidations, 1)
+    }
+
+    func testItNeverLoops() async throws {
+        // The API rejects every token: one retry with a fresh token, then the 401 is returned.
+        let ns = freshNamespace()
+        let tokens = try manager("reject", ns)
+        let request = URLRequest(url: server.url("reject", ns, "resource"))
+        let (_, response) = try await URLSession.shared.data(for: request, authorizedBy: tokens)
+        XCTAssertEqual(status(response), 401)
+        var stats = try await server.stats("reject", ns)
+        XCTAssertEqual(stats.resourceRequests, 2)
+        XCTAssertEqual(stats.tokenRequests, 2)
+
+        // A static token cannot be refreshed: no second request at all.
+        let fixed = try TokenManager.staticToken("fixed-token")
+        let (_, again) = try await URLSession.shared.data(for: request, authorizedBy: fixed)
+        XCTAssertEqual(status(again), 401)
+        stats = try await server.stats("reject", ns)
+        XCTAssertEqual(stats.resourceRequests, 3)
+    }
+
+    func testTheCsrfWriteFlowFetchesAgainOnceAfterA403() async throws {
+        let ns = freshNamespace()
+        let session = try CsrfSession(
+            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: csrfPassword)
+        var write = URLRequest(url: server.url("csrf", ns, "api"))
+        write.httpMethod = "POST"
+        write.httpBody = Data(#"{"name": "thing"}"#.utf8)
+
+        let (_, created) = try await URLSession.shared.data(for: write, csrf: session)
+        XCTAssertEqual(status(created), 201)
+        let (_, again) = try await URLSession.shared.data(for: write, csrf: session)
+        XCTAssertEqual(status(again), 201)
+        var stats = try await server.stats("csrf", ns)
+        XCTAssertEqual(stats.csrfFetches, 1)
+
+        // The server ends the session: the next write answers 403 x-csrf-token: Required, the
+        // session fetches once more and the write is sent again with the new token and cookie.
+        try await server.post("csrf", ns, "expire")
+        let (_, retried) = try await URLSession.shared.data(for: write, csrf: session)
+        XCTAssertEqual(status(retried), 201)
+        stats = try await server.stats("csrf", ns)
+        XCTAssertEqual(stats.csrfFetches, 2)
+        XCTAssertEqual(stats.write403, 1)
+        XCTAssertEqual(stats.writes, 4)
+        XCTAssertEqual(session.stats.tokenRequests, 2)
+    }
+
+    func testWrongCsrfCredentialsAreUnauthorized() async throws {
+        let ns = freshNamespace()
+        let session = try CsrfSession(
+            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: "wrong-password")
+        let error = await thrownError { try await session.headers() }
+        guard case .unauthorized(401, _) = error as? AuthError else {
+            return XCTFail("\(String(describing: error))")
+        }
+        XCTAssertThrowsError(try session.headersBlocking())
+        // A HEAD answer has no body; with GET the server's message comes through.
+        let withGet = try CsrfSession(
+            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: "wrong-password",
+            fetchMethod: .get)
+        let getError = await thrownError { try await withGet.headers() }
+        guard case .unauthorized(401, let message) = getError as? AuthError else {
+            return XCTFail("\(String(describing: getError))")
+        }
+        XCTAssertEqual(message, "wrong user or password")
+    }
+}
