@@ -1,1 +1,100 @@
-print("bench")
+// Prints what the Swift layer costs per call (a benchmark, not a test):
+//   swift run -c release authwire-swift-bench
+// Run bindings-swift/generate first. Figures vary with the machine and its load.
+import Authwire
+import AuthwireUniFFI
+import Foundation
+
+@inline(never)
+func consume(_ value: String) {
+    if value.isEmpty { fatalError("empty header") }
+}
+
+/// Nanoseconds per call of `body`, best of five rounds of `iterations` calls.
+func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for _ in 0..<iterations { try body() }
+        let elapsed = ContinuousClock.now - start
+        let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        best = min(best, nanos / Double(iterations))
+    }
+    return best
+}
+
+/// As `measure`, for an async body.
+func measureAsync(_ iterations: Int, _ body: () async throws -> Void) async rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for _ in 0..<iterations { try await body() }
+        let elapsed = ContinuousClock.now - start
+        let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        best = min(best, nanos / Double(iterations))
+    }
+    return best
+}
+
+/// As `measureAsync`, with the body isolated to the main actor (an app's UI code).
+@MainActor
+func measureOnMain(_ iterations: Int, _ body: @MainActor () async throws -> Void) async rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for _ in 0..<iterations { try await body() }
+        let elapsed = ContinuousClock.now - start
+        let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        best = min(best, nanos / Double(iterations))
+    }
+    return best
+}
+
+/// Nanoseconds per call with `threads` threads calling at once (wall time × threads / calls).
+func measureThreads(_ threads: Int, _ iterations: Int, _ body: @escaping @Sendable () throws -> Void) -> Double {
+    let group = DispatchGroup()
+    let start = ContinuousClock.now
+    for _ in 0..<threads {
+        group.enter()
+        Thread {
+            for _ in 0..<iterations { try! body() }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    let elapsed = ContinuousClock.now - start
+    let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+    return nanos * Double(threads) / Double(threads * iterations)
+}
+
+func row(_ name: String, _ threads: Int, _ nanos: Double) {
+    let cell = nanos < 1_000 ? String(format: "%.0f ns", nanos) : String(format: "%.2f µs", nanos / 1_000)
+    print(name.padding(toLength: 70, withPad: " ", startingAt: 0), String(threads).leftPad(7), cell.leftPad(12))
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+let tokens = try Authwire.TokenManager.staticToken("bench.token.value")
+let generated = try AuthwireUniFFI.TokenManager.staticToken(token: "bench.token.value", lifetimeSecs: nil)
+_ = try tokens.authorizationBlocking()
+
+print("case".padding(toLength: 70, withPad: " ", startingAt: 0), "threads".leftPad(7), "per call".leftPad(12))
+row("TokenManager.authorization() (async, cached header, on the main actor)", 1,
+    try await measureOnMain(1_000_000) { consume(try await tokens.authorization()) })
+row("TokenManager.authorization() (async, cached header, in a task)", 1,
+    try await Task.detached { try await measureAsync(1_000_000) { consume(try await tokens.authorization()) } }.value)
+row("TokenManager.authorizationBlocking() (cached header)", 1,
+    try measure(1_000_000) { consume(try tokens.authorizationBlocking()) })
+row("TokenManager.authorizationBlocking() (cached header)", 8,
+    measureThreads(8, 250_000) { consume(try tokens.authorizationBlocking()) })
+row("generated TokenManager.authorization(), a plain call into the core", 1,
+    try measure(200_000) { consume(try generated.authorization()) })
+row("generated TokenManager.authorization(), a plain call into the core", 8,
+    measureThreads(8, 50_000) { consume(try generated.authorization()) })
+row("generated TokenManager.authorizationAsync(), a plain async call, in a task", 1,
+    try await Task.detached { try await measureAsync(50_000) { consume(try await generated.authorizationAsync()) } }.value)
+row("basicAuth(userId:password:)", 1,
+    try measure(200_000) { consume(try Authwire.basicAuth(userId: "Aladdin", password: "open sesame")) })
+row("bearerAuth(token:)", 1, try measure(200_000) { consume(try Authwire.bearerAuth(token: "mF_9.B5f-4.1JqM")) })

@@ -101,8 +101,11 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     /// thread of the cooperative pool: from the cache at once while the token is fresh,
     /// else from the core, which may await the shared token request.
     ///
+    /// It runs on the caller's executor (`nonisolated(nonsending)`): a call from the main
+    /// actor that finds the header cached returns without leaving it.
+    ///
     /// - Throws: the token request's ``AuthError``, the same for every caller that waited on it.
-    public func authorization() async throws -> String {
+    public nonisolated(nonsending) func authorization() async throws -> String {
         if let header = cache.fresh() { return header }
         let ticket = cache.ticket()
         let token = try await translatingErrors { try await core.tokenAsync() }

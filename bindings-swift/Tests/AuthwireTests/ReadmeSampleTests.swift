@@ -1,0 +1,33 @@
+// Runs the README's Swift samples (ReadmeSamples.swift) against the scenario server.
+import Authwire
+import Foundation
+import XCTest
+
+final class ReadmeSampleTests: XCTestCase {
+    func testHeaderSamples() throws {
+        try headerSamples()
+    }
+
+    func testListThings() async throws {
+        let ns = freshNamespace()
+        let server = ScenarioServer.shared
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(ns).json")
+        try #"{"appClientId": "app", "appClientSecret": "s", "encodedKey": "\#(scenarioApiKey)"}"#
+            .write(to: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
+        let status = try await listThings(
+            tokenURL: server.url("ok", ns, "token"), keyFile: keyFile, apiURL: server.url("ok", ns, "resource"))
+        XCTAssertEqual(status, 200)
+        let stats = try await server.stats("ok", ns)
+        XCTAssertEqual(stats.tokenRequests, 1)
+    }
+
+    func testCreateThing() async throws {
+        let ns = freshNamespace()
+        let server = ScenarioServer.shared
+        let status = try await createThing(
+            fetchURL: server.url("csrf", ns, "api"), writeURL: server.url("csrf", ns, "api"), user: csrfUser,
+            password: csrfPassword)
+        XCTAssertEqual(status, 201)
+    }
+}

@@ -1,0 +1,47 @@
+// The README's Swift samples, verbatim (tests/run-all checks that README.md shows these
+// functions as they are here), run by ReadmeSampleTests against the scenario server.
+import Authwire
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+func headerSamples() throws {
+    print(try basicAuth(userId: "Aladdin", password: "open sesame"))  // Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
+    print(try bearerAuth(token: "mF_9.B5f-4.1JqM"))  // Bearer mF_9.B5f-4.1JqM
+    print(try openConnectorsAuth(userSecret: "us3r", organizationSecret: "0rg"))  // User us3r, Organization 0rg
+    do {
+        _ = try basicAuth(userId: "user:name", password: "pw")
+    } catch let error as AuthError {
+        print(error.localizedDescription)  // invalid input: the Basic user-id contains ':' at byte 4; ...
+    }
+}
+
+func listThings(tokenURL: URL, keyFile: URL, apiURL: URL) async throws -> Int {
+    // One manager per credential, shared by the whole app (it is Sendable).
+    let tokens = try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: try ApiKey(contentsOf: keyFile))
+    // Events carry no secret: log them as they are.
+    tokens.setListener { event in print("authwire: \(event)") }
+
+    // From the cache at once (about 0.1 µs), else one token request shared by all callers.
+    let header = try await tokens.authorization()
+    print(header.prefix { $0 != " " })  // Bearer
+
+    // URLSession: the header is set, and a 401 invalidates the token and retries once.
+    let (_, response) = try await URLSession.shared.data(
+        for: URLRequest(url: apiURL), authorizedBy: tokens)
+    print(tokens)  // TokenManager(api_key_exchange, credentials=[redacted])
+    return (response as? HTTPURLResponse)?.statusCode ?? 0  // 200
+}
+
+func createThing(fetchURL: URL, writeURL: URL, user: String, password: String) async throws -> Int {
+    // SAP API Management: fetch the CSRF token (HEAD, X-CSRF-Token: fetch), send it with the
+    // session cookies; after a 403 with x-csrf-token: Required, fetch again once and resend.
+    let session = try CsrfSession(fetchURL: fetchURL, userId: user, password: password)
+    var write = URLRequest(url: writeURL)
+    write.httpMethod = "POST"
+    write.httpBody = Data(#"{"name": "thing"}"#.utf8)
+    let (_, response) = try await URLSession.shared.data(for: write, csrf: session)
+    return (response as? HTTPURLResponse)?.statusCode ?? 0  // 201
+}
