@@ -69,7 +69,7 @@ func measureThreads(_ threads: Int, _ iterations: Int, _ body: @escaping @Sendab
 
 func row(_ name: String, _ threads: Int, _ nanos: Double) {
     let cell = nanos < 1_000 ? String(format: "%.0f ns", nanos) : String(format: "%.2f µs", nanos / 1_000)
-    print(name.padding(toLength: 70, withPad: " ", startingAt: 0), String(threads).leftPad(7), cell.leftPad(12))
+    print(name.padding(toLength: 78, withPad: " ", startingAt: 0), String(threads).leftPad(7), cell.leftPad(12))
 }
 
 extension String {
@@ -80,7 +80,7 @@ let tokens = try Authwire.TokenManager.staticToken("bench.token.value")
 let generated = try AuthwireUniFFI.TokenManager.staticToken(token: "bench.token.value", lifetimeSecs: nil)
 _ = try tokens.authorizationBlocking()
 
-print("case".padding(toLength: 70, withPad: " ", startingAt: 0), "threads".leftPad(7), "per call".leftPad(12))
+print("case".padding(toLength: 78, withPad: " ", startingAt: 0), "threads".leftPad(7), "per call".leftPad(12))
 row("TokenManager.authorization() (async, cached header, on the main actor)", 1,
     try await measureOnMain(1_000_000) { consume(try await tokens.authorization()) })
 row("TokenManager.authorization() (async, cached header, in a task)", 1,
