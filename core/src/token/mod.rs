@@ -13,8 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use reqwest::header::HeaderName;
-
 use self::clock::{Clock, SystemClock};
 use self::engine::{Cached, Engine, millis};
 use self::options::TokenOptions;
@@ -25,7 +23,8 @@ use crate::listener::AuthListener;
 use crate::secret::Secret;
 
 pub(crate) use self::engine::Cached as CachedToken;
-pub(crate) use self::http::check_url;
+pub(crate) use self::http::{AttemptError, Retry, one_line};
+pub(crate) use crate::transport::check_url;
 
 /// Keeps a short-lived API token fresh and hands out its `Authorization` header.
 ///
@@ -154,9 +153,13 @@ impl TokenManager {
         }
         let mut header_list = Vec::new();
         for (name, value) in headers.unwrap_or_default() {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                AuthError::invalid_configuration(format!("{name:?} is not a valid header name"))
-            })?;
+            // RFC 9110 §5.1: a field name is a token.
+            if !is_token(&name) {
+                return Err(AuthError::invalid_configuration(format!(
+                    "{name:?} is not a valid header name"
+                )));
+            }
+            let name = name.to_ascii_lowercase();
             if value.chars().any(char::is_control) {
                 return Err(AuthError::invalid_configuration(format!(
                     "the value of header {name} contains a control character"
@@ -305,6 +308,14 @@ impl TokenManager {
         let engine = Engine::new(source, options.unwrap_or_default(), clock)?;
         Ok(Arc::new(Self { engine, kind }))
     }
+}
+
+/// RFC 9110 §5.6.2 `token`: one or more tchar.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Counters of a [`TokenManager`] or [`CsrfSession`](crate::CsrfSession).
