@@ -397,7 +397,7 @@ impl std::fmt::Display for AccessToken {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reqwest-transport"))]
 pub(crate) mod testing {
     //! Hooks for the crate's own tests: a clock whose wall time can jump.
     use super::*;
@@ -430,11 +430,13 @@ pub(crate) mod testing {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reqwest-transport"))]
 #[path = "../../tests/support/server.rs"]
 mod test_server;
 
-#[cfg(test)]
+// Needs the built-in transport; the clock logic does not depend on the transport, and the
+// mobile build runs the transport-independent scenarios in tests/token_manager.rs.
+#[cfg(all(test, feature = "reqwest-transport"))]
 mod wall_clock_tests {
     use super::test_server as server;
     use super::testing::{JumpingWallClock, api_key_manager_with_clock};

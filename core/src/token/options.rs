@@ -107,7 +107,10 @@ impl std::fmt::Debug for TokenOptions {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("loop_max_invalidations", &self.loop_max_invalidations)
             .field("loop_window_ms", &self.loop_window_ms)
-            .field("transport", &format_args!("{}", given(self.transport.is_some())))
+            .field(
+                "transport",
+                &format_args!("{}", given(self.transport.is_some())),
+            )
             .field(
                 "blocking_transport",
                 &format_args!("{}", given(self.blocking_transport.is_some())),

@@ -8,8 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport,
-    HttpTransportError,
+    BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,
 };
 use crate::error::{AuthError, Result};
 use crate::secret::Secret;
@@ -160,7 +159,10 @@ impl Guarded {
                     value: value.expose().to_owned(),
                 })
                 .collect(),
-            body: request.body.as_ref().map(|b| b.expose().as_bytes().to_vec()),
+            body: request
+                .body
+                .as_ref()
+                .map(|b| b.expose().as_bytes().to_vec()),
             timeout_ms: u64::try_from(self.request_timeout.as_millis()).unwrap_or(u64::MAX),
             max_body_bytes: self.max_body as u64,
         };

@@ -84,7 +84,10 @@ impl HttpTransport for ReqwestTransport {
             .unwrap_or(usize::MAX)
             .saturating_add(1);
         let mut body = Vec::new();
-        if response.content_length().is_some_and(|len| len >= limit as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len >= limit as u64)
+        {
             body.resize(limit, 0);
         } else {
             while let Some(chunk) = response.chunk().await.map_err(error)? {
@@ -107,7 +110,10 @@ impl HttpTransport for ReqwestTransport {
 /// endpoint.
 fn transport_error(where_to: &str, timeout: Duration, err: &reqwest::Error) -> HttpTransportError {
     let reason = if err.is_timeout() {
-        format!("{where_to} did not answer within {} ms", timeout.as_millis())
+        format!(
+            "{where_to} did not answer within {} ms",
+            timeout.as_millis()
+        )
     } else if err.is_connect() {
         format!("could not connect to {where_to}")
     } else if err.is_body() || err.is_decode() {
