@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 import requests
+from test_token_manager import KEY, run_threads, sap_handler, two_second_token_request_range, xtd_handler
 
 import authwire
 from authwire.httpx import HttpxTransport
 from authwire.requests import RequestsTransport
 from localserver import Handler, Received, Reply, ScriptedServer
-from test_token_manager import KEY, run_threads, sap_handler, two_second_token_request_range, xtd_handler
 
 Serve = Callable[[Handler], ScriptedServer]
 

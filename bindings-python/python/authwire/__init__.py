@@ -44,6 +44,18 @@ if TYPE_CHECKING:
         BlockingHttpTransport as BlockingHttpTransport,
     )
     from ._ffi import (
+        ClientAuthMethod as ClientAuthMethod,
+    )
+    from ._ffi import (
+        CsrfFetchMethod as CsrfFetchMethod,
+    )
+    from ._ffi import (
+        CsrfHeaders as CsrfHeaders,
+    )
+    from ._ffi import (
+        ExpiryFormat as ExpiryFormat,
+    )
+    from ._ffi import (
         HttpHeader as HttpHeader,
     )
     from ._ffi import (
@@ -57,18 +69,6 @@ if TYPE_CHECKING:
     )
     from ._ffi import (
         HttpTransportError as HttpTransportError,
-    )
-    from ._ffi import (
-        ClientAuthMethod as ClientAuthMethod,
-    )
-    from ._ffi import (
-        CsrfFetchMethod as CsrfFetchMethod,
-    )
-    from ._ffi import (
-        CsrfHeaders as CsrfHeaders,
-    )
-    from ._ffi import (
-        ExpiryFormat as ExpiryFormat,
     )
     from ._ffi import (
         TokenOptions as TokenOptions,

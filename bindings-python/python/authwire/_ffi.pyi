@@ -197,8 +197,8 @@ class TokenOptions:
         max_body_bytes: int = 65536,
         loop_max_invalidations: int = 10,
         loop_window_ms: int = 60000,
-        transport: HttpTransport | None = None,
-        blocking_transport: BlockingHttpTransport | None = None,
+        transport: HttpTransport | None = ...,
+        blocking_transport: BlockingHttpTransport | None = ...,
     ) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 

@@ -74,7 +74,7 @@ class RequestsTransport(BlockingHttpTransport):
                 body = read_capped(response.iter_content(65536), request.max_body_bytes)
                 # urllib3's headers keep repeated fields (Set-Cookie) apart; requests' merge them.
                 raw = response.raw.headers
-                headers = [HttpHeader(name=name, value=value) for name in raw.keys() for value in raw.getlist(name)]
+                headers = [HttpHeader(name=name, value=value) for name in raw for value in raw.getlist(name)]
                 return HttpResponse(status=response.status_code, headers=headers, body=body)
         except requests.RequestException as error:
             # The core removes credentials and the URL's path and query from this text.
