@@ -11,8 +11,8 @@ import dev.authwire.LocalServer
 import dev.authwire.TEST_KEY
 import dev.authwire.TokenManager
 import dev.authwire.TokenOptions
-import dev.authwire.after
 import dev.authwire.basicAuth
+import dev.authwire.displayMessage
 import dev.authwire.json
 import dev.authwire.text
 import dev.authwire.xtdManager
@@ -23,6 +23,7 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.runBlocking
 import okhttp3.OkHttpClient
+import okhttp3.mockwebserver.SocketPolicy
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -149,7 +150,8 @@ class OkHttpTransportTest {
                 assertTrue("65536" in error.displayMessage, error.displayMessage)
             }
         }
-        LocalServer { _, _ -> text(200, "{}").after(10_000) }.use { server ->
+        // NO_RESPONSE: the server reads the request and never answers (and still shuts down at once).
+        LocalServer { _, _ -> text(200, "{}").setSocketPolicy(SocketPolicy.NO_RESPONSE) }.use { server ->
             xtdManager(server, options(kind, timeoutMs = 300uL, attempts = 2u)).use { manager ->
                 val started = TimeSource.Monotonic.markNow()
                 assertFailsWith<AuthException.Network> { manager.authorization() }
