@@ -83,6 +83,7 @@ class RequestsTransport(BlockingHttpTransport):
     def __repr__(self) -> str:
         return f"authwire.requests.RequestsTransport({self._session!r})"
 
+
 _NOT_REPLAYABLE = object()
 
 
