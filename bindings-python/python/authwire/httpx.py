@@ -62,6 +62,8 @@ class HttpxTransport(BlockingHttpTransport):
         self._client = client if client is not None else httpx.Client()
 
     def send(self, request: HttpRequest) -> HttpResponse:
+        """Sends ``request`` as given and returns the answer, any status included (called by
+        the core; raises ``HttpTransportError.Network`` for an httpx error)."""
         try:
             with self._client.stream(
                 request.method,

@@ -60,6 +60,8 @@ class RequestsTransport(BlockingHttpTransport):
         self._session = session if session is not None else requests.Session()
 
     def send(self, request: HttpRequest) -> HttpResponse:
+        """Sends ``request`` as given and returns the answer, any status included (called by
+        the core; raises ``HttpTransportError.Network`` for a requests error)."""
         try:
             response = self._session.request(
                 request.method,

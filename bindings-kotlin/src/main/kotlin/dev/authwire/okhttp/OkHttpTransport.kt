@@ -45,6 +45,12 @@ class OkHttpTransport(client: OkHttpClient) : HttpTransport {
         .followSslRedirects(false)
         .build()
 
+    /**
+     * Sends [request] as given and returns the answer, any status included; called by the
+     * core, which cancels the coroutine (and so the OkHttp call) when it gives up.
+     *
+     * @throws HttpTransportException.Network when OkHttp fails with an [IOException].
+     */
     override suspend fun send(request: HttpRequest): HttpResponse {
         val call = client.newCall(request.toOkHttp())
         call.timeout().timeout(request.timeoutMs.toLong(), TimeUnit.MILLISECONDS)

@@ -22,6 +22,8 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.runBlocking
+import okhttp3.Call
+import okhttp3.EventListener
 import okhttp3.OkHttpClient
 import okhttp3.mockwebserver.SocketPolicy
 import org.json.JSONObject
@@ -224,6 +226,25 @@ class OkHttpTransportTest {
                 assertEquals(302.toUShort(), error.status)
                 assertTrue("never follows" in error.displayMessage, error.displayMessage)
                 assertEquals(listOf("/v1/token"), server.requests.map { it.path })
+            }
+        }
+    }
+
+    @Test
+    fun `OkHttpTransport's call is cancelled when the core gives up on a server that never answers`() {
+        val cancelled = CountDownLatch(1)
+        val client = OkHttpClient.Builder()
+            .eventListener(object : EventListener() {
+                override fun canceled(call: Call) = cancelled.countDown()
+            })
+            .build()
+        LocalServer { _, _ -> text(200, "{}").setSocketPolicy(SocketPolicy.NO_RESPONSE) }.use { server ->
+            val options = TokenOptions(transport = OkHttpTransport(client), requestTimeoutMs = 300uL, maxAttempts = 1u)
+            xtdManager(server, options).use { manager ->
+                val started = TimeSource.Monotonic.markNow()
+                assertFailsWith<AuthException.Network> { manager.authorization() }
+                assertTrue(started.elapsedNow() < 2.seconds, "${started.elapsedNow()}")
+                assertTrue(cancelled.await(2, TimeUnit.SECONDS), "the OkHttp call was not cancelled")
             }
         }
     }
