@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Short-lived tokens come from a [`TokenManager`]; CSRF-protected write calls from a
-//! [`CsrfSession`].
+//! [`CsrfSession`]. Their token requests go through the built-in HTTP client (cargo feature
+//! `reqwest-transport`, on by default) or through the host's own HTTP stack: an
+//! [`HttpTransport`] given in [`TokenOptions::transport`].
 
 #![warn(missing_docs)]
 
@@ -24,6 +26,7 @@ mod listener;
 mod runtime;
 mod secret;
 mod token;
+mod transport;
 
 pub use api_key::ApiKey;
 pub use csrf::{CsrfHeaders, CsrfSession};
@@ -37,6 +40,9 @@ pub use secret::REDACTED;
 pub use token::options::TokenOptions;
 pub use token::source::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use token::{AccessToken, TokenManager, TokenStats};
+pub use transport::{
+    BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,
+};
 
 /// The README's Rust samples, compiled and run as doctests.
 #[cfg(doctest)]

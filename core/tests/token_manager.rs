@@ -1,4 +1,6 @@
-//! The token manager against a real HTTP server on 127.0.0.1.
+//! The token manager against a real HTTP server on 127.0.0.1, through the built-in transport
+//! (default build) or a Rust test transport (`--no-default-features`, or
+//! `AUTHWIRE_TEST_TRANSPORT=tcp|blocking`; see support/transport.rs).
 
 mod support;
 
@@ -12,6 +14,7 @@ use authwire::{
 };
 use serde_json::json;
 use support::server::{Received, Reply, TestServer};
+use support::transport::with_transport as opts;
 
 const KEY: &str = "MmVlMmgwNTE2MjZsZnFzY2dsbGZjbXZxOWw6aG4zNXE3cjJzaG00OGI5NmtmYmIyc2xyZjllamRnMDlwbmpqOGZmM29iNDIwZDc4dmRm";
 
@@ -28,7 +31,7 @@ fn xtd_server(lifetime: f64, delay: Duration) -> TestServer {
 
 fn xtd(server: &TestServer, options: Option<TokenOptions>) -> Arc<TokenManager> {
     let key = ApiKey::from_encoded_key(KEY).unwrap();
-    TokenManager::api_key_exchange(&server.url("/v1/token"), key, options).unwrap()
+    TokenManager::api_key_exchange(&server.url("/v1/token"), key, opts(options)).unwrap()
 }
 
 fn fast_retries() -> TokenOptions {
@@ -47,7 +50,8 @@ fn xtd_exchange_sends_the_api_key_and_serves_the_vector_token() {
     let body = case["body"].clone();
     let server = TestServer::start(move |_, _| Reply::json(200, body.clone()));
     let key = ApiKey::from_json(&file["json"].to_string()).unwrap();
-    let manager = TokenManager::api_key_exchange(&server.url("/v1/token"), key, None).unwrap();
+    let manager =
+        TokenManager::api_key_exchange(&server.url("/v1/token"), key, opts(None)).unwrap();
 
     let token = case["token"].as_str().unwrap();
     assert_eq!(manager.authorization().unwrap(), format!("Bearer {token}"));
@@ -85,7 +89,7 @@ fn oauth2_client_secret_basic_form_urlencodes_before_basic() {
         "client id:1",
         "s3cr&t=+",
         vec!["read".into(), "write".into()],
-        None,
+        opts(None),
         None,
     )
     .unwrap();
@@ -121,7 +125,7 @@ fn oauth2_client_secret_post_and_jwt_expiry_fallback() {
         "cid",
         "csecret",
         vec![],
-        None,
+        opts(None),
         Some(ClientAuthMethod::ClientSecretPost),
     )
     .unwrap();
@@ -154,7 +158,7 @@ fn oauth2_error_body_becomes_a_typed_error() {
         "id",
         "secret",
         vec![],
-        None,
+        opts(None),
         None,
     )
     .unwrap();
@@ -191,7 +195,7 @@ fn custom_exchange_reads_configured_fields_and_epoch_expiry() {
         Some(ExpiryFormat::EpochSeconds),
         Some([("X-Api-Version".to_owned(), "2".to_owned())].into()),
         Some("Token".into()),
-        None,
+        opts(None),
     )
     .unwrap();
     let token = manager.token().unwrap();
@@ -515,7 +519,7 @@ fn malformed_json_huge_bodies_and_stalled_servers_give_typed_errors_in_time() {
     let manager = TokenManager::api_key_exchange(
         &format!("http://127.0.0.1:{port}/t"),
         key,
-        Some(fast_retries()),
+        opts(Some(fast_retries())),
     )
     .unwrap();
     assert!(matches!(
@@ -654,7 +658,8 @@ fn csrf_fetch_write_403_refetch_cycle() {
             _ => Reply::text(400, "unexpected"),
         }
     });
-    let session = CsrfSession::new(&server.url("/sap/api"), "alice", "pw", None, None).unwrap();
+    let session =
+        CsrfSession::new(&server.url("/sap/api"), "alice", "pw", opts(None), None).unwrap();
     let headers = session.headers().unwrap();
     assert_eq!(headers.csrf_token(), "csrf-0");
     assert_eq!(
@@ -697,7 +702,7 @@ fn csrf_get_method_and_missing_token_header() {
         &server.url("/x"),
         "u",
         "p",
-        None,
+        opts(None),
         Some(authwire::CsrfFetchMethod::Get),
     )
     .unwrap();
@@ -823,7 +828,7 @@ fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
         "my-client-id",
         "s3cr3t/with+chars",
         vec![],
-        None,
+        opts(None),
         Some(ClientAuthMethod::ClientSecretBasic),
     )
     .unwrap();
@@ -847,7 +852,8 @@ fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
         )
     });
     let get = Some(authwire::CsrfFetchMethod::Get);
-    let session = CsrfSession::new(&server.url("/csrf"), "alice", "pa55word!", None, get).unwrap();
+    let session =
+        CsrfSession::new(&server.url("/csrf"), "alice", "pa55word!", opts(None), get).unwrap();
     let error = session.headers().unwrap_err().to_string();
     assert!(error.contains("bad [redacted]"), "{error}");
     let basic = authwire::basic_auth("alice", "pa55word!").unwrap();

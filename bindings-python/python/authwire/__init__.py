@@ -11,7 +11,9 @@ sentence that says what went wrong and what to do, and never contains a secret.
 
 Short-lived tokens come from a :class:`TokenManager`, CSRF-protected write calls from a
 :class:`CsrfSession`; ``authwire.requests`` and ``authwire.httpx`` plug both into those HTTP
-clients (install the extras ``authwire[requests]`` or ``authwire[httpx]``).
+clients (install the extras ``authwire[requests]`` or ``authwire[httpx]``). Token requests
+go through the core's own HTTP client, or through httpx or requests with their proxy and CA
+settings: ``TokenOptions(blocking_transport=authwire.httpx.HttpxTransport())``.
 
 ``import authwire`` is cheap: the native library is loaded on first use of any of its names.
 """
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
         BasicCredentials as BasicCredentials,
     )
     from ._ffi import (
+        BlockingHttpTransport as BlockingHttpTransport,
+    )
+    from ._ffi import (
         ClientAuthMethod as ClientAuthMethod,
     )
     from ._ffi import (
@@ -49,6 +54,21 @@ if TYPE_CHECKING:
     )
     from ._ffi import (
         ExpiryFormat as ExpiryFormat,
+    )
+    from ._ffi import (
+        HttpHeader as HttpHeader,
+    )
+    from ._ffi import (
+        HttpRequest as HttpRequest,
+    )
+    from ._ffi import (
+        HttpResponse as HttpResponse,
+    )
+    from ._ffi import (
+        HttpTransport as HttpTransport,
+    )
+    from ._ffi import (
+        HttpTransportError as HttpTransportError,
     )
     from ._ffi import (
         TokenOptions as TokenOptions,
@@ -87,11 +107,17 @@ __all__ = [
     "AuthEvent",
     "AuthListener",
     "BasicCredentials",
+    "BlockingHttpTransport",
     "ClientAuthMethod",
     "CsrfFetchMethod",
     "CsrfHeaders",
     "CsrfSession",
     "ExpiryFormat",
+    "HttpHeader",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpTransport",
+    "HttpTransportError",
     "TokenManager",
     "TokenOptions",
     "TokenStats",

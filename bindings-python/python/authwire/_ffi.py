@@ -7,6 +7,8 @@ declared in ``_ffi.pyi`` (the generated module is not type-checked).
 Fixes applied here:
 
 * ``str(AuthError)`` is the core's one-line sentence, not uniffi's field dump.
+* ``str()`` of an ``HttpTransportError`` is its reason; ``repr()`` of the transport records
+  (``HttpRequest``, ``HttpHeader``, ``HttpResponse``) shows no header value and no body.
 * ``repr()`` of records (``TokenOptions``, ``TokenStats``) and of ``AuthEvent`` variants shows
   their fields (uniffi decorates them with ``@dataclass`` without fields, so ``repr`` would
   print ``TokenStats()``), and ``AuthEvent`` variants support positional ``match`` patterns.
@@ -24,11 +26,17 @@ from ._native.authwire import (
     AuthEvent,
     AuthListener,
     BasicCredentials,
+    BlockingHttpTransport,
     ClientAuthMethod,
     CsrfFetchMethod,
     CsrfHeaders,
     CsrfSession,
     ExpiryFormat,
+    HttpHeader,
+    HttpRequest,
+    HttpResponse,
+    HttpTransport,
+    HttpTransportError,
     InternalError,
     TokenManager,
     TokenOptions,
@@ -47,11 +55,17 @@ __all__ = [
     "AuthEvent",
     "AuthListener",
     "BasicCredentials",
+    "BlockingHttpTransport",
     "ClientAuthMethod",
     "CsrfFetchMethod",
     "CsrfHeaders",
     "CsrfSession",
     "ExpiryFormat",
+    "HttpHeader",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpTransport",
+    "HttpTransportError",
     "InternalError",
     "TokenManager",
     "TokenOptions",
@@ -81,6 +95,38 @@ def _auth_error_repr(self: AuthError) -> str:
 for _variant in [AuthError, *AuthError.__subclasses__()]:
     _variant.__str__ = _auth_error_str  # type: ignore[method-assign]
     _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign]
+
+
+def _transport_error_str(self: HttpTransportError) -> str:
+    return str(getattr(self, "reason", ""))
+
+
+def _transport_error_repr(self: HttpTransportError) -> str:
+    return f"{type(self).__qualname__}({str(self)!r})"
+
+
+for _variant in [HttpTransportError, *HttpTransportError.__subclasses__()]:
+    _variant.__str__ = _transport_error_str  # type: ignore[method-assign]
+    _variant.__repr__ = _transport_error_repr  # type: ignore[method-assign]
+
+
+# Request headers and bodies carry credentials: their reprs show names and sizes only.
+def _header_repr(self: HttpHeader) -> str:
+    return f"HttpHeader(name={self.name!r}, value=[redacted])"
+
+
+def _request_repr(self: HttpRequest) -> str:
+    size = "None" if self.body is None else f"<{len(self.body)} bytes>"
+    return f"HttpRequest(method={self.method!r}, url={self.url!r}, headers={self.headers!r}, body={size})"
+
+
+def _response_repr(self: HttpResponse) -> str:
+    return f"HttpResponse(status={self.status!r}, headers={self.headers!r}, body=<{len(self.body)} bytes>)"
+
+
+HttpHeader.__repr__ = _header_repr  # type: ignore[method-assign,assignment]
+HttpRequest.__repr__ = _request_repr  # type: ignore[method-assign,assignment]
+HttpResponse.__repr__ = _response_repr  # type: ignore[method-assign,assignment]
 
 
 def _field_names(cls: type) -> tuple[str, ...]:

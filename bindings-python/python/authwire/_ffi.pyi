@@ -15,11 +15,17 @@ __all__ = [
     "AuthEvent",
     "AuthListener",
     "BasicCredentials",
+    "BlockingHttpTransport",
     "ClientAuthMethod",
     "CsrfFetchMethod",
     "CsrfHeaders",
     "CsrfSession",
     "ExpiryFormat",
+    "HttpHeader",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpTransport",
+    "HttpTransportError",
     "InternalError",
     "TokenManager",
     "TokenOptions",
@@ -171,6 +177,8 @@ class TokenOptions:
     max_body_bytes: int
     loop_max_invalidations: int
     loop_window_ms: int
+    transport: HttpTransport | None
+    blocking_transport: BlockingHttpTransport | None
     def __init__(
         self,
         *,
@@ -189,6 +197,8 @@ class TokenOptions:
         max_body_bytes: int = 65536,
         loop_max_invalidations: int = 10,
         loop_window_ms: int = 60000,
+        transport: HttpTransport | None = ...,
+        blocking_transport: BlockingHttpTransport | None = ...,
     ) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
@@ -260,6 +270,70 @@ class AuthEvent:
 class AuthListener:
     """Subclass and override ``on_event`` to receive a manager's events (on authwire's threads)."""
     def on_event(self, event: AuthEvent) -> None: ...
+
+# --- Transports: token requests through the host's HTTP client ---------------------------
+
+@final
+class HttpHeader:
+    """One header of a request or response; ``repr`` hides the value."""
+
+    name: str
+    value: str
+    def __init__(self, *, name: str, value: str) -> None: ...
+
+@final
+class HttpRequest:
+    """A token request for a transport to send as given (it carries credentials)."""
+
+    method: str
+    url: str
+    headers: list[HttpHeader]
+    body: bytes | None
+    timeout_ms: int
+    max_body_bytes: int
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        headers: list[HttpHeader],
+        body: bytes | None,
+        timeout_ms: int,
+        max_body_bytes: int,
+    ) -> None: ...
+
+@final
+class HttpResponse:
+    """The server's answer, any status included; never follow redirects."""
+
+    status: int
+    headers: list[HttpHeader]
+    body: bytes
+    def __init__(self, *, status: int, headers: list[HttpHeader], body: bytes) -> None: ...
+
+class HttpTransportError(Exception):
+    """Raise from a transport when no response could be obtained; the caller gets
+    ``AuthError.Network`` and the core retries."""
+
+    @final
+    class Network(HttpTransportError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class Unexpected(HttpTransportError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+class HttpTransport:
+    """An async transport (for Kotlin, Swift and Rust hosts; in Python prefer
+    ``BlockingHttpTransport``: uniffi calls async Python methods only on a running loop)."""
+    async def send(self, request: HttpRequest) -> HttpResponse: ...
+
+class BlockingHttpTransport:
+    """Subclass and override ``send`` to send token requests through your HTTP client; the
+    core calls it on its own blocking threads. See ``authwire.httpx.HttpxTransport``."""
+    def send(self, request: HttpRequest) -> HttpResponse: ...
 
 # --- The core's objects, wrapped by authwire.TokenManager / authwire.CsrfSession -------
 

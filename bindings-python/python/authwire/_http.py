@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol, Union, runtime_checkable
 
 from . import _ffi
@@ -105,3 +105,15 @@ def merge_cookies(existing: str | None, ours: str | None) -> str | None:
         pair.strip() for pair in existing.split(";") if pair.strip() and pair.split("=", 1)[0].strip() not in ours_names
     ]
     return "; ".join([*kept, ours])
+
+
+def read_capped(chunks: Iterable[bytes], max_body_bytes: int) -> bytes:
+    """A response body for the core, read up to one byte past its limit: the core rejects
+    anything longer with ``AuthError.InvalidResponse``, so reading on would only use memory."""
+    limit = max_body_bytes + 1
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk[: limit - len(body)]
+        if len(body) >= limit:
+            break
+    return bytes(body)

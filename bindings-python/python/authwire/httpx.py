@@ -15,6 +15,12 @@ request once more with the fresh header: of many parallel 401s for the same toke
 first causes a token request. A second 401 is returned to the caller, never retried.
 
 :class:`CsrfAuth` does the same for SAP API Management style CSRF protection.
+
+:class:`HttpxTransport` sends the token requests themselves through an ``httpx.Client``, so
+that its proxy, CA and client-certificate settings apply:
+
+>>> from authwire.httpx import HttpxTransport
+>>> options = authwire.TokenOptions(blocking_transport=HttpxTransport(httpx.Client()))
 """
 
 from __future__ import annotations
@@ -26,11 +32,56 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError("authwire.httpx needs httpx: pip install 'authwire[httpx]'") from error
 
-from ._ffi import CsrfHeaders
-from ._http import AsyncHeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies
+from ._ffi import BlockingHttpTransport, CsrfHeaders, HttpHeader, HttpRequest, HttpResponse, HttpTransportError
+from ._http import AsyncHeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies, read_capped
 from ._manager import CsrfSession
 
-__all__ = ["CsrfAuth", "TokenAuth"]
+__all__ = ["CsrfAuth", "HttpxTransport", "TokenAuth"]
+
+
+class HttpxTransport(BlockingHttpTransport):
+    """Sends a token manager's (or CSRF session's) token requests through ``client``, an
+    ``httpx.Client`` (default: a new one), so that its proxy, CA (``verify=``) and
+    client-certificate settings apply. Give it in the options::
+
+        TokenOptions(blocking_transport=HttpxTransport(httpx.Client(verify="/etc/corp-ca.pem")))
+
+    The core still decides everything else: its own timeout around each call (the client is
+    also given ``request.timeout_ms``), the body limit, HTTPS only, retries. Redirects are
+    never followed, whatever the client's ``follow_redirects``. httpx errors reach the core as
+    ``HttpTransportError.Network`` and the caller as ``AuthError.Network``.
+
+    It is a blocking transport because uniffi 0.32 can call an async Python method only from
+    a thread with a running event loop, and the core sends token requests from its own
+    threads; ``authorization_async()`` still never blocks the event loop.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: httpx.Client | None = None) -> None:
+        self._client = client if client is not None else httpx.Client()
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        """Sends ``request`` as given and returns the answer, any status included (called by
+        the core; raises ``HttpTransportError.Network`` for an httpx error)."""
+        try:
+            with self._client.stream(
+                request.method,
+                request.url,
+                headers=[(header.name, header.value) for header in request.headers],
+                content=request.body,
+                timeout=request.timeout_ms / 1000.0,
+                follow_redirects=False,
+            ) as response:
+                body = read_capped(response.iter_bytes(), request.max_body_bytes)
+                headers = [HttpHeader(name=name, value=value) for name, value in response.headers.multi_items()]
+                return HttpResponse(status=response.status_code, headers=headers, body=body)
+        except httpx.HTTPError as error:
+            # The core removes credentials and the URL's path and query from this text.
+            raise HttpTransportError.Network(f"{type(error).__name__}: {error}") from None
+
+    def __repr__(self) -> str:
+        return f"authwire.httpx.HttpxTransport({self._client!r})"
 
 
 class TokenAuth(httpx.Auth):

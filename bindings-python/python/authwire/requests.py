@@ -13,6 +13,12 @@ request once more with the fresh header: of many parallel 401s for the same toke
 first causes a token request. A second 401 is returned to the caller, never retried.
 
 :class:`CsrfAuth` does the same for SAP API Management style CSRF protection.
+
+:class:`RequestsTransport` sends the token requests themselves through a
+``requests.Session``, so that its proxy, CA and client-certificate settings apply:
+
+>>> from authwire.requests import RequestsTransport
+>>> options = authwire.TokenOptions(blocking_transport=RequestsTransport(requests.Session()))
 """
 
 from __future__ import annotations
@@ -21,16 +27,64 @@ import functools
 from typing import Any
 
 try:
+    import requests
     from requests.auth import AuthBase
     from requests.cookies import extract_cookies_to_jar
     from requests.models import PreparedRequest, Response
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError("authwire.requests needs requests: pip install 'authwire[requests]'") from error
 
-from ._http import HeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies
+from ._ffi import BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransportError
+from ._http import HeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies, read_capped
 from ._manager import CsrfSession
 
-__all__ = ["CsrfAuth", "TokenAuth"]
+__all__ = ["CsrfAuth", "RequestsTransport", "TokenAuth"]
+
+
+class RequestsTransport(BlockingHttpTransport):
+    """Sends a token manager's (or CSRF session's) token requests through ``session``, a
+    ``requests.Session`` (default: a new one), so that its proxy (including ``HTTPS_PROXY``),
+    CA (``verify``) and client-certificate settings apply. Give it in the options::
+
+        TokenOptions(blocking_transport=RequestsTransport(session))
+
+    The core still decides everything else: its own timeout around each call (requests is
+    also given ``request.timeout_ms``), the body limit, HTTPS only, retries. Redirects are
+    never followed. requests' errors reach the core as ``HttpTransportError.Network`` and the
+    caller as ``AuthError.Network``.
+    """
+
+    __slots__ = ("_session",)
+
+    def __init__(self, session: requests.Session | None = None) -> None:
+        self._session = session if session is not None else requests.Session()
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        """Sends ``request`` as given and returns the answer, any status included (called by
+        the core; raises ``HttpTransportError.Network`` for a requests error)."""
+        try:
+            response = self._session.request(
+                request.method,
+                request.url,
+                headers={header.name: header.value for header in request.headers},
+                data=request.body,
+                timeout=request.timeout_ms / 1000.0,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                body = read_capped(response.iter_content(65536), request.max_body_bytes)
+                # urllib3's headers keep repeated fields (Set-Cookie) apart; requests' merge them.
+                raw = response.raw.headers
+                headers = [HttpHeader(name=name, value=value) for name in raw for value in raw.getlist(name)]
+                return HttpResponse(status=response.status_code, headers=headers, body=body)
+        except requests.RequestException as error:
+            # The core removes credentials and the URL's path and query from this text.
+            raise HttpTransportError.Network(f"{type(error).__name__}: {error}") from None
+
+    def __repr__(self) -> str:
+        return f"authwire.requests.RequestsTransport({self._session!r})"
+
 
 _NOT_REPLAYABLE = object()
 

@@ -15,7 +15,7 @@ use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 
 use super::clock::{Clock, Mono};
-use super::http::{AttemptError, Http, Retry};
+use super::http::{AttemptError, Retry};
 use super::options::TokenOptions;
 use super::policy::{self, Schedule};
 use super::source::{Fetched, Source};
@@ -23,6 +23,7 @@ use crate::error::{AuthError, Result};
 use crate::listener::{AuthEvent, AuthListener};
 use crate::runtime;
 use crate::secret::{REDACTED, Secret};
+use crate::transport::Guarded;
 
 /// A token in the cache, with its deadlines.
 pub(crate) struct Cached {
@@ -67,8 +68,10 @@ pub(crate) struct Engine {
     source: Source,
     /// The source's secrets in every form a server could echo back (see `scrub`).
     secret_forms: Vec<Secret>,
-    /// The HTTP client and the process it was made in: connections do not survive a fork.
-    http: RwLock<(u32, Arc<Http>)>,
+    /// The transport (with the core's policy around it) and the process it was made in:
+    /// the built-in client's connections do not survive a fork. `None` for a static token,
+    /// which sends no requests.
+    http: RwLock<(u32, Option<Arc<Guarded>>)>,
     options: TokenOptions,
     clock: Arc<dyn Clock>,
     state: RwLock<State>,
@@ -84,7 +87,10 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>> {
         options.validate()?;
-        let http = Arc::new(Http::new(&options, source.url())?);
+        let http = match source.url() {
+            Some(url) => Some(Arc::new(Guarded::new(&options, Some(url))?)),
+            None => None,
+        };
         let current = match &source {
             Source::Static { token, lifetime } => {
                 let authorization = crate::header::bearer_auth(token.expose())?;
@@ -347,12 +353,12 @@ impl Engine {
             let Some(request) = self.source.request() else {
                 unreachable!("checked above: this source sends requests")
             };
-            let http = self.http_client();
-            let result = match http.send(request).await {
-                Ok(response) => {
-                    let scrub = |text: String| self.scrub(text);
-                    self.source.parse(&response, self.clock.wall(), &scrub)
-                }
+            let Some(http) = self.http_client() else {
+                unreachable!("every source with a request has a URL, and so a transport")
+            };
+            let scrub = |text: String| self.scrub(text);
+            let result = match http.send(request, &scrub).await {
+                Ok(response) => self.source.parse(&response, self.clock.wall(), &scrub),
                 Err(err) => Err(err),
             };
             let elapsed = sent_at.until(self.clock.monotonic());
@@ -390,23 +396,24 @@ impl Engine {
         }
     }
 
-    /// The HTTP client of this process (a forked child makes its own).
-    fn http_client(&self) -> Arc<Http> {
+    /// The transport of this process (a forked child builds its own built-in client; a
+    /// host-provided transport is the host's to make fork-safe).
+    fn http_client(&self) -> Option<Arc<Guarded>> {
         let pid = std::process::id();
         {
             let http = self.http.read().unwrap_or_else(|e| e.into_inner());
-            if http.0 == pid {
-                return Arc::clone(&http.1);
+            if http.0 == pid || !Guarded::is_builtin(&self.options) {
+                return http.1.clone();
             }
         }
         let mut http = self.http.write().unwrap_or_else(|e| e.into_inner());
         if http.0 != pid {
             // Building can only fail on options that already built once.
-            if let Ok(fresh) = Http::new(&self.options, self.source.url()) {
-                *http = (pid, Arc::new(fresh));
+            if let Ok(fresh) = Guarded::new(&self.options, self.source.url()) {
+                *http = (pid, Some(Arc::new(fresh)));
             }
         }
-        Arc::clone(&http.1)
+        http.1.clone()
     }
 
     /// Replaces every secret this engine holds, in every form it travels in, with

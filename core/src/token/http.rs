@@ -1,15 +1,10 @@
-//! The HTTP client for token requests: HTTPS only (loopback excepted), rustls, timeouts,
-//! capped bodies, no redirects, and classification of every outcome for the retry policy.
+//! Classification of every token-request outcome for the retry policy. How requests are
+//! sent (and the HTTPS, timeout, body and redirect rules) lives in `crate::transport`.
 
-use std::sync::Once;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, Url};
-
-use super::options::TokenOptions;
-use crate::error::{AuthError, Result};
-use crate::secret::Secret;
+use crate::error::AuthError;
+use crate::transport::Response;
 
 /// One failed attempt, and whether the retry policy may try again.
 #[derive(Debug, Clone)]
@@ -33,176 +28,6 @@ impl AttemptError {
         Self {
             error,
             retry: Retry::No,
-        }
-    }
-}
-
-/// A request to send. The body and header values may hold secrets.
-pub(crate) struct Request {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) headers: Vec<(HeaderName, Secret)>,
-    pub(crate) body: Option<Secret>,
-}
-
-/// A response whose body was read in full (within the size limit).
-pub(crate) struct Response {
-    pub(crate) status: u16,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
-}
-
-/// Parses a token or CSRF URL and enforces HTTPS, allowing plain HTTP only to loopback
-/// (127.0.0.0/8, ::1, `localhost`) for development and tests.
-pub(crate) fn check_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text)
-        .map_err(|err| AuthError::invalid_configuration(format!("the URL is not valid: {err}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(AuthError::invalid_configuration(
-            "the URL must not carry credentials; pass them to the constructor",
-        ));
-    }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(AuthError::invalid_configuration(
-            "plain http:// is only allowed to loopback (127.0.0.0/8, ::1, localhost); use https://",
-        )),
-        other => Err(AuthError::invalid_configuration(format!(
-            "unsupported URL scheme {other:?}; use https://"
-        ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-/// Where a request went, for error messages: scheme, host and port, never path or query.
-fn endpoint(url: &Url) -> String {
-    format!(
-        "{}://{}{}",
-        url.scheme(),
-        url.host_str().unwrap_or("?"),
-        url.port().map(|p| format!(":{p}")).unwrap_or_default()
-    )
-}
-
-/// A token-request client with the manager's timeouts and body limit.
-pub(crate) struct Http {
-    client: reqwest::Client,
-    request_timeout: Duration,
-    max_body: usize,
-}
-
-impl Http {
-    /// A client for requests to `url`. Requests to loopback never go through a proxy
-    /// (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
-    pub(crate) fn new(options: &TokenOptions, url: Option<&Url>) -> Result<Self> {
-        static PROVIDER: Once = Once::new();
-        PROVIDER.call_once(|| {
-            // The host app may have installed another provider already: that one is kept.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let mut builder = reqwest::Client::builder();
-        if url.is_some_and(is_loopback) {
-            builder = builder.no_proxy();
-        }
-        let client = builder
-            .connect_timeout(TokenOptions::ms(options.connect_timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("authwire/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| AuthError::invalid_configuration("the HTTP client could not be set up"))?;
-        Ok(Self {
-            client,
-            request_timeout: TokenOptions::ms(options.request_timeout_ms),
-            max_body: usize::try_from(options.max_body_bytes).unwrap_or(usize::MAX),
-        })
-    }
-
-    /// Sends one request and reads its body. Transport failures are retryable; a body over
-    /// the limit is not.
-    pub(crate) async fn send(&self, request: Request) -> Result<Response, AttemptError> {
-        let where_to = endpoint(&request.url);
-        let mut builder = self
-            .client
-            .request(request.method, request.url)
-            .timeout(self.request_timeout);
-        for (name, value) in &request.headers {
-            let mut value = HeaderValue::from_str(value.expose()).map_err(|_| {
-                AttemptError::fatal(AuthError::invalid_configuration(format!(
-                    "the value of header {name} is not a valid header value"
-                )))
-            })?;
-            value.set_sensitive(true);
-            builder = builder.header(name, value);
-        }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.expose().to_owned());
-        }
-        let mut response = builder
-            .send()
-            .await
-            .map_err(|err| self.transport_error(&where_to, &err))?;
-        let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
-        if response
-            .content_length()
-            .is_some_and(|len| len > self.max_body as u64)
-        {
-            return Err(self.too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|err| self.transport_error(&where_to, &err))?
-        {
-            if body.len() + chunk.len() > self.max_body {
-                return Err(self.too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    fn too_large(&self) -> AttemptError {
-        AttemptError::fatal(AuthError::InvalidResponse {
-            reason: format!(
-                "the response body exceeds the limit of {} bytes",
-                self.max_body
-            ),
-        })
-    }
-
-    /// reqwest's own messages can quote the URL (and so a query string); ours name only the
-    /// endpoint.
-    fn transport_error(&self, where_to: &str, err: &reqwest::Error) -> AttemptError {
-        let reason = if err.is_timeout() {
-            format!(
-                "{where_to} did not answer within {} ms",
-                self.request_timeout.as_millis()
-            )
-        } else if err.is_connect() {
-            format!("could not connect to {where_to}")
-        } else if err.is_body() || err.is_decode() {
-            format!("the response from {where_to} broke off")
-        } else {
-            format!("the request to {where_to} failed")
-        };
-        AttemptError {
-            error: AuthError::Network { reason },
-            retry: Retry::Yes { after: None },
         }
     }
 }
@@ -231,17 +56,17 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
     match status {
         429 => AttemptError {
             error: AuthError::RateLimited {
-                retry_after_ms: retry_after(&response.headers)
+                retry_after_ms: retry_after(response)
                     .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             },
             retry: Retry::Yes {
-                after: retry_after(&response.headers),
+                after: retry_after(response),
             },
         },
         408 | 500..=599 => AttemptError {
             error: AuthError::Server { status, message },
             retry: Retry::Yes {
-                after: retry_after(&response.headers),
+                after: retry_after(response),
             },
         },
         400..=499 => {
@@ -264,12 +89,8 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
 
 /// `Retry-After` as delay-seconds (RFC 9110 §10.2.3). An HTTP-date is read against the
 /// wall clock once.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.header("retry-after")?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -312,7 +133,7 @@ fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
 }
 
 /// A server message cut to one short line, so it can never smuggle a line into a log.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let cleaned: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -326,33 +147,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn https_only_except_loopback() {
-        assert!(check_url("https://api.example.com/v1/token").is_ok());
-        assert!(check_url("http://127.0.0.1:8080/token").is_ok());
-        assert!(check_url("http://127.8.9.10/token").is_ok());
-        assert!(check_url("http://[::1]:9/token").is_ok());
-        assert!(check_url("http://localhost/token").is_ok());
-        assert!(check_url("http://api.example.com/token").is_err());
-        assert!(check_url("http://10.0.0.1/token").is_err());
-        assert!(check_url("ftp://127.0.0.1/token").is_err());
-        assert!(check_url("https://user:pw@api.example.com/").is_err());
-        assert!(check_url("not a url").is_err());
-    }
-
-    #[test]
     fn retry_after_seconds_and_dates() {
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        let with = |value: &str| Response {
+            status: 429,
+            headers: vec![("retry-after".to_owned(), value.to_owned())],
+            body: Vec::new(),
+        };
+        assert_eq!(retry_after(&with("2")), Some(Duration::from_secs(2)));
         let at = httpdate_parse("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(
             at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
             784_111_777
         );
-        headers.insert(
-            "retry-after",
-            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        assert_eq!(
+            retry_after(&with("Sun, 06 Nov 1994 08:49:37 GMT")),
+            Some(Duration::ZERO)
         );
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
     }
 }

@@ -13,8 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use reqwest::header::HeaderName;
-
 use self::clock::{Clock, SystemClock};
 use self::engine::{Cached, Engine, millis};
 use self::options::TokenOptions;
@@ -25,7 +23,8 @@ use crate::listener::AuthListener;
 use crate::secret::Secret;
 
 pub(crate) use self::engine::Cached as CachedToken;
-pub(crate) use self::http::check_url;
+pub(crate) use self::http::{AttemptError, Retry, one_line};
+pub(crate) use crate::transport::check_url;
 
 /// Keeps a short-lived API token fresh and hands out its `Authorization` header.
 ///
@@ -154,9 +153,13 @@ impl TokenManager {
         }
         let mut header_list = Vec::new();
         for (name, value) in headers.unwrap_or_default() {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                AuthError::invalid_configuration(format!("{name:?} is not a valid header name"))
-            })?;
+            // RFC 9110 §5.1: a field name is a token.
+            if !is_token(&name) {
+                return Err(AuthError::invalid_configuration(format!(
+                    "{name:?} is not a valid header name"
+                )));
+            }
+            let name = name.to_ascii_lowercase();
             if value.chars().any(char::is_control) {
                 return Err(AuthError::invalid_configuration(format!(
                     "the value of header {name} contains a control character"
@@ -307,6 +310,14 @@ impl TokenManager {
     }
 }
 
+/// RFC 9110 §5.6.2 `token`: one or more tchar.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// Counters of a [`TokenManager`] or [`CsrfSession`](crate::CsrfSession).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct TokenStats {
@@ -386,7 +397,7 @@ impl std::fmt::Display for AccessToken {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reqwest-transport"))]
 pub(crate) mod testing {
     //! Hooks for the crate's own tests: a clock whose wall time can jump.
     use super::*;
@@ -419,11 +430,13 @@ pub(crate) mod testing {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reqwest-transport"))]
 #[path = "../../tests/support/server.rs"]
 mod test_server;
 
-#[cfg(test)]
+// Needs the built-in transport; the clock logic does not depend on the transport, and the
+// mobile build runs the transport-independent scenarios in tests/token_manager.rs.
+#[cfg(all(test, feature = "reqwest-transport"))]
 mod wall_clock_tests {
     use super::test_server as server;
     use super::testing::{JumpingWallClock, api_key_manager_with_clock};

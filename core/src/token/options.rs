@@ -1,8 +1,10 @@
 //! The one options record shared by every token source and the CSRF session.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{AuthError, Result};
+use crate::transport::{BlockingHttpTransport, HttpTransport};
 
 /// How a [`TokenManager`](crate::TokenManager) or [`CsrfSession`](crate::CsrfSession)
 /// refreshes, retries and times out. Every field has a default; override only what you need.
@@ -11,7 +13,12 @@ use crate::error::{AuthError, Result};
 /// `refresh_fraction` of its lifetime remains (at least `refresh_floor_ms`, at most
 /// `refresh_cap_ms`, never more than half the lifetime), plus up to `refresh_jitter` of that
 /// margin at random so that many processes do not refresh in lock-step.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+///
+/// Token requests go through the built-in HTTP client unless `transport` (or, for blocking
+/// clients such as Python's, `blocking_transport`) names the host's own. The timeouts, the
+/// body limit, HTTPS-only, the refusal of redirects and the retry policy apply to every
+/// transport alike.
+#[derive(Clone, uniffi::Record)]
 pub struct TokenOptions {
     /// Refresh when this fraction of the lifetime remains. Default 0.1: a 5-minute token is
     /// refreshed after about 4½ minutes, a 2-second token after about 1.5 seconds.
@@ -69,6 +76,77 @@ pub struct TokenOptions {
     /// The refresh-loop guard's window, in milliseconds (default 60 000).
     #[uniffi(default = 60000)]
     pub loop_window_ms: u64,
+    /// Sends the token requests through the host's HTTP stack (`OkHttpTransport`,
+    /// `URLSessionTransport`, or your own [`HttpTransport`]). Default: none, the built-in
+    /// client; a build without the `reqwest-transport` feature (the mobile build) requires
+    /// one and fails with [`AuthError::InvalidConfiguration`] without it.
+    #[uniffi(default = None)]
+    pub transport: Option<Arc<dyn HttpTransport>>,
+    /// As `transport`, for an HTTP client that blocks (Python's `authwire.httpx` and
+    /// `authwire.requests` transports). Give at most one of the two.
+    #[uniffi(default = None)]
+    pub blocking_transport: Option<Arc<dyn BlockingHttpTransport>>,
+}
+
+impl std::fmt::Debug for TokenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |present: bool| if present { "Some(..)" } else { "None" };
+        f.debug_struct("TokenOptions")
+            .field("refresh_fraction", &self.refresh_fraction)
+            .field("refresh_floor_ms", &self.refresh_floor_ms)
+            .field("refresh_cap_ms", &self.refresh_cap_ms)
+            .field("refresh_jitter", &self.refresh_jitter)
+            .field("expiry_skew_ms", &self.expiry_skew_ms)
+            .field("default_lifetime_secs", &self.default_lifetime_secs)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_initial_ms", &self.backoff_initial_ms)
+            .field("backoff_max_ms", &self.backoff_max_ms)
+            .field("retry_budget_ms", &self.retry_budget_ms)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("loop_max_invalidations", &self.loop_max_invalidations)
+            .field("loop_window_ms", &self.loop_window_ms)
+            .field(
+                "transport",
+                &format_args!("{}", given(self.transport.is_some())),
+            )
+            .field(
+                "blocking_transport",
+                &format_args!("{}", given(self.blocking_transport.is_some())),
+            )
+            .finish()
+    }
+}
+
+/// Transports compare by identity: the same object, not an equal one.
+impl PartialEq for TokenOptions {
+    fn eq(&self, other: &Self) -> bool {
+        fn same<T: ?Sized>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
+            match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b)),
+                _ => false,
+            }
+        }
+        self.refresh_fraction == other.refresh_fraction
+            && self.refresh_floor_ms == other.refresh_floor_ms
+            && self.refresh_cap_ms == other.refresh_cap_ms
+            && self.refresh_jitter == other.refresh_jitter
+            && self.expiry_skew_ms == other.expiry_skew_ms
+            && self.default_lifetime_secs == other.default_lifetime_secs
+            && self.connect_timeout_ms == other.connect_timeout_ms
+            && self.request_timeout_ms == other.request_timeout_ms
+            && self.max_attempts == other.max_attempts
+            && self.backoff_initial_ms == other.backoff_initial_ms
+            && self.backoff_max_ms == other.backoff_max_ms
+            && self.retry_budget_ms == other.retry_budget_ms
+            && self.max_body_bytes == other.max_body_bytes
+            && self.loop_max_invalidations == other.loop_max_invalidations
+            && self.loop_window_ms == other.loop_window_ms
+            && same(&self.transport, &other.transport)
+            && same(&self.blocking_transport, &other.blocking_transport)
+    }
 }
 
 impl Default for TokenOptions {
@@ -89,6 +167,8 @@ impl Default for TokenOptions {
             max_body_bytes: 65_536,
             loop_max_invalidations: 10,
             loop_window_ms: 60_000,
+            transport: None,
+            blocking_transport: None,
         }
     }
 }
@@ -115,6 +195,8 @@ impl TokenOptions {
             Some("max_body_bytes must be positive")
         } else if self.loop_max_invalidations == 0 || self.loop_window_ms == 0 {
             Some("the refresh-loop guard needs a positive count and window")
+        } else if self.transport.is_some() && self.blocking_transport.is_some() {
+            Some("give either transport or blocking_transport, not both")
         } else {
             None
         };

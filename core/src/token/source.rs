@@ -2,14 +2,18 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName};
-use reqwest::{Method, Url};
+use url::Url;
 
-use super::http::{AttemptError, Request, Response, status_error};
+use super::http::{AttemptError, status_error};
 use super::jwt;
 use crate::error::AuthError;
 use crate::header::check_token68;
 use crate::secret::Secret;
+use crate::transport::{Request, Response};
+
+const ACCEPT: &str = "accept";
+const AUTHORIZATION: &str = "authorization";
+const CONTENT_TYPE: &str = "content-type";
 
 /// What a custom exchange's expiry field means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -63,7 +67,7 @@ pub(crate) enum Source {
     Custom {
         url: Url,
         body: Secret,
-        headers: Vec<(HeaderName, Secret)>,
+        headers: Vec<(String, Secret)>,
         token_field: String,
         expiry_field: Option<String>,
         expiry_format: ExpiryFormat,
@@ -156,11 +160,11 @@ impl Source {
 
     /// The HTTP request for one attempt; `None` for a static token.
     pub(crate) fn request(&self) -> Option<Request> {
-        let json = |url: &Url, body: Secret, mut headers: Vec<(HeaderName, Secret)>| {
-            headers.push((CONTENT_TYPE, Secret::new("application/json")));
-            headers.push((ACCEPT, Secret::new("application/json")));
+        let json = |url: &Url, body: Secret, mut headers: Vec<(String, Secret)>| {
+            headers.push((CONTENT_TYPE.to_owned(), Secret::new("application/json")));
+            headers.push((ACCEPT.to_owned(), Secret::new("application/json")));
             Request {
-                method: Method::POST,
+                method: "POST",
                 url: url.clone(),
                 headers,
                 body: Some(body),
@@ -189,10 +193,10 @@ impl Source {
                 }
                 let mut headers = vec![
                     (
-                        CONTENT_TYPE,
+                        CONTENT_TYPE.to_owned(),
                         Secret::new("application/x-www-form-urlencoded"),
                     ),
-                    (ACCEPT, Secret::new("application/json")),
+                    (ACCEPT.to_owned(), Secret::new("application/json")),
                 ];
                 match method {
                     ClientAuthMethod::ClientSecretBasic => {
@@ -201,7 +205,7 @@ impl Source {
                         let secret = urlencode(client_secret.expose());
                         let value = crate::header::basic_auth(id.expose(), secret.expose())
                             .expect("form-urlencoded credentials hold no ':' and no control");
-                        headers.push((AUTHORIZATION, Secret::new(value)));
+                        headers.push((AUTHORIZATION.to_owned(), Secret::new(value)));
                     }
                     ClientAuthMethod::ClientSecretPost => {
                         form.push(("client_id", client_id.expose()));
@@ -210,7 +214,7 @@ impl Source {
                 }
                 let body = serde_urlencoded::to_string(&form).expect("strings always encode");
                 Some(Request {
-                    method: Method::POST,
+                    method: "POST",
                     url: url.clone(),
                     headers,
                     body: Some(Secret::new(body)),
@@ -222,16 +226,13 @@ impl Source {
                 authorization,
             } => Some(Request {
                 method: match method {
-                    CsrfFetchMethod::Head => Method::HEAD,
-                    CsrfFetchMethod::Get => Method::GET,
+                    CsrfFetchMethod::Head => "HEAD",
+                    CsrfFetchMethod::Get => "GET",
                 },
                 url: url.clone(),
                 headers: vec![
-                    (
-                        HeaderName::from_static("x-csrf-token"),
-                        Secret::new("fetch"),
-                    ),
-                    (AUTHORIZATION, authorization.clone()),
+                    ("x-csrf-token".to_owned(), Secret::new("fetch")),
+                    (AUTHORIZATION.to_owned(), authorization.clone()),
                 ],
                 body: None,
             }),
@@ -352,9 +353,7 @@ fn secs(value: f64) -> Duration {
 
 fn parse_csrf(response: &Response, authorization: &Secret) -> Result<Fetched, String> {
     let token = response
-        .headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
+        .header("x-csrf-token")
         .map(str::trim)
         .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("required"))
         .ok_or_else(|| "the CSRF fetch response has no x-csrf-token header".to_owned())?;
@@ -363,10 +362,7 @@ fn parse_csrf(response: &Response, authorization: &Secret) -> Result<Fetched, St
     }
     // Keep only each cookie's name=value (RFC 6265 §5.2); attributes are for the browser.
     let cookies: Vec<&str> = response
-        .headers
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+        .headers_all("set-cookie")
         .filter_map(|v| v.split(';').next())
         .map(str::trim)
         .filter(|pair| pair.contains('='))

@@ -1,0 +1,384 @@
+package dev.authwire.okhttp
+
+import dev.authwire.ApiKey
+import dev.authwire.AuthException
+import dev.authwire.CsrfSession
+import dev.authwire.HttpRequest
+import dev.authwire.HttpResponse
+import dev.authwire.HttpTransport
+import dev.authwire.HttpTransportException
+import dev.authwire.LocalServer
+import dev.authwire.TEST_KEY
+import dev.authwire.TokenManager
+import dev.authwire.TokenOptions
+import dev.authwire.basicAuth
+import dev.authwire.displayMessage
+import dev.authwire.json
+import dev.authwire.text
+import dev.authwire.xtdManager
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.awaitCancellation
+import kotlinx.coroutines.runBlocking
+import okhttp3.Call
+import okhttp3.EventListener
+import okhttp3.OkHttpClient
+import okhttp3.mockwebserver.SocketPolicy
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertInstanceOf
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import org.junit.jupiter.params.ParameterizedTest
+import org.junit.jupiter.params.provider.ValueSource
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.CyclicBarrier
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.concurrent.thread
+import kotlin.time.Duration.Companion.seconds
+import kotlin.time.TimeSource
+
+/**
+ * The token-manager scenarios through the core's built-in client and through
+ * [OkHttpTransport], against a real HTTP server on 127.0.0.1; then the policy the core keeps
+ * whatever a Kotlin transport does (never answers, throws, returns 30 MB, leaks secrets).
+ */
+class OkHttpTransportTest {
+    private fun options(kind: String, timeoutMs: ULong = 15_000uL, attempts: UInt = 4u): TokenOptions = TokenOptions(
+        backoffInitialMs = 20uL,
+        backoffMaxMs = 100uL,
+        requestTimeoutMs = timeoutMs,
+        maxAttempts = attempts,
+        transport = if (kind == "okhttp") OkHttpTransport(OkHttpClient()) else null,
+    )
+
+    private inline fun <reified V : AuthException> assertFailsWith(call: () -> Any?): V {
+        val error = assertThrows<AuthException> { call() }
+        return assertInstanceOf(V::class.java, error, error.displayMessage)
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `a herd of blocking and suspending callers shares one request`(kind: String) {
+        LocalServer.xtd(delayMs = 300).use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                val start = CompletableDeferred<Unit>()
+                val headers = runBlocking {
+                    val calls = (0 until 48).map { i ->
+                        async(if (i % 2 == 0) Dispatchers.IO else Dispatchers.Default) {
+                            start.await()
+                            if (i % 2 == 0) manager.authorization() else manager.authorizationAsync()
+                        }
+                    }
+                    start.complete(Unit)
+                    calls.awaitAll()
+                }
+                assertEquals(List(48) { "Bearer t0" }, headers)
+                assertEquals(1, server.count)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `2-second tokens are refreshed about once per lifetime`(kind: String) {
+        LocalServer.xtd(lifetimeSecs = 2.0, delayMs = 20).use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                val runFor = 4.5.seconds
+                val started = TimeSource.Monotonic.markNow()
+                val threads = (0 until 8).map {
+                    thread {
+                        while (started.elapsedNow() < runFor) {
+                            assertTrue(manager.authorization().startsWith("Bearer t"))
+                            Thread.sleep(2)
+                        }
+                    }
+                }
+                threads.forEach { it.join() }
+                // A new token every 1.5 s to 1.8 s (see ConcurrencyTest).
+                assertTrue(server.count in 3..5, "${server.count} token requests")
+                assertEquals(0uL, manager.stats().failures)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `503 and 429 with Retry-After are retried`(kind: String) {
+        LocalServer { _, n ->
+            when (n) {
+                0 -> text(503, "busy")
+                1 -> json(429, JSONObject().put("message", "slow down")).setHeader("Retry-After", "1")
+                else -> json(200, JSONObject().put("token", "ok").put("expirationTime", 300))
+            }
+        }.use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                val started = TimeSource.Monotonic.markNow()
+                assertEquals("Bearer ok", manager.authorization())
+                assertTrue(started.elapsedNow() >= 1.seconds)
+                assertEquals(3, server.count)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `a 401 carries the server's message`(kind: String) {
+        LocalServer { _, _ -> json(401, JSONObject().put("message", "organization inactive")) }.use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                val error = assertFailsWith<AuthException.Unauthorized> { manager.authorization() }
+                assertEquals("organization inactive", error.serverMessage)
+                assertEquals(1, server.count)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `malformed JSON, a huge body and a stalled server give typed errors in time`(kind: String) {
+        LocalServer { _, _ -> text(200, "{\"token\": ") }.use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                assertFailsWith<AuthException.InvalidResponse> { manager.authorization() }
+            }
+        }
+        LocalServer { _, _ -> text(200, "x".repeat(200_000)) }.use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                val error = assertFailsWith<AuthException.InvalidResponse> { manager.authorization() }
+                assertTrue("65536" in error.displayMessage, error.displayMessage)
+            }
+        }
+        // NO_RESPONSE: the server reads the request and never answers (and still shuts down at once).
+        LocalServer { _, _ -> text(200, "{}").setSocketPolicy(SocketPolicy.NO_RESPONSE) }.use { server ->
+            xtdManager(server, options(kind, timeoutMs = 300uL, attempts = 2u)).use { manager ->
+                val started = TimeSource.Monotonic.markNow()
+                assertFailsWith<AuthException.Network> { manager.authorization() }
+                assertTrue(started.elapsedNow() < 2.5.seconds, "${started.elapsedNow()}")
+                assertEquals(2, server.count)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `an invalidate storm causes one refresh`(kind: String) {
+        LocalServer.xtd(delayMs = 50).use { server ->
+            xtdManager(server, options(kind)).use { manager ->
+                val first = manager.authorization()
+                val barrier = CyclicBarrier(32)
+                val discarded = AtomicInteger()
+                val threads = (0 until 32).map {
+                    thread {
+                        barrier.await()
+                        if (manager.invalidate(first)) discarded.incrementAndGet()
+                        assertEquals("Bearer t1", manager.authorization())
+                    }
+                }
+                threads.forEach { it.join() }
+                assertEquals(1, discarded.get())
+                assertEquals(2, server.count)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `the CSRF cycle`(kind: String) {
+        LocalServer { request, n ->
+            if (request.method == "HEAD" && request.header("x-csrf-token") == "fetch") {
+                text(200).setHeader("x-csrf-token", "csrf-$n")
+                    .addHeader("Set-Cookie", "SAP_SESSIONID=s$n; Path=/; HttpOnly")
+                    .addHeader("Set-Cookie", "sap-usercontext=sap-client=100; path=/")
+            } else {
+                text(400, "unexpected")
+            }
+        }.use { server ->
+            CsrfSession(server.url("/sap/api"), "alice", "pw", options(kind)).use { session ->
+                session.headers().use { headers ->
+                    assertEquals("csrf-0", headers.csrfToken())
+                    assertEquals("SAP_SESSIONID=s0; sap-usercontext=sap-client=100", headers.cookie())
+                }
+                assertTrue(session.invalidate("csrf-0"))
+                session.headers().use { assertEquals("csrf-1", it.csrfToken()) }
+                assertEquals(2, server.count)
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = ["builtin", "okhttp"])
+    fun `a 302 is an error and never followed`(kind: String) {
+        LocalServer { request, _ ->
+            if (request.path == "/v1/token") {
+                text(302).setHeader("Location", "/elsewhere")
+            } else {
+                json(200, JSONObject().put("token", "followed").put("expirationTime", 300))
+            }
+        }.use { server ->
+            // The client follows redirects; the transport's copy of it does not.
+            val transport = if (kind == "okhttp") OkHttpTransport(OkHttpClient.Builder().followRedirects(true).build()) else null
+            xtdManager(server, TokenOptions(transport = transport)).use { manager ->
+                val error = assertFailsWith<AuthException.HttpStatus> { manager.authorization() }
+                assertEquals(302.toUShort(), error.status)
+                assertTrue("never follows" in error.displayMessage, error.displayMessage)
+                assertEquals(listOf("/v1/token"), server.requests.map { it.path })
+            }
+        }
+    }
+
+    @Test
+    fun `OkHttpTransport's call is cancelled when the core gives up on a server that never answers`() {
+        val cancelled = CountDownLatch(1)
+        val client = OkHttpClient.Builder()
+            .eventListener(object : EventListener() {
+                override fun canceled(call: Call) = cancelled.countDown()
+            })
+            .build()
+        LocalServer { _, _ -> text(200, "{}").setSocketPolicy(SocketPolicy.NO_RESPONSE) }.use { server ->
+            val options = TokenOptions(transport = OkHttpTransport(client), requestTimeoutMs = 300uL, maxAttempts = 1u)
+            xtdManager(server, options).use { manager ->
+                val started = TimeSource.Monotonic.markNow()
+                assertFailsWith<AuthException.Network> { manager.authorization() }
+                assertTrue(started.elapsedNow() < 2.seconds, "${started.elapsedNow()}")
+                assertTrue(cancelled.await(2, TimeUnit.SECONDS), "the OkHttp call was not cancelled")
+            }
+        }
+    }
+
+    // --- The policy the core keeps, whatever a Kotlin transport does -------------------------
+
+    private fun managerThrough(transport: HttpTransport, timeoutMs: ULong = 15_000uL, attempts: UInt = 4u) =
+        ApiKey.fromEncodedKey(TEST_KEY).use {
+            TokenManager.apiKeyExchange(
+                "http://127.0.0.1:9/t",
+                it,
+                TokenOptions(
+                    transport = transport,
+                    requestTimeoutMs = timeoutMs,
+                    maxAttempts = attempts,
+                    backoffInitialMs = 10uL,
+                    backoffMaxMs = 20uL,
+                ),
+            )
+        }
+
+    private fun ok(body: ByteArray = "{\"token\": \"t-ok\", \"expirationTime\": 300}".toByteArray()) =
+        HttpResponse(200u, emptyList(), body)
+
+    @Test
+    fun `a transport that never answers gets the core's timeout and its coroutine is cancelled`() {
+        val calls = AtomicInteger()
+        val cancelled = CountDownLatch(2)
+        val silent = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse {
+                calls.incrementAndGet()
+                try {
+                    awaitCancellation()
+                } finally {
+                    cancelled.countDown()
+                }
+            }
+        }
+        managerThrough(silent, timeoutMs = 300uL, attempts = 2u).use { manager ->
+            val started = TimeSource.Monotonic.markNow()
+            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+            assertTrue(started.elapsedNow() < 2.seconds, "${started.elapsedNow()}")
+            assertEquals("network error: http://127.0.0.1:9 did not answer within 300 ms; retry later", error.displayMessage)
+            assertEquals(2, calls.get())
+            assertTrue(cancelled.await(2, TimeUnit.SECONDS), "the core's drop cancelled the coroutine")
+        }
+    }
+
+    @Test
+    fun `a transport that throws gives a typed error and the manager keeps working`() {
+        val calls = AtomicInteger()
+        val flaky = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse {
+                if (calls.getAndIncrement() < 2) throw IllegalStateException("the proxy is down")
+                return ok()
+            }
+        }
+        managerThrough(flaky, attempts = 2u).use { manager ->
+            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+            assertTrue("failed unexpectedly" in error.displayMessage, error.displayMessage)
+            assertTrue("the proxy is down" in error.displayMessage, error.displayMessage)
+            val deadline = TimeSource.Monotonic.markNow() + 3.seconds
+            while (true) {
+                try {
+                    assertEquals("Bearer t-ok", manager.authorization())
+                    break
+                } catch (e: AuthException) {
+                    assertTrue(deadline.hasNotPassedNow(), "did not recover: ${e.displayMessage}")
+                    Thread.sleep(20)
+                }
+            }
+        }
+    }
+
+    @Test
+    fun `a 30 MB body from a transport is an invalid response`() {
+        val huge = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse = ok(ByteArray(30 shl 20))
+        }
+        managerThrough(huge).use { manager ->
+            val error = assertFailsWith<AuthException.InvalidResponse> { manager.authorization() }
+            assertTrue("65536" in error.displayMessage, error.displayMessage)
+        }
+    }
+
+    @Test
+    fun `OkHttpTransport maps an IOException to the transport error, without secrets`() {
+        // Nothing listens on port 9: OkHttp fails with a ConnectException.
+        val key = TEST_KEY
+        val url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
+        val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()), maxAttempts = 1u)
+        val manager = ApiKey.fromEncodedKey(key).use { TokenManager.apiKeyExchange(url, it, options) }
+        manager.use {
+            val error = assertFailsWith<AuthException.Network> { it.authorization() }
+            assertTrue("ConnectException" in error.displayMessage, error.displayMessage)
+            assertFalse("acme-secret-tenant" in error.displayMessage, error.displayMessage)
+        }
+    }
+
+    @Test
+    fun `no secret in any error a transport produces`() {
+        fun echo(request: HttpRequest): String =
+            "refused ${request.url} ${request.headers.joinToString { it.value }} ${request.body?.decodeToString()}"
+        val typed = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse =
+                throw HttpTransportException.Network(echo(request))
+        }
+        val untyped = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse = throw RuntimeException(echo(request))
+        }
+        val url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
+        val basic = basicAuth("alice", "pa55word!").removePrefix("Basic ")
+        for (transport in listOf(typed, untyped)) {
+            val options = TokenOptions(transport = transport, maxAttempts = 1u)
+            val errors = listOf(
+                assertThrows<AuthException> {
+                    ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(url, it, options) }.use { it.authorization() }
+                },
+                assertThrows<AuthException> {
+                    CsrfSession(url, "alice", "pa55word!", options).use { it.headers() }
+                },
+                assertThrows<AuthException> {
+                    TokenManager.clientCredentials(url, "my-client", "s3cr3t-value", options = options).use { it.authorization() }
+                },
+            )
+            for (error in errors) {
+                assertInstanceOf(AuthException.Network::class.java, error)
+                for (text in listOf(error.displayMessage, error.toString(), error.message ?: "")) {
+                    assertTrue("[redacted]" in text, text)
+                    for (secret in listOf(TEST_KEY, "pa55word!", basic, "s3cr3t-value", "acme-secret-tenant")) {
+                        assertFalse(secret in text, "$secret leaked: $text")
+                    }
+                }
+            }
+        }
+    }
+}

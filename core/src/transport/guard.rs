@@ -1,0 +1,305 @@
+//! The one wrapper every transport passes through, built-in or host-provided: HTTPS only
+//! (loopback excepted), the core's own timeout around every call, the body limit checked on
+//! the returned body, redirects refused, and every transport message scrubbed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use super::{
+    BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,
+};
+use crate::error::{AuthError, Result};
+use crate::secret::Secret;
+use crate::token::options::TokenOptions;
+use crate::token::{AttemptError, Retry, one_line};
+
+/// A request to send. The body and header values may hold secrets.
+pub(crate) struct Request {
+    pub(crate) method: &'static str,
+    pub(crate) url: Url,
+    /// Lower-case names.
+    pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) body: Option<Secret>,
+}
+
+/// A response whose body was read in full (within the size limit).
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    /// Lower-case names, in the order received.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of header `name` (lower-case).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name` (lower-case), in order.
+    pub(crate) fn headers_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses a token or CSRF URL and enforces HTTPS, allowing plain HTTP only to loopback
+/// (127.0.0.0/8, ::1, `localhost`) for development and tests.
+pub(crate) fn check_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text)
+        .map_err(|err| AuthError::invalid_configuration(format!("the URL is not valid: {err}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AuthError::invalid_configuration(
+            "the URL must not carry credentials; pass them to the constructor",
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(AuthError::invalid_configuration(
+            "plain http:// is only allowed to loopback (127.0.0.0/8, ::1, localhost); use https://",
+        )),
+        other => Err(AuthError::invalid_configuration(format!(
+            "unsupported URL scheme {other:?}; use https://"
+        ))),
+    }
+}
+
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Where a request went, for error messages: scheme, host and port, never path or query.
+pub(crate) fn endpoint(url: &Url) -> String {
+    format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or("?"),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    )
+}
+
+/// Which transport sends the requests.
+#[derive(Clone)]
+enum Backend {
+    Async(Arc<dyn HttpTransport>),
+    Blocking(Arc<dyn BlockingHttpTransport>),
+}
+
+/// A manager's transport with the core's policy around it.
+pub(crate) struct Guarded {
+    backend: Backend,
+    request_timeout: Duration,
+    max_body: usize,
+}
+
+impl Guarded {
+    /// The transport the options name, else the built-in one (`reqwest-transport` feature).
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when both transports are given, or none is and
+    /// the library was built without the built-in one.
+    pub(crate) fn new(options: &TokenOptions, url: Option<&Url>) -> Result<Self> {
+        let backend = match (&options.transport, &options.blocking_transport) {
+            (Some(_), Some(_)) => {
+                return Err(AuthError::invalid_configuration(
+                    "give either transport or blocking_transport, not both",
+                ));
+            }
+            (Some(transport), None) => Backend::Async(Arc::clone(transport)),
+            (None, Some(transport)) => Backend::Blocking(Arc::clone(transport)),
+            (None, None) => Backend::Async(default_transport(options, url)?),
+        };
+        Ok(Self {
+            backend,
+            request_timeout: TokenOptions::ms(options.request_timeout_ms),
+            max_body: usize::try_from(options.max_body_bytes).unwrap_or(usize::MAX),
+        })
+    }
+
+    /// Whether this wraps a host-provided transport (it is not rebuilt after a fork).
+    pub(crate) fn is_builtin(options: &TokenOptions) -> bool {
+        options.transport.is_none() && options.blocking_transport.is_none()
+    }
+
+    /// Sends one request through the transport, within the core's timeout, and checks the
+    /// answer. Transport failures and timeouts are retryable; a redirect, an impossible
+    /// status or a body over the limit are not. `scrub` removes the manager's secrets from
+    /// any text a transport returns.
+    pub(crate) async fn send(
+        &self,
+        request: Request,
+        scrub: &(dyn Fn(String) -> String + Sync),
+    ) -> Result<Response, AttemptError> {
+        // Checked when the manager was built; checked again here so that no code path can
+        // hand a transport a non-HTTPS URL.
+        check_url(request.url.as_str()).map_err(AttemptError::fatal)?;
+        let where_to = endpoint(&request.url);
+        let full_url = request.url.as_str().to_owned();
+        let wire = HttpRequest {
+            method: request.method.to_owned(),
+            url: full_url.clone(),
+            headers: request
+                .headers
+                .iter()
+                .map(|(name, value)| HttpHeader {
+                    name: name.clone(),
+                    value: value.expose().to_owned(),
+                })
+                .collect(),
+            body: request
+                .body
+                .as_ref()
+                .map(|b| b.expose().as_bytes().to_vec()),
+            timeout_ms: u64::try_from(self.request_timeout.as_millis()).unwrap_or(u64::MAX),
+            max_body_bytes: self.max_body as u64,
+        };
+        let outcome = match &self.backend {
+            Backend::Async(transport) => {
+                let transport = Arc::clone(transport);
+                // Dropping the future on timeout cancels the call (a foreign transport gets
+                // its cancellation callback).
+                tokio::time::timeout(self.request_timeout, transport.send(wire))
+                    .await
+                    .ok()
+            }
+            Backend::Blocking(transport) => {
+                let transport = Arc::clone(transport);
+                let call = tokio::task::spawn_blocking(move || transport.send(wire));
+                match tokio::time::timeout(self.request_timeout, call).await {
+                    Ok(Ok(result)) => Some(result),
+                    // The transport panicked (a Rust implementation): a typed error instead.
+                    Ok(Err(_)) => Some(Err(HttpTransportError::Unexpected {
+                        reason: "the transport stopped unexpectedly".to_owned(),
+                    })),
+                    // A blocked call cannot be cancelled: it finishes on its own thread and
+                    // its result is dropped.
+                    Err(_) => None,
+                }
+            }
+        };
+        let clean = |text: String| {
+            let text = text.replace(&full_url, &where_to);
+            let text = match request.url.query() {
+                Some(query) if query.len() >= 4 => text.replace(query, "[query]"),
+                _ => text,
+            };
+            one_line(&scrub(text))
+        };
+        let response = match outcome {
+            None => {
+                return Err(AttemptError {
+                    error: AuthError::Network {
+                        reason: format!(
+                            "{where_to} did not answer within {} ms",
+                            self.request_timeout.as_millis()
+                        ),
+                    },
+                    retry: Retry::Yes { after: None },
+                });
+            }
+            Some(Err(error)) => {
+                let reason = match error {
+                    HttpTransportError::Network { reason } => clean(reason),
+                    HttpTransportError::Unexpected { reason } => format!(
+                        "the HTTP transport failed unexpectedly on a request to {where_to}: {}",
+                        clean(reason)
+                    ),
+                };
+                return Err(AttemptError {
+                    error: AuthError::Network { reason },
+                    retry: Retry::Yes { after: None },
+                });
+            }
+            Some(Ok(response)) => response,
+        };
+        self.check(response, &where_to)
+    }
+
+    fn check(&self, response: HttpResponse, where_to: &str) -> Result<Response, AttemptError> {
+        let status = response.status;
+        if !(100..=599).contains(&status) {
+            return Err(AttemptError::fatal(AuthError::InvalidResponse {
+                reason: format!("{where_to} answered with the impossible HTTP status {status}"),
+            }));
+        }
+        if (300..400).contains(&status) {
+            // Credentials are never re-sent to where a redirect points; the Location is not
+            // quoted either (it may carry anything).
+            return Err(AttemptError::fatal(AuthError::HttpStatus {
+                status,
+                message: format!(
+                    "{where_to} answered with a redirect, which authwire never follows; configure the final URL"
+                ),
+            }));
+        }
+        if response.body.len() > self.max_body {
+            return Err(AttemptError::fatal(AuthError::InvalidResponse {
+                reason: format!(
+                    "the response body exceeds the limit of {} bytes",
+                    self.max_body
+                ),
+            }));
+        }
+        Ok(Response {
+            status,
+            headers: response
+                .headers
+                .into_iter()
+                .map(|h| (h.name.to_ascii_lowercase(), h.value))
+                .collect(),
+            body: response.body,
+        })
+    }
+}
+
+#[cfg(feature = "reqwest-transport")]
+fn default_transport(options: &TokenOptions, url: Option<&Url>) -> Result<Arc<dyn HttpTransport>> {
+    Ok(Arc::new(super::reqwest_transport::ReqwestTransport::new(
+        options,
+        url.is_some_and(is_loopback),
+    )?))
+}
+
+#[cfg(not(feature = "reqwest-transport"))]
+fn default_transport(
+    _options: &TokenOptions,
+    _url: Option<&Url>,
+) -> Result<Arc<dyn HttpTransport>> {
+    Err(AuthError::invalid_configuration(
+        "this build of authwire has no built-in HTTP client (it was built without the \
+         reqwest-transport feature): give a transport in TokenOptions.transport \
+         (OkHttpTransport on Android, URLSessionTransport on Apple platforms)",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_only_except_loopback() {
+        assert!(check_url("https://api.example.com/v1/token").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/token").is_ok());
+        assert!(check_url("http://127.8.9.10/token").is_ok());
+        assert!(check_url("http://[::1]:9/token").is_ok());
+        assert!(check_url("http://localhost/token").is_ok());
+        assert!(check_url("http://api.example.com/token").is_err());
+        assert!(check_url("http://10.0.0.1/token").is_err());
+        assert!(check_url("ftp://127.0.0.1/token").is_err());
+        assert!(check_url("https://user:pw@api.example.com/").is_err());
+        assert!(check_url("not a url").is_err());
+    }
+}

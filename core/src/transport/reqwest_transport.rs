@@ -1,0 +1,125 @@
+//! The built-in transport (cargo feature `reqwest-transport`, on by default): reqwest over
+//! rustls with the ring provider and the platform's trust store (rustls-platform-verifier);
+//! no OpenSSL. Used by the Python wheel, the CLI and the JVM JAR when no transport is given.
+
+use std::sync::Once;
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use super::{HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
+use crate::error::{AuthError, Result};
+use crate::token::options::TokenOptions;
+
+/// reqwest with the manager's connect timeout, no redirects, and no proxy for loopback.
+pub(crate) struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A client for one manager. Requests to loopback never go through a proxy
+    /// (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
+    pub(crate) fn new(options: &TokenOptions, loopback: bool) -> Result<Self> {
+        static PROVIDER: Once = Once::new();
+        PROVIDER.call_once(|| {
+            // The host app may have installed another provider already: that one is kept.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut builder = reqwest::Client::builder();
+        if loopback {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .connect_timeout(TokenOptions::ms(options.connect_timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("authwire/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|_| AuthError::invalid_configuration("the HTTP client could not be set up"))?;
+        Ok(Self { client })
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpTransport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpTransportError> {
+        let url = reqwest::Url::parse(&request.url).map_err(|_| HttpTransportError::Network {
+            reason: "the URL is not valid".to_owned(),
+        })?;
+        let where_to = super::guard::endpoint(&url);
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+            HttpTransportError::Network {
+                reason: "the method is not valid".to_owned(),
+            }
+        })?;
+        let timeout = Duration::from_millis(request.timeout_ms);
+        let mut builder = self.client.request(method, url).timeout(timeout);
+        for header in &request.headers {
+            let name = HeaderName::from_bytes(header.name.as_bytes());
+            let value = HeaderValue::from_str(&header.value);
+            let (Ok(name), Ok(mut value)) = (name, value) else {
+                return Err(HttpTransportError::Network {
+                    reason: format!("the header {:?} cannot be sent", header.name),
+                });
+            };
+            // Kept out of reqwest's and hyper's debug output (octocrab does the same).
+            value.set_sensitive(true);
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let error = |err: reqwest::Error| transport_error(&where_to, timeout, &err);
+        let mut response = builder.send().await.map_err(error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| HttpHeader {
+                name: name.as_str().to_owned(),
+                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            })
+            .collect();
+        // Read at most one byte past the limit: the guard rejects what is over it.
+        let limit = usize::try_from(request.max_body_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let mut body = Vec::new();
+        if response
+            .content_length()
+            .is_some_and(|len| len >= limit as u64)
+        {
+            body.resize(limit, 0);
+        } else {
+            while let Some(chunk) = response.chunk().await.map_err(error)? {
+                let room = limit - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// reqwest's own messages can quote the URL (and so a query string); ours name only the
+/// endpoint.
+fn transport_error(where_to: &str, timeout: Duration, err: &reqwest::Error) -> HttpTransportError {
+    let reason = if err.is_timeout() {
+        format!(
+            "{where_to} did not answer within {} ms",
+            timeout.as_millis()
+        )
+    } else if err.is_connect() {
+        format!("could not connect to {where_to}")
+    } else if err.is_body() || err.is_decode() {
+        format!("the response from {where_to} broke off")
+    } else {
+        format!("the request to {where_to} failed")
+    };
+    HttpTransportError::Network { reason }
+}
