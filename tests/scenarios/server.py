@@ -23,6 +23,7 @@ scenario           behaviour
 ``malformed``      200 with a body that is not JSON
 ``huge``           200 with a 1 MiB JSON body (over the default 64 KiB limit)
 ``stall``          accepts, then never answers (until the server stops)
+``redirect``       302 to ``/ok/<ns>/token`` (a client must not follow it)
 ``scripted``       answers what ``PUT /scripted/<ns>/script`` set, e.g. a vector's reply
 =================  ==========================================================================
 
@@ -190,6 +191,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         elif scenario == "huge":
             self.reply_json(200, {"token": "t", "expirationTime": 300, "padding": "x" * (1 << 20)})
+            return
+        elif scenario == "redirect":
+            self.reply_json(302, {"message": "moved"}, [("Location", f"/ok/{ns}/token")])
             return
         elif scenario == "stall":
             STATE.stopping.wait(STALL_SECONDS)

@@ -22,6 +22,24 @@ public typealias ExpiryFormat = AuthwireUniFFI.ExpiryFormat
 /// How a CSRF session fetches its token: `.head` (default) or `.get`.
 public typealias CsrfFetchMethod = AuthwireUniFFI.CsrfFetchMethod
 
+/// Sends the core's token requests through the host's HTTP stack: ``URLSessionTransport``, or
+/// your own implementation. Contract: send the request as given, return every status as a
+/// response, never follow redirects, throw `HttpTransportError.Network` when no response came.
+public typealias HttpTransport = AuthwireUniFFI.HttpTransport
+
+/// A token request for a transport to send. It carries credentials: never log it.
+public typealias HttpRequest = AuthwireUniFFI.HttpRequest
+
+/// What the server answered, as a transport returns it.
+public typealias HttpResponse = AuthwireUniFFI.HttpResponse
+
+/// One HTTP header of an ``HttpRequest`` or ``HttpResponse``.
+public typealias HttpHeader = AuthwireUniFFI.HttpHeader
+
+/// Why a transport could not produce a response (`.Network(reason:)`); the caller then gets
+/// ``AuthError/network(reason:)`` and the core retries.
+public typealias HttpTransportError = AuthwireUniFFI.HttpTransportError
+
 /// Forwards the core's events to a closure.
 final class ClosureListener: AuthwireUniFFI.AuthListener {
     private let handler: @Sendable (AuthEvent) -> Void

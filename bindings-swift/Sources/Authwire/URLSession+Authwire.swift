@@ -1,4 +1,5 @@
 // authwire's URLSession integration: the one place where the Swift layer talks HTTP.
+import AuthwireUniFFI
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -90,5 +91,112 @@ extension URLSession {
 
     private func send(_ request: URLRequest) async throws -> (Data, URLResponse) {
         try await data(for: request)
+    }
+}
+
+/// Sends a manager's token requests through `URLSession`, so that the app's proxy, VPN,
+/// certificate pinning (the session's delegate) and App Transport Security apply to them:
+///
+/// ```swift
+/// let options = TokenOptions(transport: URLSessionTransport())
+/// let tokens = try TokenManager.apiKeyExchange(tokenURL: url, apiKey: key, options: options)
+/// ```
+///
+/// It never follows a redirect (the core treats a 3xx as an error, so credentials are never
+/// re-sent elsewhere), stores no cookies and reads no cache. The core keeps the timeouts, the
+/// body limit, HTTPS-only and the retry policy; a failure of URLSession becomes a network
+/// error that the core retries.
+public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
+    private let session: URLSession
+
+    /// A transport over `session` (default: `URLSession.shared`): its configuration (proxy,
+    /// timeouts, protocol classes) applies. On Apple platforms the session itself sends the
+    /// requests, so its delegate still handles authentication challenges (certificate
+    /// pinning), and a task delegate refuses redirects. swift-corelibs-foundation (Linux)
+    /// ignores task delegates' redirect callbacks, so there the requests go through a session
+    /// made from `session.configuration` (without its cookie storage and cache) whose own
+    /// delegate refuses them.
+    public init(session: URLSession = .shared) {
+        #if canImport(FoundationNetworking)
+            // Also without cookie storage: swift-corelibs-foundation stores Set-Cookie even for
+            // requests that do not handle cookies, and the CSRF session cookies are the core's.
+            let configuration = session.configuration
+            configuration.httpCookieStorage = nil
+            configuration.httpCookieAcceptPolicy = .never
+            configuration.httpShouldSetCookies = false
+            configuration.urlCache = nil
+            self.session = URLSession(
+                configuration: configuration, delegate: RefuseRedirects.shared, delegateQueue: nil)
+        #else
+            self.session = session
+        #endif
+    }
+
+    /// Sends one token request (called by the core).
+    public func send(request: HttpRequest) async throws -> HttpResponse {
+        guard let url = URL(string: request.url) else {
+            throw HttpTransportError.Network(reason: "the request URL is not valid")
+        }
+        var urlRequest = URLRequest(url: url)
+        urlRequest.httpMethod = request.method
+        for header in request.headers {
+            urlRequest.addValue(header.value, forHTTPHeaderField: header.name)
+        }
+        urlRequest.httpBody = request.body.map { Data($0) }
+        // The core's own timeout is what the caller sees; this one frees URLSession's resources.
+        // swift-corelibs-foundation counts it in whole seconds (0.5 would time out at once).
+        #if canImport(FoundationNetworking)
+            urlRequest.timeoutInterval = max((Double(request.timeoutMs) / 1000).rounded(.up), 1)
+        #else
+            urlRequest.timeoutInterval = max(Double(request.timeoutMs) / 1000, 0.001)
+        #endif
+        urlRequest.httpShouldHandleCookies = false
+        urlRequest.cachePolicy = .reloadIgnoringLocalCacheData
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: urlRequest, delegate: RefuseRedirects.shared)
+        } catch let error as URLError {
+            throw HttpTransportError.Network(reason: "URLSession: \(error.code)")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw HttpTransportError.Network(reason: "URLSession returned a response that is not HTTP")
+        }
+        // A session whose own delegate follows redirects would answer for another URL.
+        if let answered = http.url, answered != url {
+            throw HttpTransportError.Network(
+                reason: "URLSession followed a redirect, which authwire never does; configure the final URL")
+        }
+        return HttpResponse(status: UInt16(clamping: http.statusCode), headers: headers(of: http), body: data)
+    }
+
+    /// The response headers, with `Set-Cookie` split back into one header per cookie
+    /// (URLSession joins repeated headers with commas, which cookies' dates also contain).
+    private func headers(of response: HTTPURLResponse) -> [HttpHeader] {
+        var headers: [HttpHeader] = []
+        for (key, value) in response.allHeaderFields {
+            guard let name = key as? String, let value = value as? String else { continue }
+            if name.caseInsensitiveCompare("Set-Cookie") == .orderedSame, let url = response.url {
+                for cookie in HTTPCookie.cookies(withResponseHeaderFields: [name: value], for: url) {
+                    headers.append(HttpHeader(name: "set-cookie", value: "\(cookie.name)=\(cookie.value)"))
+                }
+            } else {
+                headers.append(HttpHeader(name: name, value: value))
+            }
+        }
+        return headers
+    }
+}
+
+/// A task (or, on Linux, session) delegate that answers every redirect with "do not follow":
+/// URLSession then returns the 3xx response itself.
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    static let shared = RefuseRedirects()
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }

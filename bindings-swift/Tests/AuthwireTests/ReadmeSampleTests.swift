@@ -30,4 +30,13 @@ final class ReadmeSampleTests: XCTestCase {
             password: csrfPassword)
         XCTAssertEqual(status, 201)
     }
+
+    func testTokensThroughURLSession() async throws {
+        let ns = freshNamespace()
+        let server = ScenarioServer.shared
+        let tokens = try tokensThroughURLSession(
+            tokenURL: server.url("ok", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey))
+        let header = try await tokens.authorization()
+        XCTAssertEqual(header, "Bearer ok.\(ns).t1")
+    }
 }

@@ -45,3 +45,11 @@ func createThing(fetchURL: URL, writeURL: URL, user: String, password: String) a
     let (_, response) = try await URLSession.shared.data(for: write, csrf: session)
     return (response as? HTTPURLResponse)?.statusCode ?? 0  // 201
 }
+
+func tokensThroughURLSession(tokenURL: URL, apiKey: ApiKey) throws -> TokenManager {
+    // Token requests go through URLSession: the app's proxy, VPN, App Transport Security and
+    // the session delegate's certificate pinning apply; redirects are never followed. With the
+    // mobile core (no TLS stack of its own, XCFramework) a transport is required.
+    let options = TokenOptions(requestTimeoutMs: 10_000, transport: URLSessionTransport(session: .shared))
+    return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
+}

@@ -1,0 +1,153 @@
+// URLSessionTransport and foreign transports: the same behaviour as the built-in client, and
+// the core's policy over any transport (timeout, body limit, redirects, failures, secrets).
+import Authwire
+import Foundation
+import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A transport that never answers, and records whether the core cancelled it.
+final class NeverAnswers: HttpTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    var wasCancelled: Bool { lock.withLock { cancelled } }
+
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        do {
+            try await Task.sleep(for: .seconds(3_600))
+        } catch {
+            lock.withLock { cancelled = true }
+            throw error
+        }
+        return HttpResponse(status: 200, headers: [], body: Data())
+    }
+}
+
+/// A transport that throws whatever it is given.
+final class Throws: HttpTransport, Sendable {
+    let error: any Error & Sendable
+    init(_ error: any Error & Sendable) { self.error = error }
+    func send(request: HttpRequest) async throws -> HttpResponse { throw error }
+}
+
+/// A transport that answers 200 with a body of `size` bytes.
+final class HugeBody: HttpTransport, Sendable {
+    let size: Int
+    init(size: Int) { self.size = size }
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        HttpResponse(status: 200, headers: [], body: Data(repeating: UInt8(ascii: "x"), count: size))
+    }
+}
+
+struct SomeSwiftError: Error, CustomStringConvertible {
+    let description: String
+}
+
+final class TransportTests: XCTestCase {
+    let server = ScenarioServer.shared
+    let apiKey = "transport-api-key-6c5d4e"
+
+    func manager(_ transport: HttpTransport, timeoutMs: UInt64 = 15_000) throws -> TokenManager {
+        try TokenManager.apiKeyExchange(
+            tokenURL: URL(string: "https://auth.example.com/v1/token?tenant=acme")!,
+            apiKey: try ApiKey(encodedKey: apiKey),
+            options: TokenOptions(requestTimeoutMs: timeoutMs, maxAttempts: 1, transport: transport))
+    }
+
+    func testATransportThatNeverAnswersGivesANetworkErrorInTimeAndIsCancelled() async throws {
+        let transport = NeverAnswers()
+        let tokens = try manager(transport, timeoutMs: 300)
+        let start = ContinuousClock.now
+        let error = await thrownError { try await tokens.authorization() }
+        let waited = ContinuousClock.now - start
+        guard case .network(let reason) = error as? AuthError else {
+            return XCTFail("\(String(describing: error))")
+        }
+        XCTAssertGreaterThanOrEqual(waited, .milliseconds(300))
+        XCTAssertLessThan(waited, .seconds(2), reason)
+        // The core dropped the call: the Swift task that ran it was cancelled.
+        for _ in 0..<100 where !transport.wasCancelled { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertTrue(transport.wasCancelled)
+    }
+
+    func testATransportThatThrowsGivesATypedErrorAndTheProcessKeepsWorking() async throws {
+        for thrown: any Error & Sendable in [
+            HttpTransportError.Network(reason: "no route to host"),
+            SomeSwiftError(description: "something else broke"),
+            URLError(.cannotConnectToHost),
+        ] {
+            let tokens = try manager(Throws(thrown))
+            let error = await thrownError { try await tokens.authorization() }
+            guard case .network = error as? AuthError else {
+                XCTFail("\(thrown): \(String(describing: error))")
+                continue
+            }
+        }
+        // Still working: a manager over the scenario server.
+        let ns = freshNamespace()
+        let tokens = try TokenManager.apiKeyExchange(
+            tokenURL: server.url("ok", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            options: TokenOptions(transport: URLSessionTransport()))
+        let header = try await tokens.authorization()
+        XCTAssertEqual(header, "Bearer ok.\(ns).t1")
+    }
+
+    func testA30MegabyteBodyIsAnInvalidResponse() async throws {
+        let tokens = try manager(HugeBody(size: 30 << 20))
+        let error = await thrownError { try await tokens.authorization() }
+        guard case .invalidResponse = error as? AuthError else {
+            return XCTFail("\(String(describing: error))")
+        }
+    }
+
+    func testARedirectIsAnErrorAndNeverFollowed() async throws {
+        let ns = freshNamespace()
+        let tokens = try TokenManager.apiKeyExchange(
+            tokenURL: server.url("redirect", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            options: TokenOptions(transport: URLSessionTransport()))
+        let error = await thrownError { try await tokens.authorization() }
+        guard case .httpStatus(302, _) = error as? AuthError else {
+            return XCTFail("\(String(describing: error))")
+        }
+        let redirected = try await server.stats("ok", ns)
+        XCTAssertEqual(redirected.tokenRequests, 0, "the redirect was followed")
+    }
+
+    func testSecretsNeverShowInATransportsErrors() async throws {
+        let echoes: [any Error & Sendable] = [
+            HttpTransportError.Network(reason: "refused body {\"apiKey\": \"\(apiKey)\"}"),
+            SomeSwiftError(description: "failed with \(apiKey) at /v1/token?tenant=acme"),
+        ]
+        for thrown in echoes {
+            let events = EventLog()
+            let tokens = try manager(Throws(thrown))
+            tokens.setListener { events.record($0) }
+            let error = await thrownError { try await tokens.authorization() }
+            XCTAssertNotNil(error)
+            for text in renderings(error!) + [error!.localizedDescription] + events.all {
+                XCTAssertFalse(text.contains(apiKey), text)
+                XCTAssertFalse(text.contains("tenant=acme"), text)
+            }
+        }
+    }
+
+    func testTheCsrfCycleThroughURLSessionTransport() async throws {
+        let ns = freshNamespace()
+        let session = try CsrfSession(
+            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: csrfPassword,
+            options: TokenOptions(transport: URLSessionTransport()))
+        var write = URLRequest(url: server.url("csrf", ns, "api"))
+        write.httpMethod = "POST"
+        let (_, created) = try await URLSession.shared.data(for: write, csrf: session)
+        XCTAssertEqual((created as! HTTPURLResponse).statusCode, 201)
+        try await server.post("csrf", ns, "expire")
+        let (_, again) = try await URLSession.shared.data(for: write, csrf: session)
+        XCTAssertEqual((again as! HTTPURLResponse).statusCode, 201)
+        let stats = try await server.stats("csrf", ns)
+        XCTAssertEqual(stats.csrfFetches, 2)
+        XCTAssertEqual(stats.write403, 1)
+    }
+}
