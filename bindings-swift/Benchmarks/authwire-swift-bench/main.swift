@@ -76,6 +76,45 @@ extension String {
     func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
 
+/// Starts tests/scenarios/server.py (a local keep-alive token server) and returns its port.
+func startScenarioServer() throws -> (Process, Int) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", root.appendingPathComponent("tests/scenarios/server.py").path]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardInput = Pipe()
+    try process.run()
+    var line = Data()
+    while !line.contains(UInt8(ascii: "\n")) { line.append(output.fileHandleForReading.availableData) }
+    let text = String(decoding: line, as: UTF8.self)
+    return (process, Int(text.dropFirst(5).prefix { $0.isNumber })!)
+}
+
+/// Microseconds per token request as a caller sees it (invalidate, then authorization():
+/// the refresh machinery, the transport and the local server), median of 5 runs of 200.
+func tokenRequestCost(port: Int, transport: HttpTransport?) async throws -> Double {
+    let ns = UUID().uuidString
+    let tokens = try Authwire.TokenManager.apiKeyExchange(
+        tokenURL: URL(string: "http://127.0.0.1:\(port)/ok/\(ns)/token")!,
+        apiKey: try ApiKey(encodedKey: "scenario-api-key-5f2b"),
+        options: TokenOptions(loopMaxInvalidations: 1_000_000, transport: transport))
+    var header = try await tokens.authorization()
+    var runs: [Double] = []
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for _ in 0..<200 {
+            tokens.invalidate(header)
+            header = try await tokens.authorization()
+        }
+        let elapsed = ContinuousClock.now - start
+        runs.append((Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / 200)
+    }
+    return runs.sorted()[2]
+}
+
 let tokens = try Authwire.TokenManager.staticToken("bench.token.value")
 let generated = try AuthwireUniFFI.TokenManager.staticToken(token: "bench.token.value", lifetimeSecs: nil)
 _ = try tokens.authorizationBlocking()
@@ -98,3 +137,14 @@ row("generated TokenManager.authorizationAsync(), a plain async call, in a task"
 row("basicAuth(userId:password:)", 1,
     try measure(200_000) { consume(try Authwire.basicAuth(userId: "Aladdin", password: "open sesame")) })
 row("bearerAuth(token:)", 1, try measure(200_000) { consume(try Authwire.bearerAuth(token: "mF_9.B5f-4.1JqM")) })
+
+let (server, port) = try startScenarioServer()
+let builtIn = try await Task.detached { try await tokenRequestCost(port: port, transport: nil) }.value
+let viaURLSession = try await Task.detached {
+    try await tokenRequestCost(port: port, transport: URLSessionTransport())
+}.value
+server.terminate()
+print("")
+print("one token request (invalidate, then authorization()), local keep-alive server   µs per request")
+print("built-in client (reqwest)".padding(toLength: 78, withPad: " ", startingAt: 0), String(format: "%.0f", builtIn).leftPad(20))
+print("URLSessionTransport".padding(toLength: 78, withPad: " ", startingAt: 0), String(format: "%.0f", viaURLSession).leftPad(20))
