@@ -1,8 +1,10 @@
 //! The one options record shared by every token source and the CSRF session.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{AuthError, Result};
+use crate::store::TokenStore;
 
 /// How a [`TokenManager`](crate::TokenManager) or [`CsrfSession`](crate::CsrfSession)
 /// refreshes, retries and times out. Every field has a default; override only what you need.
@@ -11,7 +13,7 @@ use crate::error::{AuthError, Result};
 /// `refresh_fraction` of its lifetime remains (at least `refresh_floor_ms`, at most
 /// `refresh_cap_ms`, never more than half the lifetime), plus up to `refresh_jitter` of that
 /// margin at random so that many processes do not refresh in lock-step.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct TokenOptions {
     /// Refresh when this fraction of the lifetime remains. Default 0.1: a 5-minute token is
     /// refreshed after about 4½ minutes, a 2-second token after about 1.5 seconds.
@@ -69,6 +71,79 @@ pub struct TokenOptions {
     /// The refresh-loop guard's window, in milliseconds (default 60 000).
     #[uniffi(default = 60000)]
     pub loop_window_ms: u64,
+    /// Shares the token with the other processes (and hosts) that use the same credential,
+    /// so the fleet sends one token request per lifetime (default none: each manager
+    /// requests its own). See [`TokenStore`]; a store that fails never fails a caller.
+    #[uniffi(default = None)]
+    pub store: Option<Arc<dyn TokenStore>>,
+}
+
+impl std::fmt::Debug for TokenOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            refresh_fraction,
+            refresh_floor_ms,
+            refresh_cap_ms,
+            refresh_jitter,
+            expiry_skew_ms,
+            default_lifetime_secs,
+            connect_timeout_ms,
+            request_timeout_ms,
+            max_attempts,
+            backoff_initial_ms,
+            backoff_max_ms,
+            retry_budget_ms,
+            max_body_bytes,
+            loop_max_invalidations,
+            loop_window_ms,
+            store,
+        } = self;
+        f.debug_struct("TokenOptions")
+            .field("refresh_fraction", refresh_fraction)
+            .field("refresh_floor_ms", refresh_floor_ms)
+            .field("refresh_cap_ms", refresh_cap_ms)
+            .field("refresh_jitter", refresh_jitter)
+            .field("expiry_skew_ms", expiry_skew_ms)
+            .field("default_lifetime_secs", default_lifetime_secs)
+            .field("connect_timeout_ms", connect_timeout_ms)
+            .field("request_timeout_ms", request_timeout_ms)
+            .field("max_attempts", max_attempts)
+            .field("backoff_initial_ms", backoff_initial_ms)
+            .field("backoff_max_ms", backoff_max_ms)
+            .field("retry_budget_ms", retry_budget_ms)
+            .field("max_body_bytes", max_body_bytes)
+            .field("loop_max_invalidations", loop_max_invalidations)
+            .field("loop_window_ms", loop_window_ms)
+            .field("store", &store.as_ref().map(|_| "TokenStore"))
+            .finish()
+    }
+}
+
+/// Equal when every value is equal and both share the same store object (or none).
+impl PartialEq for TokenOptions {
+    fn eq(&self, other: &Self) -> bool {
+        let same_store = match (&self.store, &other.store) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same_store
+            && self.refresh_fraction == other.refresh_fraction
+            && self.refresh_floor_ms == other.refresh_floor_ms
+            && self.refresh_cap_ms == other.refresh_cap_ms
+            && self.refresh_jitter == other.refresh_jitter
+            && self.expiry_skew_ms == other.expiry_skew_ms
+            && self.default_lifetime_secs == other.default_lifetime_secs
+            && self.connect_timeout_ms == other.connect_timeout_ms
+            && self.request_timeout_ms == other.request_timeout_ms
+            && self.max_attempts == other.max_attempts
+            && self.backoff_initial_ms == other.backoff_initial_ms
+            && self.backoff_max_ms == other.backoff_max_ms
+            && self.retry_budget_ms == other.retry_budget_ms
+            && self.max_body_bytes == other.max_body_bytes
+            && self.loop_max_invalidations == other.loop_max_invalidations
+            && self.loop_window_ms == other.loop_window_ms
+    }
 }
 
 impl Default for TokenOptions {
@@ -89,6 +164,7 @@ impl Default for TokenOptions {
             max_body_bytes: 65_536,
             loop_max_invalidations: 10,
             loop_window_ms: 60_000,
+            store: None,
         }
     }
 }
