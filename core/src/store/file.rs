@@ -261,7 +261,7 @@ fn network_filesystem(dir: &Path) -> Option<&'static str> {
         0xFF53_4D42 => Some("CIFS"),
         0xFE53_4D42 => Some("SMB2"),
         0x5346_414F | 0x6B41_4653 => Some("AFS"),
-        0x0C36_400 => Some("CephFS"),
+        0x00C3_6400 => Some("CephFS"),
         0x0102_1997 => Some("9P"),
         0x564C => Some("NCP"),
         0x7375_7245 => Some("Coda"),
@@ -284,9 +284,20 @@ mod tests {
         let store = FileStore::new(dir.path().join("tokens")).unwrap();
         assert_eq!(store.read("k".into()).unwrap(), None);
         store.write("k".into(), b"one".to_vec(), 60_000).unwrap();
-        assert_eq!(store.read("k".into()).unwrap().as_deref(), Some(&b"one"[..]));
-        assert!(!store.compare_and_delete("k".into(), b"two".to_vec()).unwrap());
-        assert!(store.compare_and_delete("k".into(), b"one".to_vec()).unwrap());
+        assert_eq!(
+            store.read("k".into()).unwrap().as_deref(),
+            Some(&b"one"[..])
+        );
+        assert!(
+            !store
+                .compare_and_delete("k".into(), b"two".to_vec())
+                .unwrap()
+        );
+        assert!(
+            store
+                .compare_and_delete("k".into(), b"one".to_vec())
+                .unwrap()
+        );
         assert_eq!(store.read("k".into()).unwrap(), None);
         store.write("k".into(), b"short".to_vec(), 1).unwrap();
         std::thread::sleep(Duration::from_millis(5));

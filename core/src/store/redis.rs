@@ -151,9 +151,7 @@ impl TokenStore for RedisStore {
 
     fn unlock(&self, key: String, owner: String) -> Result<(), StoreError> {
         let key = self.key(&key);
-        let _: i64 = self.with("unlock", |c| {
-            self.release.key(&key).arg(&owner).invoke(c)
-        })?;
+        let _: i64 = self.with("unlock", |c| self.release.key(&key).arg(&owner).invoke(c))?;
         Ok(())
     }
 }

@@ -102,8 +102,10 @@ impl Sealer {
         ikm.zeroize();
         let mut key = [0u8; 32];
         let mut name = [0u8; 16];
-        hkdf.expand(INFO_KEY, &mut key).expect("32 bytes is a valid HKDF length");
-        hkdf.expand(INFO_NAME, &mut name).expect("16 bytes is a valid HKDF length");
+        hkdf.expand(INFO_KEY, &mut key)
+            .expect("32 bytes is a valid HKDF length");
+        hkdf.expand(INFO_NAME, &mut name)
+            .expect("16 bytes is a valid HKDF length");
         let cipher = XChaCha20Poly1305::new_from_slice(&key).expect("the key is 32 bytes");
         key.zeroize();
         let hex: String = name.iter().map(|b| format!("{b:02x}")).collect();

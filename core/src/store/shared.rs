@@ -4,9 +4,12 @@
 //!    refresh point is adopted without a request.
 //! 2. **One requester.** Otherwise the process takes the credential's lock (TTL: the request
 //!    timeout plus a margin), reads again, requests, writes the token with its lifetime as
-//!    TTL, and releases the lock. The others poll for the token and adopt it; they also try
-//!    the lock, so when the holder dies its lock expires and one of them takes over. A
-//!    process that has waited a whole lock TTL requests on its own.
+//!    TTL, and releases the lock. The others poll for the token and adopt it, for at most
+//!    the request timeout (the longest the holder's request may take). They also try the
+//!    lock, so when the holder dies and its lock ends (at once for a file lock, after the TTL
+//!    in Redis) one of them takes over; and the first whose wait runs out requests on its
+//!    own and stores the token for the rest, so a holder that hangs costs one extra request
+//!    and no caller waits longer than the request timeout for the fleet.
 //! 3. **Invalidation.** After `invalidate`, the rejected token is deleted from the store only
 //!    if it is still the one stored (compare-and-delete), and never adopted again.
 //! 4. **Never a new point of failure.** Each store call runs on a blocking thread under a
@@ -81,6 +84,8 @@ pub(crate) struct SharedToken {
     store: Arc<dyn TokenStore>,
     sealer: Sealer,
     lock_ttl: Duration,
+    /// How long a process waits for the lock holder's token: the request timeout.
+    wait_limit: Duration,
     call_timeout: Duration,
     state: Mutex<State>,
 }
@@ -95,6 +100,7 @@ impl SharedToken {
             store,
             sealer,
             lock_ttl: request_timeout + LOCK_MARGIN,
+            wait_limit: request_timeout,
             call_timeout: request_timeout.min(CALL_TIMEOUT_MAX),
             state: Mutex::new(State::default()),
         })
@@ -197,7 +203,7 @@ impl SharedToken {
                     write: true,
                 });
             }
-            if started.elapsed() >= self.lock_ttl {
+            if started.elapsed() >= self.wait_limit {
                 host.emit(AuthEvent::StoreWaitTimedOut {
                     waited_ms: millis(started.elapsed()),
                 });

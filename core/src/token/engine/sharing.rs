@@ -46,7 +46,10 @@ impl Engine {
             return self.fetch_with_retries().await;
         };
         let request = || self.fetch_with_retries();
-        match shared.obtain(&**self, request, |(fetched, _)| fetched).await {
+        match shared
+            .obtain(&**self, request, |(fetched, _)| fetched)
+            .await
+        {
             Obtained::Requested(outcome) => outcome,
             Obtained::Adopted { fetched, age } => {
                 // Its lifetime started when the other process requested it.
