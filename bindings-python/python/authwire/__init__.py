@@ -57,6 +57,14 @@ if TYPE_CHECKING:
         TokenStats as TokenStats,
     )
     from ._ffi import (
+        StoreError as StoreError,
+    )
+    from ._ffi import (
+        TokenStore as TokenStore,
+    )
+    from ._store import FileStore as FileStore
+    from ._store import RedisStore as RedisStore
+    from ._ffi import (
         basic_auth as basic_auth,
     )
     from ._ffi import (
@@ -95,6 +103,10 @@ __all__ = [
     "TokenManager",
     "TokenOptions",
     "TokenStats",
+    "TokenStore",
+    "FileStore",
+    "RedisStore",
+    "StoreError",
     "basic_auth",
     "bearer_auth",
     "decode_basic",
@@ -108,6 +120,8 @@ __all__ = [
 _LAZY = {name: "._ffi" for name in __all__ if name not in ("AUTHORIZATION", "CsrfSession", "TokenManager")}
 _LAZY["CsrfSession"] = "._manager"
 _LAZY["TokenManager"] = "._manager"
+_LAZY["FileStore"] = "._store"
+_LAZY["RedisStore"] = "._store"
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

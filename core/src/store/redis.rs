@@ -28,7 +28,8 @@ pub struct RedisStore {
     client: Client,
     prefix: String,
     timeout: Duration,
-    connection: Mutex<Option<Connection>>,
+    /// The connection and the process that opened it: a forked child opens its own.
+    connection: Mutex<Option<(u32, Connection)>>,
     release: Script,
 }
 
@@ -86,6 +87,14 @@ impl RedisStore {
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<R>,
     ) -> Result<R, StoreError> {
         let mut slot = self.connection.lock().unwrap_or_else(|e| e.into_inner());
+        let pid = std::process::id();
+        if slot.as_ref().is_some_and(|(owner, _)| *owner != pid) {
+            // The parent's connection, inherited through fork: the parent still uses the
+            // socket, so the child neither speaks on it nor closes it.
+            if let Some(inherited) = slot.take() {
+                std::mem::forget(inherited);
+            }
+        }
         if slot.is_none() {
             let connection = self
                 .client
@@ -95,9 +104,9 @@ impl RedisStore {
                 .set_read_timeout(Some(self.timeout))
                 .and_then(|()| connection.set_write_timeout(Some(self.timeout)))
                 .map_err(|e| describe("connect", &e))?;
-            *slot = Some(connection);
+            *slot = Some((pid, connection));
         }
-        let connection = slot.as_mut().expect("set above");
+        let (_, connection) = slot.as_mut().expect("set above");
         f(connection).map_err(|e| {
             *slot = None;
             describe(what, &e)
