@@ -34,7 +34,9 @@ def xtd_handler(lifetime: float = 300) -> Handler:
 
 def manager(server: ScriptedServer, store: authwire.TokenStore | None) -> authwire.TokenManager:
     options = authwire.TokenOptions(store=store, request_timeout_ms=2000)
-    return authwire.TokenManager.api_key_exchange(server.url("/v1/token"), authwire.ApiKey.from_encoded_key(KEY), options)
+    return authwire.TokenManager.api_key_exchange(
+        server.url("/v1/token"), authwire.ApiKey.from_encoded_key(KEY), options
+    )
 
 
 class DictStore(authwire.TokenStore):
@@ -147,9 +149,7 @@ key = authwire.ApiKey.from_encoded_key({KEY!r})
 tokens = authwire.TokenManager.api_key_exchange({server.url("/v1/token")!r}, key, options)
 print(tokens.authorization())
 """
-    processes = [
-        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(4)
-    ]
+    processes = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [process.communicate(timeout=60)[0].strip() for process in processes]
     assert all(process.returncode == 0 for process in processes)
     assert outputs == ["Bearer tok-0-abcdef"] * 4

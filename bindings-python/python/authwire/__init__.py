@@ -51,19 +51,17 @@ if TYPE_CHECKING:
         ExpiryFormat as ExpiryFormat,
     )
     from ._ffi import (
+        StoreError as StoreError,
+    )
+    from ._ffi import (
         TokenOptions as TokenOptions,
     )
     from ._ffi import (
         TokenStats as TokenStats,
     )
     from ._ffi import (
-        StoreError as StoreError,
-    )
-    from ._ffi import (
         TokenStore as TokenStore,
     )
-    from ._store import FileStore as FileStore
-    from ._store import RedisStore as RedisStore
     from ._ffi import (
         basic_auth as basic_auth,
     )
@@ -81,6 +79,8 @@ if TYPE_CHECKING:
     )
     from ._manager import CsrfSession as CsrfSession
     from ._manager import TokenManager as TokenManager
+    from ._store import FileStore as FileStore
+    from ._store import RedisStore as RedisStore
 
     __version__: str
 

@@ -195,7 +195,7 @@ class TokenOptions:
         max_body_bytes: int = 65536,
         loop_max_invalidations: int = 10,
         loop_window_ms: int = 60000,
-        store: TokenStore | None = None,
+        store: TokenStore | None = ...,
     ) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 

@@ -40,6 +40,8 @@ class FileStore(TokenStoreImpl):
     network filesystem.
     """
 
+    _path: str
+
     def __new__(cls, path: StrPath) -> FileStore:  # noqa: PYI034 - the class itself is the type
         store = object.__new__(cls)
         _adopt(store, _ffi.file_store(os.fspath(path)))

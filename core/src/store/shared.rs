@@ -188,20 +188,36 @@ impl SharedToken {
         let started = Instant::now();
         loop {
             let (key, who) = (self.sealer.lock_key.clone(), owner.clone());
-            if self
+            let locked = match self
                 .call("try_lock", move |s| s.try_lock(key, who, ttl_ms))
-                .await?
+                .await
             {
-                // The previous holder may have written just before it released the lock.
-                if let Some((entry, age)) = self.read_fresh(host).await? {
-                    let key = self.sealer.lock_key.clone();
-                    self.call("unlock", move |s| s.unlock(key, owner)).await?;
-                    return Ok(Plan::Adopt(entry, age));
+                Ok(locked) => locked,
+                Err(reason) => {
+                    // A try_lock that timed out may still take the lock later.
+                    self.release_quietly(owner);
+                    return Err(reason);
                 }
-                return Ok(Plan::Request {
-                    lock_owner: Some(owner),
-                    write: true,
-                });
+            };
+            if locked {
+                // The previous holder may have written just before it released the lock.
+                match self.read_fresh(host).await {
+                    Ok(None) => {
+                        return Ok(Plan::Request {
+                            lock_owner: Some(owner),
+                            write: true,
+                        });
+                    }
+                    Ok(Some((entry, age))) => {
+                        let key = self.sealer.lock_key.clone();
+                        self.call("unlock", move |s| s.unlock(key, owner)).await?;
+                        return Ok(Plan::Adopt(entry, age));
+                    }
+                    Err(reason) => {
+                        self.release_quietly(owner);
+                        return Err(reason);
+                    }
+                }
             }
             if started.elapsed() >= self.wait_limit {
                 host.emit(AuthEvent::StoreWaitTimedOut {
@@ -306,6 +322,16 @@ impl SharedToken {
         {
             self.failed(host, reason);
         }
+    }
+
+    /// Releases `owner`'s lock in the background, after a failure, so that a lock taken by a
+    /// call that failed or timed out does not outlive it (a file lock has no TTL).
+    fn release_quietly(&self, owner: String) {
+        let store = Arc::clone(&self.store);
+        let key = self.sealer.lock_key.clone();
+        drop(tokio::task::spawn_blocking(move || {
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(|| store.unlock(key, owner)));
+        }));
     }
 
     /// Runs one store method on a blocking thread, under the call timeout.
