@@ -640,12 +640,18 @@ fn tampered_corrupted_and_foreign_entries_are_never_served() {
 mod redis_fleet {
     use super::*;
 
+    /// Says on the terminal (past the test harness's output capture) that a test skipped.
+    fn skipped(test: &str, why: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
+    }
+
     /// The Redis server `tests/run-all` started, or `None` (the test then says it skipped).
     fn shared_redis(test: &str) -> Option<String> {
         let url = std::env::var("AUTHWIRE_TEST_REDIS_URL").ok();
         if url.is_none() {
-            println!(
-                "SKIPPED {test}: AUTHWIRE_TEST_REDIS_URL is not set (tests/run-all sets it when redis-server is installed)"
+            skipped(
+                test,
+                "AUTHWIRE_TEST_REDIS_URL is not set (tests/run-all sets it when redis-server is installed)",
             );
         }
         url
@@ -668,7 +674,10 @@ mod redis_fleet {
                         .find(|p| p.is_file())
                 });
             let Some(binary) = binary else {
-                println!("SKIPPED {test}: no redis-server installed");
+                skipped(
+                    test,
+                    "no redis-server installed (Debian: apt-get install redis-server)",
+                );
                 return None;
             };
             let port = std::net::TcpListener::bind("127.0.0.1:0")
