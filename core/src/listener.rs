@@ -55,8 +55,8 @@ pub enum AuthEvent {
         /// Why it was refused.
         reason: String,
     },
-    /// The process holding the store's lock did not deliver a token within the lock's TTL:
-    /// this manager requested its own.
+    /// The process holding the store's lock did not deliver a token within the request
+    /// timeout: this manager requested its own (and stored it for the others).
     StoreWaitTimedOut {
         /// How long it waited, in milliseconds.
         waited_ms: u64,
