@@ -53,11 +53,12 @@ FAN_IN_THREADS = 32
 
 
 class TokenServer:
-    """Answers every POST with a fresh OAuth2 token (3600 s) after ``delay`` seconds, and
-    counts requests per path."""
+    """Answers every POST with a fresh OAuth2 token (``lifetime`` seconds, default 3600) after
+    ``delay`` seconds, and counts requests per path."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, lifetime: float = 3600) -> None:
         self.delay = delay
+        self.lifetime = lifetime
         self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
         server = self
@@ -72,9 +73,8 @@ class TokenServer:
                     n = server.counts.get(self.path, 0)
                     server.counts[self.path] = n + 1
                 time.sleep(server.delay)
-                body = json.dumps(
-                    {"access_token": f"tok-{n}", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "r"}
-                ).encode()
+                token = {"access_token": f"tok-{n}", "token_type": "Bearer", "expires_in": server.lifetime}
+                body = json.dumps({**token, "refresh_token": "r"}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -107,6 +107,23 @@ def sample_asyncio() -> None:
     asyncio.run(main())
 
 
+def sample_store() -> None:
+    import os
+    import tempfile
+
+    import authwire
+
+    # One host: a file on a local filesystem (NFS and SMB are refused).
+    # Many hosts: authwire.RedisStore("rediss://:password@redis.internal:6380")
+    store = authwire.FileStore(os.path.join(tempfile.mkdtemp(), "tokens"))
+    options = authwire.TokenOptions(store=store)
+    url = "https://auth.example.com/oauth/token"
+    client_id, secret = os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
+    first = authwire.TokenManager.client_credentials(url, client_id, secret, options=options)
+    second = authwire.TokenManager.client_credentials(url, client_id, secret, options=options)  # another process
+    print(first.authorization() == second.authorization(), second.stats().token_requests)  # True 0
+
+
 def sample_requests() -> None:
     import os
 
@@ -197,6 +214,7 @@ SAMPLES = [
     sample_api_key,
     sample_custom_exchange,
     sample_asyncio,
+    sample_store,
     sample_requests,
     sample_httpx,
     sample_csrf,

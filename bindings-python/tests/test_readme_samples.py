@@ -157,6 +157,7 @@ def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[
         "--- sample_api_key\nBearer\n",
         "Token abc.def.ghi",
         "1 1",
+        "True 0",
         "{200}",
         "200\n201\n['Authorization', 'Cookie', 'X-CSRF-Token']",
     ]:

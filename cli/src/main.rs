@@ -12,6 +12,7 @@ mod error;
 mod headers;
 mod output;
 mod secret;
+mod store;
 mod token;
 
 use clap::{Parser, Subcommand};

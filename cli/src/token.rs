@@ -53,6 +53,9 @@ Examples:
   authwire token --config vendor.toml --watch
       12:00:01 token refreshed: lifetime 300.0 s, next refresh in 267.4 s
   authwire token --api-key-file xtd-key.json --token-url https://xtd.example.com/v1/token \
+      --store file:/run/myapp/tokens --value
+      (every process with this store and key shares one token per lifetime)
+  authwire token --api-key-file xtd-key.json --token-url https://xtd.example.com/v1/token \
       exec -- sh -c 'curl -sf -H "Authorization: $AUTHORIZATION" https://api.example.com/v1/items'
 
 --watch prints one line per refresh on stdout (retries and failures on stderr) and
@@ -106,6 +109,8 @@ pub struct TokenCmd {
     /// With --watch: add the full header to each refresh line
     #[arg(long, requires = "watch")]
     pub show_token: bool,
+    #[arg(long, value_name = "SPEC", help = crate::store::STORE_HELP)]
+    pub store: Option<String>,
     #[command(flatten)]
     output: ValueFlag,
     #[command(subcommand)]
@@ -132,14 +137,23 @@ impl TokenCmd {
     }
 
     fn build_manager(&self) -> CliResult<Arc<TokenManager>> {
+        let options = || crate::store::options(self.store.as_deref());
         if let Some(path) = &self.api_key_file {
             let key = ApiKey::from_file(&path.to_string_lossy())?;
-            return Ok(TokenManager::api_key_exchange(self.url()?, key, None)?);
+            return Ok(TokenManager::api_key_exchange(
+                self.url()?,
+                key,
+                options()?,
+            )?);
         }
         if self.api_key_stdin {
             let text = read_secret_stdin("API-key file")?;
             let key = ApiKey::from_json(&text)?;
-            return Ok(TokenManager::api_key_exchange(self.url()?, key, None)?);
+            return Ok(TokenManager::api_key_exchange(
+                self.url()?,
+                key,
+                options()?,
+            )?);
         }
         if let Some(client_id) = &self.client_id {
             let secret = self.client_secret.read_required()?;
@@ -158,7 +172,7 @@ impl TokenCmd {
                 client_id,
                 &secret,
                 scopes,
-                None,
+                options()?,
                 Some(method),
             )?);
         }
@@ -183,7 +197,7 @@ impl TokenCmd {
                 config.expiry_format.map(Into::into),
                 Some(headers),
                 config.scheme.clone(),
-                None,
+                options()?,
             )?);
         }
         Err(CliError::usage(
@@ -488,6 +502,35 @@ fn print_event(
                 ""
             };
             eprintln!("{now} refresh failed: {reason}{tail}");
+            false
+        }
+        AuthEvent::StoreTokenAdopted { age_ms } => {
+            eprintln!(
+                "{now} token taken from the store (another process requested it {age_ms} ms ago)"
+            );
+            false
+        }
+        AuthEvent::StoreUnavailable {
+            reason,
+            retry_in_ms,
+        } => {
+            eprintln!(
+                "{now} token store unavailable, requesting directly: {reason}; trying it again in {retry_in_ms} ms"
+            );
+            false
+        }
+        AuthEvent::StoreRecovered => {
+            eprintln!("{now} token store available again");
+            false
+        }
+        AuthEvent::StoreEntryRejected { reason } => {
+            eprintln!("{now} token store entry ignored: {reason}");
+            false
+        }
+        AuthEvent::StoreWaitTimedOut { waited_ms } => {
+            eprintln!(
+                "{now} no token from the process holding the store's lock after {waited_ms} ms: requested directly"
+            );
             false
         }
         AuthEvent::TokenRequested { .. } | AuthEvent::TokenInvalidated => false,

@@ -244,3 +244,32 @@ fn serve_mode_answers_token_resource_and_csrf_requests_from_the_cli() {
         assert_eq!(mode & 0o777, 0o600, "the key file is private");
     }
 }
+
+#[test]
+fn a_fleet_of_processes_sends_fewer_token_requests_with_a_store() {
+    let run = authwire(
+        &[
+            "demo",
+            "--processes",
+            "4",
+            "--duration",
+            "3",
+            "--lifetime",
+            "1",
+            "--workers",
+            "2",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let row = summary_row(&run.stdout, "token requests").expect("a token requests row");
+    let counts: Vec<u64> = row.split_whitespace().map(|n| n.parse().unwrap()).collect();
+    // Without the store each process requests its own; with it, the fleet shares.
+    assert!(counts[1] * 2 < counts[0], "{run:?}");
+    let expired = summary_row(&run.stdout, "expired token reached the resource").unwrap();
+    assert_eq!(
+        expired.split_whitespace().collect::<Vec<_>>(),
+        ["no", "no"],
+        "{run:?}"
+    );
+}

@@ -630,3 +630,43 @@ fn csrf_exec_sets_the_three_variables() {
         "csrf-head|SESSION=abc; sap-usercontext=sap-client=100|Basic YWxpY2U6cHctWnE4MQ=="
     );
 }
+
+#[test]
+fn processes_with_the_same_store_share_one_token() {
+    let server = xtd_server(300);
+    let key = TempFile::new("key.json", API_KEY_FILE);
+    let dir = key.path.parent().unwrap().to_path_buf();
+    let store = format!("file:{}", dir.join("tokens").display());
+    let args = [
+        "token",
+        "--api-key-file",
+        key.path_str(),
+        "--token-url",
+        &server.url("/v1/token"),
+        "--store",
+        &store,
+    ];
+    // Two separate processes: the second takes the first one's token from the store.
+    for _ in 0..2 {
+        let run = authwire(&args, &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.stdout, "Authorization: Bearer tok-1\n");
+    }
+    assert_eq!(server.requests().len(), 1);
+    let stored = std::fs::read_to_string(dir.join("tokens")).unwrap();
+    assert!(!stored.contains("tok-1") && !stored.contains("enc-key-Zq81"));
+
+    let run = authwire(
+        &[
+            "token",
+            "--api-key-file",
+            key.path_str(),
+            "--token-url",
+            &server.url("/v1/token"),
+            "--store",
+            "ftp://x",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+}

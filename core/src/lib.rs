@@ -25,6 +25,7 @@ mod header;
 mod listener;
 mod runtime;
 mod secret;
+mod store;
 mod token;
 mod transport;
 
@@ -37,6 +38,9 @@ pub use header::{
 };
 pub use listener::{AuthEvent, AuthListener};
 pub use secret::REDACTED;
+pub use store::{FileStore, StoreError, TokenStore, file_store};
+#[cfg(feature = "redis-store")]
+pub use store::{RedisStore, redis_store};
 pub use token::options::TokenOptions;
 pub use token::source::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use token::{AccessToken, TokenManager, TokenStats};

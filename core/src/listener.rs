@@ -33,6 +33,34 @@ pub enum AuthEvent {
     },
     /// `invalidate` discarded the current token.
     TokenInvalidated,
+    /// A token that another process requested was taken from the token store, without a
+    /// request of this process's own.
+    StoreTokenAdopted {
+        /// How long ago the other process requested it, in milliseconds.
+        age_ms: u64,
+    },
+    /// The token store failed, hung or answered an error: this manager requests its own
+    /// tokens and tries the store again after `retry_in_ms`. Callers are not affected.
+    StoreUnavailable {
+        /// What failed, as the store reported it.
+        reason: String,
+        /// When the store is tried again, in milliseconds.
+        retry_in_ms: u64,
+    },
+    /// The token store answered again after failing: tokens are shared again.
+    StoreRecovered,
+    /// An entry in the token store was ignored, and is never served: it was tampered with,
+    /// sealed with another credential, or is not an authwire entry.
+    StoreEntryRejected {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The process holding the store's lock did not deliver a token within the request
+    /// timeout: this manager requested its own (and stored it for the others).
+    StoreWaitTimedOut {
+        /// How long it waited, in milliseconds.
+        waited_ms: u64,
+    },
 }
 
 /// Receives [`AuthEvent`]s; implement it in any language to log or count what the manager

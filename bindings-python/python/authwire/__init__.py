@@ -71,10 +71,16 @@ if TYPE_CHECKING:
         HttpTransportError as HttpTransportError,
     )
     from ._ffi import (
+        StoreError as StoreError,
+    )
+    from ._ffi import (
         TokenOptions as TokenOptions,
     )
     from ._ffi import (
         TokenStats as TokenStats,
+    )
+    from ._ffi import (
+        TokenStore as TokenStore,
     )
     from ._ffi import (
         basic_auth as basic_auth,
@@ -93,6 +99,8 @@ if TYPE_CHECKING:
     )
     from ._manager import CsrfSession as CsrfSession
     from ._manager import TokenManager as TokenManager
+    from ._store import FileStore as FileStore
+    from ._store import RedisStore as RedisStore
 
     __version__: str
 
@@ -121,6 +129,10 @@ __all__ = [
     "TokenManager",
     "TokenOptions",
     "TokenStats",
+    "TokenStore",
+    "FileStore",
+    "RedisStore",
+    "StoreError",
     "basic_auth",
     "bearer_auth",
     "decode_basic",
@@ -134,6 +146,8 @@ __all__ = [
 _LAZY = {name: "._ffi" for name in __all__ if name not in ("AUTHORIZATION", "CsrfSession", "TokenManager")}
 _LAZY["CsrfSession"] = "._manager"
 _LAZY["TokenManager"] = "._manager"
+_LAZY["FileStore"] = "._store"
+_LAZY["RedisStore"] = "._store"
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

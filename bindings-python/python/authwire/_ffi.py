@@ -38,13 +38,18 @@ from ._native.authwire import (
     HttpTransport,
     HttpTransportError,
     InternalError,
+    StoreError,
     TokenManager,
     TokenOptions,
     TokenStats,
+    TokenStore,
+    TokenStoreImpl,
     basic_auth,
     bearer_auth,
     decode_basic,
+    file_store,
     open_connectors_auth,
+    redis_store,
     scheme_auth,
 )
 
@@ -67,13 +72,18 @@ __all__ = [
     "HttpTransport",
     "HttpTransportError",
     "InternalError",
+    "StoreError",
     "TokenManager",
     "TokenOptions",
     "TokenStats",
+    "TokenStore",
+    "TokenStoreImpl",
     "basic_auth",
     "bearer_auth",
     "decode_basic",
+    "file_store",
     "open_connectors_auth",
+    "redis_store",
     "scheme_auth",
 ]
 
@@ -127,6 +137,19 @@ def _response_repr(self: HttpResponse) -> str:
 HttpHeader.__repr__ = _header_repr  # type: ignore[method-assign,assignment]
 HttpRequest.__repr__ = _request_repr  # type: ignore[method-assign,assignment]
 HttpResponse.__repr__ = _response_repr  # type: ignore[method-assign,assignment]
+
+
+def _store_error_str(self: StoreError) -> str:
+    lowered = _generated._UniffiFfiConverterTypeStoreError.lower(self)
+    rendered = _generated._uniffi_rust_call_with_error(
+        None, _generated._UniffiLib.uniffi_authwire_fn_method_storeerror_uniffi_trait_display, lowered
+    )
+    return str(_generated._UniffiFfiConverterString.lift(rendered))
+
+
+for _variant in [StoreError, *StoreError.__subclasses__()]:
+    _variant.__str__ = _store_error_str  # type: ignore[method-assign]
+    _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign,assignment]
 
 
 def _field_names(cls: type) -> tuple[str, ...]:

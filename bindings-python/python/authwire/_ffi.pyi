@@ -27,13 +27,18 @@ __all__ = [
     "HttpTransport",
     "HttpTransportError",
     "InternalError",
+    "StoreError",
     "TokenManager",
     "TokenOptions",
     "TokenStats",
+    "TokenStore",
+    "TokenStoreImpl",
     "basic_auth",
     "bearer_auth",
     "decode_basic",
+    "file_store",
     "open_connectors_auth",
+    "redis_store",
     "scheme_auth",
 ]
 
@@ -179,6 +184,7 @@ class TokenOptions:
     loop_window_ms: int
     transport: HttpTransport | None
     blocking_transport: BlockingHttpTransport | None
+    store: TokenStore | None
     def __init__(
         self,
         *,
@@ -199,6 +205,7 @@ class TokenOptions:
         loop_window_ms: int = 60000,
         transport: HttpTransport | None = ...,
         blocking_transport: BlockingHttpTransport | None = ...,
+        store: TokenStore | None = ...,
     ) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
@@ -261,11 +268,46 @@ class AuthEvent:
         __match_args__: ClassVar[tuple[()]] = ()
         def __init__(self) -> None: ...
 
+    @final
+    class STORE_TOKEN_ADOPTED(AuthEvent):
+        __match_args__: ClassVar[tuple[str]] = ("age_ms",)
+        age_ms: int
+        def __init__(self, age_ms: int) -> None: ...
+
+    @final
+    class STORE_UNAVAILABLE(AuthEvent):
+        __match_args__: ClassVar[tuple[str, str]] = ("reason", "retry_in_ms")
+        reason: str
+        retry_in_ms: int
+        def __init__(self, reason: str, retry_in_ms: int) -> None: ...
+
+    @final
+    class STORE_RECOVERED(AuthEvent):
+        __match_args__: ClassVar[tuple[()]] = ()
+        def __init__(self) -> None: ...
+
+    @final
+    class STORE_ENTRY_REJECTED(AuthEvent):
+        __match_args__: ClassVar[tuple[str]] = ("reason",)
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class STORE_WAIT_TIMED_OUT(AuthEvent):
+        __match_args__: ClassVar[tuple[str]] = ("waited_ms",)
+        waited_ms: int
+        def __init__(self, waited_ms: int) -> None: ...
+
     def is_token_requested(self) -> bool: ...
     def is_token_refreshed(self) -> bool: ...
     def is_refresh_retrying(self) -> bool: ...
     def is_refresh_failed(self) -> bool: ...
     def is_token_invalidated(self) -> bool: ...
+    def is_store_token_adopted(self) -> bool: ...
+    def is_store_unavailable(self) -> bool: ...
+    def is_store_recovered(self) -> bool: ...
+    def is_store_entry_rejected(self) -> bool: ...
+    def is_store_wait_timed_out(self) -> bool: ...
 
 class AuthListener:
     """Subclass and override ``on_event`` to receive a manager's events (on authwire's threads)."""
@@ -334,6 +376,37 @@ class BlockingHttpTransport:
     """Subclass and override ``send`` to send token requests through your HTTP client; the
     core calls it on its own blocking threads. See ``authwire.httpx.HttpxTransport``."""
     def send(self, request: HttpRequest) -> HttpResponse: ...
+
+# --- Token stores ------------------------------------------------------------------------
+
+class StoreError(Exception):
+    """Why a token store call failed; raise it from your own ``TokenStore``. Never reaches a caller."""
+
+    class Unavailable(StoreError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    class InvalidConfiguration(StoreError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+class TokenStore:
+    """Subclass to share tokens through your own storage; methods block, run on authwire's threads."""
+    def read(self, key: str) -> bytes | None: ...
+    def write(self, key: str, value: bytes, ttl_ms: int) -> None: ...
+    def compare_and_delete(self, key: str, expected: bytes) -> bool: ...
+    def try_lock(self, key: str, owner: str, ttl_ms: int) -> bool: ...
+    def unlock(self, key: str, owner: str) -> None: ...
+
+class TokenStoreImpl(TokenStore):
+    """A store implemented in the core (``file_store``, ``redis_store``)."""
+    def _uniffi_clone_handle(self) -> int: ...
+
+def file_store(path: str) -> TokenStore:
+    """A store in the file ``path`` (local filesystem) for the processes of one host."""
+
+def redis_store(url: str, key_prefix: str | None = ..., timeout_ms: int | None = ...) -> TokenStore:
+    """A store in Redis (``redis://`` or ``rediss://``) for processes on many hosts."""
 
 # --- The core's objects, wrapped by authwire.TokenManager / authwire.CsrfSession -------
 

@@ -6,6 +6,7 @@
 //! unexpired tokens that the local token server issued, so the summary shows whether the
 //! manager ever let an expired token out.
 
+mod fleet;
 mod server;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,8 @@ Examples:
   authwire demo --faults 5xx,429,slow --fault-rate 0.3
   authwire demo --faults revoke --fault-rate 1 --duration 10
   authwire demo --serve --port 8765 --key-file /tmp/authwire-demo-key.json
+  authwire demo --processes 8 --duration 10 --lifetime 2
+  authwire demo --processes 8 --store redis://127.0.0.1:6379
 
 The demo starts, on 127.0.0.1 with random ports, an XTD-shaped token server
 (POST /v1/token {\"apiKey\"} -> {\"token\", \"expirationTime\"}) and a protected
@@ -42,6 +45,10 @@ answers 503; 429 answers 429 with Retry-After: 1; slow answers after 1.5 s;
 revoke (that share of issued tokens) makes the resource reject a token partway
 through its life, so workers get 401, invalidate it and retry.
 Exit code 0, or 1 when an expired token reached the resource or no call was served.
+
+--processes N runs N worker processes (each with its own TokenManager and --workers
+tasks) twice against the same servers: without a token store, then with --store
+(default: a file in a temporary directory), and compares the token requests.
 
 --serve runs only the server, on one port, for your own requests (see cli/README.md):
 POST /v1/token (XTD, key from --key-file), POST /oauth/token (client credentials
@@ -78,6 +85,15 @@ pub struct DemoCmd {
     /// With --serve: write the server's XTD API-key file here (mode 0600), for `authwire token`
     #[arg(long, value_name = "PATH", requires = "serve")]
     pub key_file: Option<PathBuf>,
+    /// Run N worker processes, without and then with a token store, and compare the token
+    /// requests
+    #[arg(long, value_name = "N", conflicts_with = "serve")]
+    pub processes: Option<usize>,
+    #[arg(long, value_name = "SPEC", help = crate::store::STORE_HELP)]
+    pub store: Option<String>,
+    /// Internal: one worker process of --processes
+    #[arg(long, hide = true)]
+    pub fleet_worker: bool,
 }
 
 /// What the workers counted.
@@ -166,8 +182,10 @@ impl DemoCmd {
             .enable_all()
             .build()
             .map_err(|err| CliError::invalid(format!("cannot start the demo's runtime: {err}")))?;
-        let code = match &self.key_file {
-            Some(key_file) if self.serve => runtime.block_on(self.serve(faults, key_file)),
+        let code = match (&self.key_file, self.processes) {
+            _ if self.fleet_worker => runtime.block_on(fleet::worker_process(self)),
+            (_, Some(processes)) => runtime.block_on(fleet::run(self, processes, faults)),
+            (Some(key_file), _) if self.serve => runtime.block_on(self.serve(faults, key_file)),
             _ => runtime.block_on(self.run_async(faults)),
         };
         // Connections still open on the servers' side would otherwise delay the exit.
@@ -233,7 +251,8 @@ impl DemoCmd {
                 )
             })?;
         let api_key = ApiKey::from_encoded_key(&api_key_text)?;
-        let manager = TokenManager::api_key_exchange(&servers.token_url, api_key, None)?;
+        let options = crate::store::options(self.store.as_deref())?;
+        let manager = TokenManager::api_key_exchange(&servers.token_url, api_key, options)?;
         let client = reqwest::Client::builder()
             .no_proxy()
             .pool_max_idle_per_host(self.workers)

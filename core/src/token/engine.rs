@@ -23,7 +23,10 @@ use crate::error::{AuthError, Result};
 use crate::listener::{AuthEvent, AuthListener};
 use crate::runtime;
 use crate::secret::{REDACTED, Secret};
+use crate::store::shared::SharedToken;
 use crate::transport::Guarded;
+
+mod sharing;
 
 /// A token in the cache, with its deadlines.
 pub(crate) struct Cached {
@@ -78,6 +81,8 @@ pub(crate) struct Engine {
     pub(crate) counters: Counters,
     listener: RwLock<Option<Arc<dyn AuthListener>>>,
     last_fetch_micros: AtomicU64,
+    /// The token store shared with other processes, if the options name one.
+    shared: Option<SharedToken>,
 }
 
 impl Engine {
@@ -105,7 +110,9 @@ impl Engine {
             }
             _ => None,
         };
+        let shared = SharedToken::new(&options, &source);
         Ok(Arc::new(Self {
+            shared,
             secret_forms: source.secret_forms(),
             source,
             http: RwLock::new((std::process::id(), http)),
@@ -224,6 +231,9 @@ impl Engine {
             return false;
         }
         state.current = None;
+        if let Some(shared) = &self.shared {
+            shared.invalidated(token);
+        }
         self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
         let window = TokenOptions::ms(self.options.loop_window_ms);
         state.invalidations.push_back(now);
@@ -272,7 +282,8 @@ impl Engine {
 
     /// One refresh, with retries; publishes its outcome to the cache.
     async fn refresh(self: Arc<Self>) -> Result<Arc<Cached>> {
-        let outcome = self.fetch_with_retries().await;
+        // Through the token store when there is one (engine/sharing.rs).
+        let outcome = self.obtain().await;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.refresh = None;
         let (result, event) = match outcome {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{AuthError, Result};
+use crate::store::TokenStore;
 use crate::transport::{BlockingHttpTransport, HttpTransport};
 
 /// How a [`TokenManager`](crate::TokenManager) or [`CsrfSession`](crate::CsrfSession)
@@ -18,6 +19,9 @@ use crate::transport::{BlockingHttpTransport, HttpTransport};
 /// clients such as Python's, `blocking_transport`) names the host's own. The timeouts, the
 /// body limit, HTTPS-only, the refusal of redirects and the retry policy apply to every
 /// transport alike.
+///
+/// With `store`, the token is shared with the other processes and hosts that use the same
+/// credential (see [`TokenStore`]).
 #[derive(Clone, uniffi::Record)]
 pub struct TokenOptions {
     /// Refresh when this fraction of the lifetime remains. Default 0.1: a 5-minute token is
@@ -86,6 +90,11 @@ pub struct TokenOptions {
     /// `authwire.requests` transports). Give at most one of the two.
     #[uniffi(default = None)]
     pub blocking_transport: Option<Arc<dyn BlockingHttpTransport>>,
+    /// Shares the token with the other processes (and hosts) that use the same credential,
+    /// so the fleet sends one token request per lifetime (default none: each manager
+    /// requests its own). See [`TokenStore`]; a store that fails never fails a caller.
+    #[uniffi(default = None)]
+    pub store: Option<Arc<dyn TokenStore>>,
 }
 
 impl std::fmt::Debug for TokenOptions {
@@ -115,6 +124,7 @@ impl std::fmt::Debug for TokenOptions {
                 "blocking_transport",
                 &format_args!("{}", given(self.blocking_transport.is_some())),
             )
+            .field("store", &format_args!("{}", given(self.store.is_some())))
             .finish()
     }
 }
@@ -146,6 +156,7 @@ impl PartialEq for TokenOptions {
             && self.loop_window_ms == other.loop_window_ms
             && same(&self.transport, &other.transport)
             && same(&self.blocking_transport, &other.blocking_transport)
+            && same(&self.store, &other.store)
     }
 }
 
@@ -169,6 +180,7 @@ impl Default for TokenOptions {
             loop_window_ms: 60_000,
             transport: None,
             blocking_transport: None,
+            store: None,
         }
     }
 }
