@@ -39,4 +39,20 @@ final class ReadmeSampleTests: XCTestCase {
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer ok.\(ns).t1")
     }
+
+    func testSharedTokens() async throws {
+        let ns = freshNamespace()
+        let server = ScenarioServer.shared
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(ns)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = try ApiKey(encodedKey: scenarioApiKey)
+        let first = try sharedTokens(tokenURL: server.url("ok", ns, "token"), apiKey: key, directory: directory.path)
+        let second = try sharedTokens(tokenURL: server.url("ok", ns, "token"), apiKey: key, directory: directory.path)
+        let header = try await first.authorization()
+        let same = try await second.authorization()
+        XCTAssertEqual(same, header)
+        let stats = try await server.stats("ok", ns)
+        XCTAssertEqual(stats.tokenRequests, 1)
+    }
 }

@@ -53,3 +53,10 @@ func tokensThroughURLSession(tokenURL: URL, apiKey: ApiKey) throws -> TokenManag
     let options = TokenOptions(requestTimeoutMs: 10_000, transport: URLSessionTransport(session: .shared))
     return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
 }
+
+func sharedTokens(tokenURL: URL, apiKey: ApiKey, directory: String) throws -> TokenManager {
+    // In every process of the host: the same credential, the same store (on Linux, many
+    // hosts: redisStore(url: "rediss://...")). One token request per lifetime for them all.
+    let options = TokenOptions(store: try fileStore(path: "\(directory)/tokens"))
+    return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
+}
