@@ -10,15 +10,18 @@ func consume(_ value: String) {
     if value.isEmpty { fatalError("empty header") }
 }
 
+/// A duration in nanoseconds.
+func nanoseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
+}
+
 /// Nanoseconds per call of `body`, best of five rounds of `iterations` calls.
 func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> Double {
     var best = Double.infinity
     for _ in 0..<5 {
         let start = ContinuousClock.now
         for _ in 0..<iterations { try body() }
-        let elapsed = ContinuousClock.now - start
-        let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-        best = min(best, nanos / Double(iterations))
+        best = min(best, nanoseconds(ContinuousClock.now - start) / Double(iterations))
     }
     return best
 }
@@ -29,9 +32,7 @@ func measureAsync(_ iterations: Int, _ body: () async throws -> Void) async reth
     for _ in 0..<5 {
         let start = ContinuousClock.now
         for _ in 0..<iterations { try await body() }
-        let elapsed = ContinuousClock.now - start
-        let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-        best = min(best, nanos / Double(iterations))
+        best = min(best, nanoseconds(ContinuousClock.now - start) / Double(iterations))
     }
     return best
 }
@@ -43,9 +44,7 @@ func measureOnMain(_ iterations: Int, _ body: @MainActor () async throws -> Void
     for _ in 0..<5 {
         let start = ContinuousClock.now
         for _ in 0..<iterations { try await body() }
-        let elapsed = ContinuousClock.now - start
-        let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-        best = min(best, nanos / Double(iterations))
+        best = min(best, nanoseconds(ContinuousClock.now - start) / Double(iterations))
     }
     return best
 }
@@ -62,9 +61,7 @@ func measureThreads(_ threads: Int, _ iterations: Int, _ body: @escaping @Sendab
         }.start()
     }
     group.wait()
-    let elapsed = ContinuousClock.now - start
-    let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-    return nanos * Double(threads) / Double(threads * iterations)
+    return nanoseconds(ContinuousClock.now - start) / Double(iterations)
 }
 
 func row(_ name: String, _ threads: Int, _ nanos: Double) {
@@ -109,8 +106,7 @@ func tokenRequestCost(port: Int, transport: HttpTransport?) async throws -> Doub
             tokens.invalidate(header)
             header = try await tokens.authorization()
         }
-        let elapsed = ContinuousClock.now - start
-        runs.append((Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / 200)
+        runs.append(nanoseconds(ContinuousClock.now - start) / 1_000 / 200)
     }
     return runs.sorted()[2]
 }
