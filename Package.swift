@@ -17,7 +17,8 @@ let ffiTarget = Target.binaryTarget(
 
 let package = Package(
     name: "authwire",
-    platforms: [.iOS(.v15), .macOS(.v12)],
+    // iOS 16 and macOS 13: ContinuousClock and Duration.
+    platforms: [.iOS(.v16), .macOS(.v13)],
     products: [
         .library(name: "Authwire", targets: ["Authwire"])
     ],
