@@ -15,6 +15,14 @@ let ffiTarget = Target.binaryTarget(
     name: "AuthwireFFI", path: "bindings-swift/generated/AuthwireFFI.xcframework")
 #endif
 
+// AUTHWIRE_SWIFT_MOBILE_CORE=1 (tests/run-all): the bundle holds the mobile core
+// (`AUTHWIRE_CARGO_FEATURES=--no-default-features bindings-swift/generate`), as on iOS: no
+// HTTP client of its own, no Redis.
+let mobileCore = Context.environment["AUTHWIRE_SWIFT_MOBILE_CORE"] != nil
+let coreFeatures: [SwiftSetting] =
+    mobileCore
+    ? [.define("AUTHWIRE_MOBILE_CORE")] : [.define("AUTHWIRE_REDIS_STORE", .when(platforms: [.linux]))]
+
 let package = Package(
     name: "authwire",
     // iOS 16 and macOS 13: ContinuousClock and Duration.
@@ -38,13 +46,13 @@ let package = Package(
             name: "Authwire",
             dependencies: ["AuthwireUniFFI"],
             path: "bindings-swift/Sources/Authwire",
-            swiftSettings: [.treatAllWarnings(as: .error)]
+            swiftSettings: [.treatAllWarnings(as: .error)] + coreFeatures
         ),
         .testTarget(
             name: "AuthwireTests",
             dependencies: ["Authwire"],
             path: "bindings-swift/Tests/AuthwireTests",
-            swiftSettings: [.treatAllWarnings(as: .error)]
+            swiftSettings: [.treatAllWarnings(as: .error)] + coreFeatures
         ),
         .executableTarget(
             name: "authwire-swift-bench",

@@ -23,10 +23,10 @@ public func fileStore(path: String) throws -> TokenStore {
     try translatingStoreErrors { try AuthwireUniFFI.fileStore(path: path) }
 }
 
-#if os(Linux)
+#if AUTHWIRE_REDIS_STORE
     /// A store for many hosts: a Redis server at `url` (`redis://` or `rediss://` for TLS). The
     /// lock is `SET NX PX`, released by a compare-and-delete script; the sealed token expires
-    /// with the token. Only in the Linux build of the package (the Apple build of the core
+    /// with the token. Only in the Linux build of the package (the Apple build, the mobile core,
     /// leaves Redis out).
     ///
     /// - Throws: ``AuthError/invalidConfiguration(reason:)`` for a URL that is not a Redis URL.

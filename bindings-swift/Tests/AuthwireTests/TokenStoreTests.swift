@@ -134,7 +134,7 @@ final class TokenStoreTests: XCTestCase {
         }
     }
 
-    #if os(Linux)
+    #if AUTHWIRE_REDIS_STORE
         func testTwoManagersShareARedisStore() async throws {
             guard let url = ProcessInfo.processInfo.environment["AUTHWIRE_TEST_REDIS_URL"] else {
                 print("SKIPPED TokenStoreTests.testTwoManagersShareARedisStore: AUTHWIRE_TEST_REDIS_URL is not set (tests/run-all sets it when redis-server is installed)")

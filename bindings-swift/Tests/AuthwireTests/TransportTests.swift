@@ -151,3 +151,21 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(stats.write403, 1)
     }
 }
+
+#if AUTHWIRE_MOBILE_CORE
+    /// Only against the mobile core (tests/run-all builds it for this run): it has no HTTP
+    /// client of its own, so a manager needs a transport.
+    final class MobileCoreTests: XCTestCase {
+        func testAManagerWithoutATransportIsAConfigurationError() throws {
+            XCTAssertThrowsError(
+                try TokenManager.apiKeyExchange(
+                    tokenURL: ScenarioServer.shared.url("ok", freshNamespace(), "token"),
+                    apiKey: try ApiKey(encodedKey: scenarioApiKey))
+            ) { error in
+                guard case AuthError.invalidConfiguration(let reason) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(reason.contains("transport"), reason)
+            }
+            XCTAssertEqual(try TokenManager.staticToken("abc").authorizationBlocking(), "Bearer abc")
+        }
+    }
+#endif
