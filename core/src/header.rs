@@ -39,12 +39,18 @@ pub fn basic_auth(user_id: &str, password: &str) -> Result<String> {
 
 /// Builds a Bearer value, `Bearer <token>` (RFC 6750 §2.1).
 ///
+/// Any non-empty token of visible ASCII (0x21–0x7E) is accepted, as providers issue them:
+/// Salesforce's `00D…!AQ…`, X's app-only tokens with `%`, Facebook's `{app-id}|{secret}`.
+/// RFC 6750's stricter `b64token` grammar is not enforced, because what keeps the header
+/// safe is the absence of spaces, controls and non-ASCII, not the absence of `!`, `%` or `|`.
+///
 /// # Errors
-/// [`AuthError::InvalidInput`] when the token is not an RFC 6750 `b64token`: empty, or
-/// containing a space, a control character, or `=` anywhere but at the end.
+/// [`AuthError::InvalidInput`] when the token is empty or contains a space, a control
+/// character (CR, LF, NUL, tab…), DEL or a non-ASCII character; the message names the byte
+/// position, never the token.
 #[uniffi::export]
 pub fn bearer_auth(token: &str) -> Result<String> {
-    check_token68("the Bearer token", token)?;
+    check_token("the Bearer token", token)?;
     Ok(format!("Bearer {token}"))
 }
 
@@ -80,20 +86,103 @@ pub fn open_connectors_auth(
     Ok(value)
 }
 
-/// Builds a value for any other scheme, `<scheme> <credentials>`, e.g. `Token abc`.
+/// Builds a value for any other scheme, `<scheme> <credentials>` (RFC 9110 §11.4).
+///
+/// `credentials` is either a single token of visible ASCII without spaces (the `token68`
+/// form, e.g. `Token abc` or `SSWS 00Q!x`), or a comma-separated list of auth-params,
+/// `name=token` or `name="quoted string"` with `\"` and `\\` escapes, e.g.
+/// `Token token="abc", realm="x"`. To build auth-params from values without quoting them by
+/// hand, use [`scheme_auth_params`].
 ///
 /// # Errors
-/// [`AuthError::InvalidInput`] when the scheme is not an RFC 9110 §5.6.2 `token` or the
-/// credentials are not an RFC 9110 §11.2 `token68`.
+/// [`AuthError::InvalidInput`] when the scheme is not an RFC 9110 §5.6.2 `token`, or the
+/// credentials follow neither form, or contain CR, LF, another control character or
+/// non-ASCII anywhere. The message names the byte position, never the credentials.
 #[uniffi::export]
 pub fn scheme_auth(scheme: &str, credentials: &str) -> Result<String> {
-    if scheme.is_empty() || !scheme.bytes().all(is_tchar) {
+    check_scheme(scheme)?;
+    check_credentials(credentials)?;
+    Ok(format!("{scheme} {credentials}"))
+}
+
+/// One auth-param of a [`scheme_auth_params`] value: `name="value"`.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuthParam {
+    /// The parameter name, an RFC 9110 `token` such as `token` or `realm`.
+    pub name: String,
+    /// The value, any printable ASCII text with spaces allowed; it is quoted and escaped for
+    /// you. It may be a secret: it is never printed in errors or debug output.
+    pub value: String,
+}
+
+impl std::fmt::Debug for AuthParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthParam")
+            .field("name", &self.name)
+            .field("value", &format_args!("{}", crate::secret::REDACTED))
+            .finish()
+    }
+}
+
+/// Builds `<scheme> name1="value1", name2="value2"` (RFC 9110 §11.4 auth-params), quoting
+/// every value and escaping `"` and `\` inside it, so that nobody writes
+/// `Token token="…"` by hand. The parameters keep the order given.
+///
+/// ```
+/// let value = authwire::scheme_auth_params(
+///     "Token",
+///     vec![authwire::AuthParam { name: "token".into(), value: "abc\"def".into() }],
+/// )?;
+/// assert_eq!(value, r#"Token token="abc\"def""#);
+/// # Ok::<(), authwire::AuthError>(())
+/// ```
+///
+/// # Errors
+/// [`AuthError::InvalidInput`] when the list is empty, the scheme or a name is not an
+/// RFC 9110 `token`, or a value contains a control character (tab excepted), DEL or
+/// non-ASCII. The message names the parameter's position, never its value.
+#[uniffi::export]
+pub fn scheme_auth_params(scheme: &str, params: Vec<AuthParam>) -> Result<String> {
+    check_scheme(scheme)?;
+    if params.is_empty() {
         return Err(AuthError::invalid_input(
-            "the scheme must be an RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~), non-empty",
+            "no auth-params were given; give at least one, or use scheme_auth for a token68 value",
         ));
     }
-    check_token68("the credentials", credentials)?;
-    Ok(format!("{scheme} {credentials}"))
+    let mut value = String::with_capacity(scheme.len() + 1 + params.len() * 16);
+    value.push_str(scheme);
+    value.push(' ');
+    for (index, param) in params.iter().enumerate() {
+        if param.name.is_empty() || !param.name.bytes().all(is_tchar) {
+            return Err(AuthError::invalid_input(format!(
+                "the name of auth-param {index} is not an RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~), non-empty"
+            )));
+        }
+        // RFC 9110 §5.6.4: qdtext is HTAB, SP and visible ASCII; obs-text is refused too.
+        if let Some(at) = param
+            .value
+            .bytes()
+            .position(|b| !(b == b'\t' || (b' '..=b'~').contains(&b)))
+        {
+            return Err(AuthError::invalid_input(format!(
+                "the value of auth-param {index} contains {} at byte {at} (only printable ASCII, space and tab are allowed)",
+                describe_byte(param.value.as_bytes()[at])
+            )));
+        }
+        if index > 0 {
+            value.push_str(", ");
+        }
+        value.push_str(&param.name);
+        value.push_str("=\"");
+        for c in param.value.chars() {
+            if c == '"' || c == '\\' {
+                value.push('\\');
+            }
+            value.push(c);
+        }
+        value.push('"');
+    }
+    Ok(value)
 }
 
 /// The user-id and password decoded from a Basic value. The password is redacted when printed.
@@ -182,23 +271,134 @@ fn reject_control(what: &str, value: &str) -> Result<()> {
     }
 }
 
-/// RFC 6750 §2.1 `b64token` (the same grammar as RFC 9110 §11.2 `token68`):
-/// `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-pub(crate) fn check_token68(what: &str, value: &str) -> Result<()> {
-    reject_control(what, value)?;
-    let body = value.trim_end_matches('=');
-    if body.is_empty() {
+/// A token as providers issue them: non-empty visible ASCII (0x21–0x7E). What keeps a header
+/// safe is the absence of spaces, controls, DEL and non-ASCII; RFC 6750's `b64token` grammar
+/// is stricter than real tokens (Salesforce `!`, X `%`, Facebook `|`, an inner `=`).
+pub(crate) fn check_token(what: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
         return Err(AuthError::invalid_input(format!("{what} is empty")));
     }
-    if let Some(at) = body.bytes().position(|b| !is_b64token_char(b)) {
-        let why = match body.as_bytes()[at] {
-            b' ' | b'\t' => "a space",
-            b'=' => "'=' before the end",
-            _ => "a character outside letters, digits and -._~+/",
-        };
+    match value.bytes().position(|b| !b.is_ascii_graphic()) {
+        Some(at) => Err(AuthError::invalid_input(format!(
+            "{what} contains {} at byte {at}; a token must be visible ASCII (0x21-0x7E) without spaces",
+            describe_byte(value.as_bytes()[at])
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// What a refused byte is, for an error message that must not show the value around it.
+fn describe_byte(b: u8) -> &'static str {
+    match b {
+        b' ' => "a space",
+        b'\t' => "a tab",
+        b'\r' => "a carriage return (CR)",
+        b'\n' => "a line feed (LF)",
+        0 => "a NUL byte",
+        0x7f => "DEL",
+        0x80.. => "a non-ASCII character",
+        _ => "a control character",
+    }
+}
+
+fn check_scheme(scheme: &str) -> Result<()> {
+    if scheme.is_empty() || !scheme.bytes().all(is_tchar) {
+        return Err(AuthError::invalid_input(
+            "the scheme must be an RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~), non-empty",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 9110 §11.4 `credentials` after the scheme: `token68` or `#auth-param`. Checked as a
+/// grammar, so a value that would read differently at the server is refused.
+fn check_credentials(credentials: &str) -> Result<()> {
+    const WHAT: &str = "the credentials";
+    let bytes = credentials.as_bytes();
+    if let Some(at) = bytes
+        .iter()
+        .position(|&b| !(b == b' ' || b == b'\t' || b.is_ascii_graphic()))
+    {
         return Err(AuthError::invalid_input(format!(
-            "{what} contains {why} at byte {at}; it must match the RFC 6750 b64token syntax"
+            "{WHAT} contain {} at byte {at} (CR, LF, controls and non-ASCII would break or inject headers)",
+            describe_byte(bytes[at])
         )));
+    }
+    if credentials.is_empty() {
+        return Err(AuthError::invalid_input(format!("{WHAT} are empty")));
+    }
+    if !credentials.contains([' ', '\t', '"']) {
+        // A single visible-ASCII token: token68, and the looser tokens providers issue. A
+        // quote means a quoted-string, whose grammar is checked below.
+        return Ok(());
+    }
+    parse_auth_params(bytes).map_err(|(at, why)| {
+        AuthError::invalid_input(format!(
+            "{WHAT} are neither a single token nor a list of auth-params (name=value or name=\"quoted\"): {why} at byte {at}"
+        ))
+    })
+}
+
+/// `auth-param *( OWS "," OWS auth-param )`, `auth-param = token BWS "=" BWS ( token /
+/// quoted-string )`. Empty list elements (`a=1, , b=2`) are allowed (RFC 9110 §5.6.1.2).
+fn parse_auth_params(bytes: &[u8]) -> std::result::Result<(), (usize, &'static str)> {
+    let ows = |i: &mut usize| {
+        while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\t') {
+            *i += 1;
+        }
+    };
+    let token = |i: &mut usize| {
+        let start = *i;
+        while *i < bytes.len() && is_tchar(bytes[*i]) {
+            *i += 1;
+        }
+        *i > start
+    };
+    let mut i = 0;
+    let mut params = 0;
+    loop {
+        ows(&mut i);
+        if i < bytes.len() && bytes[i] == b',' {
+            i += 1;
+            continue;
+        }
+        if i == bytes.len() {
+            break;
+        }
+        if !token(&mut i) {
+            return Err((i, "a parameter name was expected"));
+        }
+        ows(&mut i);
+        if i == bytes.len() || bytes[i] != b'=' {
+            return Err((i, "'=' was expected after the parameter name"));
+        }
+        i += 1;
+        ows(&mut i);
+        if i < bytes.len() && bytes[i] == b'"' {
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => return Err((i, "the quoted string is not closed")),
+                    Some(b'"') => break,
+                    Some(b'\\') if i + 1 < bytes.len() => i += 2,
+                    Some(b'\\') => return Err((i, "the quoted string ends in a lone backslash")),
+                    Some(_) => i += 1,
+                }
+            }
+            i += 1;
+        } else if !token(&mut i) {
+            return Err((i, "a token or a quoted string was expected after '='"));
+        }
+        params += 1;
+        ows(&mut i);
+        match bytes.get(i) {
+            None => break,
+            Some(b',') => i += 1,
+            Some(_) => return Err((i, "',' was expected between auth-params")),
+        }
+    }
+    if params == 0 {
+        return Err((0, "no parameter was found"));
     }
     Ok(())
 }
@@ -220,10 +420,6 @@ fn check_open_connectors_part(label: &str, part: &str) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn is_b64token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
 }
 
 /// RFC 9110 §5.6.2 `tchar`.
@@ -284,19 +480,83 @@ mod tests {
     }
 
     #[test]
-    fn scheme_checks_token_and_token68() {
+    fn scheme_accepts_token68_and_auth_params() {
         assert_eq!(scheme_auth("Token", "abc").unwrap(), "Token abc");
+        assert_eq!(scheme_auth("SSWS", "00Q!x%2F").unwrap(), "SSWS 00Q!x%2F");
+        // Rails' `Token token="abc"` and a Digest-style list (RFC 9110 §11.4).
+        assert!(scheme_auth("Token", r#"token="abc""#).is_ok());
+        assert!(scheme_auth("Digest", r#"username="Mufasa", realm="x@y", nc=00000001"#).is_ok());
+        assert!(scheme_auth("Token", r#"token="a \"quoted\" \\ value""#).is_ok());
+        assert!(scheme_auth("Token", "a=1, , b=2").is_ok());
         assert!(scheme_auth("To ken", "abc").is_err());
         assert!(scheme_auth("", "abc").is_err());
-        assert!(scheme_auth("Token", "a b").is_err());
-        assert!(scheme_auth("Token", "a\r\nX: y").is_err());
+        assert!(scheme_auth("Token", "").is_err());
+        for bad in [
+            "a b",
+            r#"token="abc"#,
+            r#"token="abc\"#,
+            "=abc, x",
+            r#"token="a" b="c""#,
+            "a\r\nX: y",
+            "token=\"a\nb\"",
+            "token=\"caf\u{e9}\"",
+        ] {
+            let error = scheme_auth("Token", bad).unwrap_err().to_string();
+            assert!(error.contains("byte"), "{bad:?}: {error}");
+        }
     }
 
     #[test]
-    fn bearer_padding_only_at_the_end() {
-        assert!(bearer_auth("abc==").is_ok());
-        assert!(bearer_auth("=").is_err());
-        assert!(bearer_auth("a=b").is_err());
+    fn scheme_params_quote_and_escape() {
+        let param = |name: &str, value: &str| AuthParam {
+            name: name.into(),
+            value: value.into(),
+        };
+        let value = scheme_auth_params(
+            "Token",
+            vec![param("token", r#"a"b\c d"#), param("realm", "")],
+        )
+        .unwrap();
+        assert_eq!(value, r#"Token token="a\"b\\c d", realm="""#);
+        // What the builder writes, the checker reads back.
+        let credentials = value.strip_prefix("Token ").unwrap();
+        assert_eq!(scheme_auth("Token", credentials).unwrap(), value);
+        assert!(scheme_auth_params("Token", vec![]).is_err());
+        assert!(scheme_auth_params("Token", vec![param("to ken", "x")]).is_err());
+        let error = scheme_auth_params("Token", vec![param("token", "s3cret\r\nX: 1")])
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("s3cret"), "{error}");
+        assert!(error.contains("carriage return"), "{error}");
+        assert!(format!("{:?}", param("token", "s3cret")).contains("[redacted]"));
+        assert!(!format!("{:?}", param("token", "s3cret")).contains("s3cret"));
+    }
+
+    #[test]
+    fn bearer_takes_tokens_as_providers_issue_them() {
+        for token in [
+            "abc==",
+            "a=b",
+            "=",
+            "00Dxx!AQ4.x",
+            "AAAA%2FAAA%3D",
+            "123|abc",
+            "a\"b",
+        ] {
+            assert_eq!(bearer_auth(token).unwrap(), format!("Bearer {token}"));
+        }
+        for (token, what) in [
+            ("", "empty"),
+            ("ab c", "a space at byte 2"),
+            ("ab\tc", "a tab at byte 2"),
+            ("a\r\nX: 1", "carriage return (CR) at byte 1"),
+            ("a\u{7f}", "DEL at byte 1"),
+            ("t\u{e9}", "non-ASCII character at byte 1"),
+            ("a\0", "NUL byte at byte 1"),
+        ] {
+            let error = bearer_auth(token).unwrap_err().to_string();
+            assert!(error.contains(what), "{token:?}: {error}");
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@ fn xtd_exchange_sends_the_api_key_and_serves_the_vector_token() {
 }
 
 #[test]
-fn oauth2_client_secret_basic_form_urlencodes_before_basic() {
+fn oauth2_client_secret_basic_percent_encodes_before_basic() {
     let vectors = support::vectors();
     let case = vectors["token_responses"][1].clone();
     let body = case["body"].clone();
@@ -95,8 +95,8 @@ fn oauth2_client_secret_basic_form_urlencodes_before_basic() {
     .unwrap();
     let token = manager.token().unwrap();
     assert_eq!(token.value(), case["token"].as_str().unwrap());
-    // RFC 6749 §5.1's example token_type is "example": it becomes the header's scheme.
-    assert_eq!(token.authorization(), "example 2YotnFZFEjr1zCsicMWpAA");
+    // token_type "bearer" in lower case is Bearer.
+    assert_eq!(token.authorization(), "Bearer 2YotnFZFEjr1zCsicMWpAA");
     let lifetime = case["lifetime_s"].as_u64().unwrap() * 1000;
     assert!(token.expires_in_ms() > lifetime - 1000 && token.expires_in_ms() <= lifetime);
 
@@ -105,13 +105,154 @@ fn oauth2_client_secret_basic_form_urlencodes_before_basic() {
         sent.header("content-type"),
         Some("application/x-www-form-urlencoded")
     );
+    assert_eq!(sent.header("accept"), Some("application/json"));
     assert_eq!(
         sent.body_text(),
         "grant_type=client_credentials&scope=read+write"
     );
     let basic = authwire::decode_basic(sent.header("authorization").unwrap()).unwrap();
-    assert_eq!(basic.user_id(), "client+id%3A1");
+    // RFC 3986 percent-encoding: the space is %20, never '+'.
+    assert_eq!(basic.user_id(), "client%20id%3A1");
     assert_eq!(basic.password(), "s3cr%26t%3D%2B");
+}
+
+/// Every `client_auth` vector, through each method, as the server receives it.
+#[test]
+fn client_auth_vectors_reach_the_server_byte_for_byte() {
+    let vectors = support::vectors();
+    let cases = vectors["client_auth"].as_array().unwrap();
+    assert!(cases.len() >= 9);
+    let server = TestServer::start(|_, _| {
+        Reply::json(200, json!({"access_token": "t", "token_type": "Bearer"}))
+    });
+    for case in cases {
+        let (id, secret) = (
+            case["client_id"].as_str().unwrap(),
+            case["client_secret"].as_str().unwrap(),
+        );
+        let build = |method| {
+            TokenManager::client_credentials(
+                &server.url("/oauth/token"),
+                id,
+                secret,
+                vec![],
+                opts(None),
+                Some(method),
+            )
+        };
+        build(ClientAuthMethod::ClientSecretBasic)
+            .unwrap()
+            .authorization()
+            .unwrap();
+        let sent = server.requests().pop().unwrap();
+        assert_eq!(sent.header("authorization"), case["basic"].as_str(), "{id}");
+        assert_eq!(sent.body_text(), "grant_type=client_credentials");
+
+        build(ClientAuthMethod::ClientSecretPost)
+            .unwrap()
+            .authorization()
+            .unwrap();
+        let sent = server.requests().pop().unwrap();
+        assert_eq!(sent.header("authorization"), None);
+        assert_eq!(Some(sent.body_text().as_str()), case["post_body"].as_str());
+
+        match case["basic_unencoded"].as_str() {
+            Some(expected) => {
+                build(ClientAuthMethod::ClientSecretBasicUnencoded)
+                    .unwrap()
+                    .authorization()
+                    .unwrap();
+                let sent = server.requests().pop().unwrap();
+                assert_eq!(sent.header("authorization"), Some(expected), "{id}");
+            }
+            None => {
+                let error = build(ClientAuthMethod::ClientSecretBasicUnencoded).unwrap_err();
+                assert!(
+                    matches!(error, AuthError::InvalidConfiguration { .. }),
+                    "{error:?}"
+                );
+                let text = error.to_string();
+                assert!(text.contains("':'") && !text.contains(secret), "{text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_form_encoded_answer_is_read_when_its_content_type_says_so() {
+    // GitHub's answer without `Accept: application/json`.
+    let server = TestServer::start(|_, _| {
+        Reply::text(
+            200,
+            "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer&expires_in=28800",
+        )
+        .with_header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+    });
+    let manager = TokenManager::client_credentials(
+        &server.url("/oauth/token"),
+        "id",
+        "secret",
+        vec![],
+        opts(None),
+        None,
+    )
+    .unwrap();
+    let token = manager.token().unwrap();
+    assert_eq!(
+        token.authorization(),
+        "Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a"
+    );
+    assert!((28_799_000..=28_800_000).contains(&token.expires_in_ms()));
+    assert_eq!(
+        server.requests()[0].header("accept"),
+        Some("application/json")
+    );
+}
+
+#[test]
+fn a_token_type_other_than_bearer_is_refused_and_named() {
+    for token_type in ["DPoP", "mac", "example"] {
+        let server = TestServer::start(move |_, _| {
+            Reply::json(
+                200,
+                json!({"access_token": "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU", "token_type": token_type, "expires_in": 300}),
+            )
+        });
+        let manager = TokenManager::client_credentials(
+            &server.url("/oauth/token"),
+            "id",
+            "secret",
+            vec![],
+            opts(None),
+            None,
+        )
+        .unwrap();
+        let error = manager.authorization().unwrap_err();
+        let AuthError::InvalidResponse { reason } = &error else {
+            panic!("{token_type}: {error:?}");
+        };
+        assert!(reason.contains(&format!("{token_type:?}")), "{reason}");
+        assert!(!reason.contains("Kz~8mXK1"), "{reason}");
+        assert_eq!(server.count(), 1, "not retried");
+    }
+    for token_type in [json!("Bearer"), json!("BEARER"), json!(null)] {
+        let server = TestServer::start(move |_, _| {
+            Reply::json(
+                200,
+                json!({"access_token": "a!b%2F|c=d", "token_type": token_type}),
+            )
+        });
+        let manager = TokenManager::client_credentials(
+            &server.url("/oauth/token"),
+            "id",
+            "secret",
+            vec![],
+            opts(None),
+            None,
+        )
+        .unwrap();
+        assert_eq!(manager.authorization().unwrap(), "Bearer a!b%2F|c=d");
+    }
 }
 
 #[test]

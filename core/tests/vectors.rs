@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use authwire::{
-    ApiKey, AuthError, basic_auth, bearer_auth, decode_basic, open_connectors_auth, scheme_auth,
+    ApiKey, AuthError, AuthParam, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
+    scheme_auth, scheme_auth_params,
 };
 use serde_json::Value;
 
@@ -177,7 +178,7 @@ fn basic_decode_invalid() {
 
 #[test]
 fn bearer() {
-    run_all("bearer", &section("bearer", 3), |case| {
+    run_all("bearer", &section("bearer", 7), |case| {
         let token = text(case, "token");
         let expected = text(case, "header_value");
         let value = bearer_auth(token).map_err(|err| format!("bearer_auth failed: {err}"))?;
@@ -198,12 +199,74 @@ fn bearer() {
 
 #[test]
 fn bearer_invalid() {
-    run_all("bearer_invalid", &section("bearer_invalid", 4), |case| {
+    run_all("bearer_invalid", &section("bearer_invalid", 8), |case| {
         let token = text(case, "token");
         expect_invalid_input(bearer_auth(token))?;
         expect_invalid_input(scheme_auth("Bearer", token))
             .map_err(|err| format!("scheme_auth: {err}"))
     });
+}
+
+fn params(case: &Value) -> Vec<AuthParam> {
+    case["params"]
+        .as_array()
+        .unwrap_or_else(|| panic!("case {:?}: params is not an array", label(case)))
+        .iter()
+        .map(|pair| AuthParam {
+            name: pair[0].as_str().unwrap().to_owned(),
+            value: pair[1].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn scheme() {
+    run_all("scheme", &section("scheme", 4), |case| {
+        let value = scheme_auth(text(case, "scheme"), text(case, "credentials"))
+            .map_err(|err| format!("scheme_auth failed: {err}"))?;
+        let expected = text(case, "header_value");
+        if value != expected {
+            return Err(format!("scheme_auth: got {value:?}, expected {expected:?}"));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn scheme_invalid() {
+    run_all("scheme_invalid", &section("scheme_invalid", 7), |case| {
+        expect_invalid_input(scheme_auth(text(case, "scheme"), text(case, "credentials")))
+    });
+}
+
+#[test]
+fn scheme_params() {
+    run_all("scheme_params", &section("scheme_params", 2), |case| {
+        let scheme = text(case, "scheme");
+        let value = scheme_auth_params(scheme, params(case))
+            .map_err(|err| format!("scheme_auth_params failed: {err}"))?;
+        let expected = text(case, "header_value");
+        if value != expected {
+            return Err(format!(
+                "scheme_auth_params: got {value:?}, expected {expected:?}"
+            ));
+        }
+        // What the builder writes, the checked builder accepts as it is.
+        let credentials = &value[scheme.len() + 1..];
+        match scheme_auth(scheme, credentials) {
+            Ok(again) if again == value => Ok(()),
+            other => Err(format!("scheme_auth on the built value: {other:?}")),
+        }
+    });
+}
+
+#[test]
+fn scheme_params_invalid() {
+    run_all(
+        "scheme_params_invalid",
+        &section("scheme_params_invalid", 4),
+        |case| expect_invalid_input(scheme_auth_params(text(case, "scheme"), params(case))),
+    );
 }
 
 #[test]

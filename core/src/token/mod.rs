@@ -77,12 +77,17 @@ impl TokenManager {
 
     /// OAuth2 client credentials grant (RFC 6749 §4.4): `POST token_url` with
     /// `grant_type=client_credentials` (and `scope`), authenticated with HTTP Basic over the
-    /// form-urlencoded id and secret (`client_secret_basic`, RFC 6749 §2.3.1) unless
-    /// `auth_method` says `ClientSecretPost`.
+    /// percent-encoded id and secret (`client_secret_basic`, RFC 6749 §2.3.1) unless
+    /// `auth_method` says otherwise (see [`ClientAuthMethod`] for which server wants which).
+    ///
+    /// The answer may be JSON or, when its `Content-Type` says so, form-urlencoded. A
+    /// `token_type` other than `Bearer` (in any case) is refused as
+    /// [`AuthError::InvalidResponse`].
     ///
     /// # Errors
-    /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, an empty client id, or
-    /// invalid options.
+    /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, an empty client id, a client
+    /// id with `:` or a control character under `ClientSecretBasicUnencoded`, or invalid
+    /// options.
     #[uniffi::constructor(default(scopes = [], options = None, auth_method = None))]
     pub fn client_credentials(
         token_url: &str,
@@ -106,12 +111,21 @@ impl TokenManager {
                 "each scope must be a non-empty RFC 6749 §3.3 scope-token (visible ASCII without space, '\"' or '\\')",
             ));
         }
+        let method = auth_method.unwrap_or_default();
+        if method == ClientAuthMethod::ClientSecretBasicUnencoded {
+            crate::header::basic_auth(client_id, client_secret).map_err(|err| match err {
+                AuthError::InvalidInput { reason } => AuthError::invalid_configuration(format!(
+                    "ClientSecretBasicUnencoded cannot send these credentials: {reason}; use ClientSecretBasic or ClientSecretPost"
+                )),
+                other => other,
+            })?;
+        }
         let source = Source::ClientCredentials {
             url: check_url(token_url)?,
             client_id: Secret::new(client_id),
             client_secret: Secret::new(client_secret),
             scopes,
-            method: auth_method.unwrap_or_default(),
+            method,
         };
         Self::build(source, options, "client_credentials")
     }
@@ -188,7 +202,8 @@ impl TokenManager {
     /// [`invalidate`](TokenManager::invalidate) has no effect on it.
     ///
     /// # Errors
-    /// [`AuthError::InvalidInput`] when the token is not an RFC 6750 `b64token`.
+    /// [`AuthError::InvalidInput`] when the token is empty or holds a space, a control
+    /// character, DEL or non-ASCII (any other visible ASCII is accepted).
     #[uniffi::constructor(default(lifetime_secs = None))]
     pub fn static_token(token: &str, lifetime_secs: Option<u64>) -> Result<Arc<Self>> {
         let source = Source::Static {

@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::http::{AttemptError, status_error};
+use super::http::{AttemptError, one_line, status_error};
 use super::jwt;
 use crate::error::AuthError;
-use crate::header::check_token68;
+use crate::header::check_token;
 use crate::secret::Secret;
 use crate::transport::{Request, Response};
 
@@ -27,13 +27,24 @@ pub enum ExpiryFormat {
 }
 
 /// How an OAuth2 client authenticates to the token endpoint (RFC 6749 §2.3.1).
+///
+/// | server | method |
+/// | --- | --- |
+/// | Keycloak, Spring Authorization Server, ORY Hydra/fosite, node-oidc-provider, Duende IdentityServer, django-oauth-toolkit, Authlib, Okta, Auth0, Azure AD | `ClientSecretBasic` (or `ClientSecretPost`) |
+/// | Doorkeeper, Cloud Foundry UAA (they do not decode Basic credentials) | `ClientSecretBasicUnencoded`, or `ClientSecretPost` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, uniffi::Enum)]
 pub enum ClientAuthMethod {
-    /// HTTP Basic with the form-urlencoded id and secret (the RFC's recommended default).
+    /// HTTP Basic over the percent-encoded id and secret (RFC 6749 §2.3.1, the RFC's
+    /// recommended default): every UTF-8 byte outside `A-Z a-z 0-9 - . _ ~` becomes `%XX`,
+    /// a space `%20`. Servers that decode with a percent-decoder (`unquote`, `URLDecoder`,
+    /// `url.QueryUnescape`, `unquote_plus`) all read back the original id and secret.
     #[default]
     ClientSecretBasic,
-    /// `client_id` and `client_secret` in the form body.
+    /// `client_id` and `client_secret` in the form body (form-urlencoded).
     ClientSecretPost,
+    /// HTTP Basic over the id and secret as they are, for servers that do not decode them
+    /// (Doorkeeper, Cloud Foundry UAA). A client id with `:` cannot be sent this way.
+    ClientSecretBasicUnencoded,
 }
 
 /// The request sent to fetch a CSRF token.
@@ -131,15 +142,19 @@ impl Source {
             } => {
                 // The client id is an identifier rather than a secret (RFC 6749 §2.2), but it
                 // is half of a credential pair: server text echoing it is scrubbed too.
-                let (id, secret) = (
-                    urlencode(client_id.expose()),
-                    urlencode(client_secret.expose()),
-                );
+                for encode in [urlencode, percent_encode] {
+                    let (id, secret) = (encode(client_id.expose()), encode(client_secret.expose()));
+                    forms.push(id.expose().to_owned());
+                    forms.push(secret.expose().to_owned());
+                    if let Ok(value) = crate::header::basic_auth(id.expose(), secret.expose()) {
+                        basic(&value, &mut forms);
+                    }
+                }
                 forms.push(client_id.expose().to_owned());
-                forms.push(id.expose().to_owned());
                 forms.push(client_secret.expose().to_owned());
-                forms.push(secret.expose().to_owned());
-                if let Ok(value) = crate::header::basic_auth(id.expose(), secret.expose()) {
+                if let Ok(value) =
+                    crate::header::basic_auth(client_id.expose(), client_secret.expose())
+                {
                     basic(&value, &mut forms);
                 }
             }
@@ -200,11 +215,21 @@ impl Source {
                 ];
                 match method {
                     ClientAuthMethod::ClientSecretBasic => {
-                        // RFC 6749 §2.3.1: form-urlencode id and secret before Basic.
-                        let id = urlencode(client_id.expose());
-                        let secret = urlencode(client_secret.expose());
+                        // RFC 6749 §2.3.1 says "application/x-www-form-urlencoded", whose
+                        // space is '+'; servers that decode with a plain percent-decoder
+                        // (Authlib, authentik) keep that '+'. Percent-encoding every byte
+                        // outside RFC 3986's unreserved set, space as %20, decodes the same
+                        // with both kinds of decoder.
+                        let id = percent_encode(client_id.expose());
+                        let secret = percent_encode(client_secret.expose());
                         let value = crate::header::basic_auth(id.expose(), secret.expose())
-                            .expect("form-urlencoded credentials hold no ':' and no control");
+                            .expect("percent-encoded credentials hold no ':' and no control");
+                        headers.push((AUTHORIZATION.to_owned(), Secret::new(value)));
+                    }
+                    ClientAuthMethod::ClientSecretBasicUnencoded => {
+                        let value =
+                            crate::header::basic_auth(client_id.expose(), client_secret.expose())
+                                .expect("checked when the manager was built");
                         headers.push((AUTHORIZATION.to_owned(), Secret::new(value)));
                     }
                     ClientAuthMethod::ClientSecretPost => {
@@ -253,13 +278,7 @@ impl Source {
         if let Source::Csrf { authorization, .. } = self {
             return parse_csrf(response, authorization).map_err(invalid);
         }
-        let body: serde_json::Value = serde_json::from_slice(&response.body).map_err(|err| {
-            invalid(format!(
-                "the token response is not valid JSON (line {}, column {})",
-                err.line(),
-                err.column()
-            ))
-        })?;
+        let body = answer_document(response).map_err(invalid)?;
         let (token_field, expiry_field, format, scheme) = match self {
             Source::ApiKeyExchange { .. } => (
                 "token",
@@ -268,10 +287,22 @@ impl Source {
                 "Bearer".to_owned(),
             ),
             Source::ClientCredentials { .. } => {
-                let scheme = match body.get("token_type").and_then(|t| t.as_str()) {
-                    None => "Bearer".to_owned(),
-                    Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_owned(),
-                    Some(t) => t.to_owned(),
+                // RFC 6749 §5.1 / §7.1: the type decides how the token is sent. Only Bearer
+                // is sent here; a DPoP or MAC token sent as Bearer would fail at the API.
+                let scheme = match body.get("token_type") {
+                    None | Some(serde_json::Value::Null) => "Bearer".to_owned(),
+                    Some(serde_json::Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {
+                        "Bearer".to_owned()
+                    }
+                    Some(other) => {
+                        let named = match other {
+                            serde_json::Value::String(t) => one_line(t).chars().take(40).collect(),
+                            other => other.to_string().chars().take(40).collect::<String>(),
+                        };
+                        return Err(invalid(format!(
+                            "the token type is {named:?}, not Bearer; authwire sends Bearer tokens only, and a {named:?} token sent as Bearer would be refused by the API"
+                        )));
+                    }
                 };
                 (
                     "access_token",
@@ -301,8 +332,10 @@ impl Source {
                     "the token response has no string field \"{token_field}\""
                 ))
             })?;
-        check_token68("the token in the response", token)
-            .map_err(|_| invalid("the token in the response is not a valid b64token".to_owned()))?;
+        check_token("the token in the response", token).map_err(|err| match err {
+            AuthError::InvalidInput { reason } => invalid(reason),
+            other => AttemptError::fatal(other),
+        })?;
         let authorization = crate::header::scheme_auth(&scheme, token)
             .map_err(|_| invalid(format!("the token type {scheme:?} is not a valid scheme")))?;
         let lifetime = match expiry_field.and_then(|f| lookup(&body, f)) {
@@ -321,6 +354,36 @@ impl Source {
             lifetime,
         })
     }
+}
+
+/// The answer's body as a document: form-urlencoded when its `Content-Type` says so (GitHub
+/// and older Facebook endpoints answer that way without a matching `Accept`), JSON otherwise.
+fn answer_document(response: &Response) -> Result<serde_json::Value, String> {
+    let media_type = response
+        .header("content-type")
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase());
+    if media_type.as_deref() == Some("application/x-www-form-urlencoded") {
+        if std::str::from_utf8(&response.body).is_err() {
+            return Err("the form-encoded token response is not UTF-8".to_owned());
+        }
+        let fields = form_urlencoded::parse(&response.body)
+            .map(|(name, value)| {
+                (
+                    name.into_owned(),
+                    serde_json::Value::from(value.into_owned()),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>();
+        return Ok(serde_json::Value::Object(fields));
+    }
+    serde_json::from_slice(&response.body).map_err(|err| {
+        format!(
+            "the token response is not valid JSON (line {}, column {})",
+            err.line(),
+            err.column()
+        )
+    })
 }
 
 /// Follows a dotted path (`data.token`) through nested objects.
@@ -357,8 +420,8 @@ fn parse_csrf(response: &Response, authorization: &Secret) -> Result<Fetched, St
         .map(str::trim)
         .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("required"))
         .ok_or_else(|| "the CSRF fetch response has no x-csrf-token header".to_owned())?;
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("the x-csrf-token header is not visible ASCII".to_owned());
+    if let Err(AuthError::InvalidInput { reason }) = check_token("the x-csrf-token header", token) {
+        return Err(reason);
     }
     // Keep only each cookie's name=value (RFC 6265 §5.2); attributes are for the browser.
     let cookies: Vec<&str> = response
@@ -383,6 +446,21 @@ fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
         _ => {}
     }
+}
+
+/// RFC 3986 §2.3: every byte outside the unreserved set as `%XX` (upper-case hex).
+fn percent_encode(value: &str) -> Secret {
+    let mut out = String::with_capacity(value.len() * 3);
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 0xf)]));
+        }
+    }
+    Secret::new(out)
 }
 
 fn urlencode(value: &str) -> Secret {
