@@ -25,11 +25,18 @@ scenario           behaviour
 ``stall``          accepts, then never answers (until the server stops)
 ``redirect``       302 to ``/ok/<ns>/token`` (a client must not follow it)
 ``scripted``       answers what ``PUT /scripted/<ns>/script`` set, e.g. a vector's reply
+``provider``       answers a documented provider's token response from ``providers.json``
 =================  ==========================================================================
 
 ``PUT /scripted/<ns>/script`` takes ``{"status": 200, "headers": {...}, "body_text": "..."}``;
 ``GET /scripted/<ns>/last`` returns the last token request as ``{"method", "headers" (lower-case
 names), "body_text"}``. Scripted token requests are not checked for the API key.
+
+``POST /provider/<ns>/token`` answers the fixture of ``providers.json`` (next to this file) whose
+``id`` is ``<ns>`` up to its first ``.`` (``/provider/github.t1/token`` serves fixture ``github``):
+its ``status``, ``Content-Type`` and ``body_text``, byte for byte. Credentials are not checked; an
+unknown fixture answers 404. ``GET /provider/<ns>/last`` returns the last token request as for
+``scripted``, and ``GET /provider/<ns>/resource`` accepts the fixture's ``expect.authorization``.
 
 A wrong or missing API key always answers 401. Other endpoints:
 
@@ -56,13 +63,23 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 API_KEY = "scenario-api-key-5f2b"
 CSRF_USER = "csrf-user"
 CSRF_PASSWORD = "csrf-password-91c3"
 STALL_SECONDS = 600.0
+PROVIDERS_PATH = Path(__file__).with_name("providers.json")
+
+
+@cache
+def provider_fixtures() -> dict[str, dict[str, Any]]:
+    """The fixtures of ``providers.json`` by id (read once)."""
+    document = json.loads(PROVIDERS_PATH.read_text(encoding="utf-8"))
+    return {fixture["id"]: fixture for fixture in document["fixtures"]}
 
 
 class Namespace:
@@ -144,11 +161,13 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.get(scenario, ns).script = json.loads(body)
             self.reply(204)
-        elif scenario == "scripted" and endpoint == "last":
+        elif scenario in ("scripted", "provider") and endpoint == "last":
             with STATE.lock:
                 self.reply_json(200, STATE.get(scenario, ns).last)
         elif scenario == "scripted" and endpoint == "token":
             self.scripted(ns, body)
+        elif scenario == "provider" and endpoint == "token" and self.command == "POST":
+            self.provider(ns, body)
         elif endpoint == "token" and self.command == "POST":
             self.token(scenario, ns, body)
         elif endpoint == "resource":
@@ -207,17 +226,39 @@ class Handler(BaseHTTPRequestHandler):
             state.accepted = token
         self.reply_json(200, {"token": token, "expirationTime": lifetime})
 
+    def recorded(self, body: bytes) -> dict[str, Any]:
+        """This request as ``GET /<scenario>/<ns>/last`` returns it."""
+        return {
+            "method": self.command,
+            "headers": {name.lower(): value for name, value in self.headers.items()},
+            "body_text": body.decode("utf-8", "replace"),
+        }
+
     def scripted(self, ns: str, body: bytes) -> None:
         with STATE.lock:
             state = STATE.get("scripted", ns)
             state.token_requests += 1
-            state.last = {
-                "method": self.command,
-                "headers": {name.lower(): value for name, value in self.headers.items()},
-                "body_text": body.decode("utf-8", "replace"),
-            }
+            state.last = self.recorded(body)
             script = state.script
         self.reply(script["status"], script["body_text"].encode(), list(script.get("headers", {}).items()))
+
+    def provider(self, ns: str, body: bytes) -> None:
+        try:
+            fixture = provider_fixtures().get(ns.split(".", 1)[0])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            self.reply_json(500, {"message": f"cannot read {PROVIDERS_PATH.name}: {error}"})
+            return
+        with STATE.lock:
+            state = STATE.get("provider", ns)
+            state.token_requests += 1
+            state.last = self.recorded(body)
+            if fixture is not None:
+                authorization = fixture["expect"].get("authorization") or ""
+                state.accepted = authorization.removeprefix("Bearer ") or None
+        if fixture is None:
+            self.reply_json(404, {"message": f"no provider fixture {ns.split('.', 1)[0]!r}"})
+            return
+        self.reply(fixture["status"], fixture["body_text"].encode(), [("Content-Type", fixture["content_type"])])
 
     def resource(self, scenario: str, ns: str) -> None:
         with STATE.lock:
