@@ -105,34 +105,12 @@ pub fn scheme_auth(scheme: &str, credentials: &str) -> Result<String> {
     Ok(format!("{scheme} {credentials}"))
 }
 
-/// One auth-param of a [`scheme_auth_params`] value: `name="value"`.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuthParam {
-    /// The parameter name, an RFC 9110 `token` such as `token` or `realm`.
-    pub name: String,
-    /// The value, any printable ASCII text with spaces allowed; it is quoted and escaped for
-    /// you. It may be a secret: it is never printed in errors or debug output.
-    pub value: String,
-}
-
-impl std::fmt::Debug for AuthParam {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthParam")
-            .field("name", &self.name)
-            .field("value", &format_args!("{}", crate::secret::REDACTED))
-            .finish()
-    }
-}
-
-/// Builds `<scheme> name1="value1", name2="value2"` (RFC 9110 §11.4 auth-params), quoting
-/// every value and escaping `"` and `\` inside it, so that nobody writes
-/// `Token token="…"` by hand. The parameters keep the order given.
+/// Builds `<scheme> name1="value1", name2="value2"` (RFC 9110 §11.4 auth-params) from
+/// `(name, value)` pairs, quoting every value and escaping `"` and `\` inside it, so that
+/// nobody writes `Token token="…"` by hand. The parameters keep the order given.
 ///
 /// ```
-/// let value = authwire::scheme_auth_params(
-///     "Token",
-///     vec![authwire::AuthParam { name: "token".into(), value: "abc\"def".into() }],
-/// )?;
+/// let value = authwire::scheme_auth_params("Token", &[("token", "abc\"def")])?;
 /// assert_eq!(value, r#"Token token="abc\"def""#);
 /// # Ok::<(), authwire::AuthError>(())
 /// ```
@@ -141,48 +119,82 @@ impl std::fmt::Debug for AuthParam {
 /// [`AuthError::InvalidInput`] when the list is empty, the scheme or a name is not an
 /// RFC 9110 `token`, or a value contains a control character (tab excepted), DEL or
 /// non-ASCII. The message names the parameter's position, never its value.
-#[uniffi::export]
-pub fn scheme_auth_params(scheme: &str, params: Vec<AuthParam>) -> Result<String> {
+pub fn scheme_auth_params(scheme: &str, params: &[(&str, &str)]) -> Result<String> {
+    build_auth_params(scheme, params.iter().copied())
+}
+
+/// [`scheme_auth_params`] for the bindings: the names and the values as two lists of the
+/// same length, so that no generated record type can print a value. Python, Kotlin and
+/// Swift wrap it as `scheme_auth_params(scheme, pairs)` / `schemeAuthParams(scheme, pairs)`.
+///
+/// # Errors
+/// As [`scheme_auth_params`], and [`AuthError::InvalidInput`] when the lists differ in
+/// length.
+#[uniffi::export(name = "scheme_auth_param_lists")]
+pub fn scheme_auth_param_lists(
+    scheme: &str,
+    names: Vec<String>,
+    values: Vec<String>,
+) -> Result<String> {
+    if names.len() != values.len() {
+        return Err(AuthError::invalid_input(format!(
+            "{} auth-param names were given with {} values",
+            names.len(),
+            values.len()
+        )));
+    }
+    build_auth_params(
+        scheme,
+        names
+            .iter()
+            .map(String::as_str)
+            .zip(values.iter().map(String::as_str)),
+    )
+}
+
+fn build_auth_params<'a>(
+    scheme: &str,
+    params: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+) -> Result<String> {
     check_scheme(scheme)?;
-    if params.is_empty() {
+    if params.len() == 0 {
         return Err(AuthError::invalid_input(
             "no auth-params were given; give at least one, or use scheme_auth for a token68 value",
         ));
     }
-    let mut value = String::with_capacity(scheme.len() + 1 + params.len() * 16);
-    value.push_str(scheme);
-    value.push(' ');
-    for (index, param) in params.iter().enumerate() {
-        if param.name.is_empty() || !param.name.bytes().all(is_tchar) {
+    let mut header = String::with_capacity(scheme.len() + 1 + params.len() * 16);
+    header.push_str(scheme);
+    header.push(' ');
+    for (index, (name, value)) in params.enumerate() {
+        if name.is_empty() || !name.bytes().all(is_tchar) {
             return Err(AuthError::invalid_input(format!(
                 "the name of auth-param {index} is not an RFC 9110 token (letters, digits and !#$%&'*+-.^_`|~), non-empty"
             )));
         }
         // RFC 9110 §5.6.4: qdtext is HTAB, SP and visible ASCII; obs-text is refused too.
-        if let Some(at) = param
-            .value
+        if let Some(at) = value
             .bytes()
             .position(|b| !(b == b'\t' || (b' '..=b'~').contains(&b)))
         {
             return Err(AuthError::invalid_input(format!(
                 "the value of auth-param {index} contains {} at byte {at} (only printable ASCII, space and tab are allowed)",
-                describe_byte(param.value.as_bytes()[at])
+                describe_byte(value.as_bytes()[at])
             )));
         }
         if index > 0 {
-            value.push_str(", ");
+            header.push_str(", ");
         }
-        value.push_str(&param.name);
-        value.push_str("=\"");
-        for c in param.value.chars() {
+        header.push_str(name);
+        header.push_str("=\"");
+        for c in value.chars() {
             if c == '"' || c == '\\' {
-                value.push('\\');
+                header.push('\\');
             }
-            value.push(c);
+            header.push(c);
         }
-        value.push('"');
+        header.push('"');
     }
-    Ok(value)
+    Ok(header)
 }
 
 /// The user-id and password decoded from a Basic value. The password is redacted when printed.
@@ -508,28 +520,30 @@ mod tests {
 
     #[test]
     fn scheme_params_quote_and_escape() {
-        let param = |name: &str, value: &str| AuthParam {
-            name: name.into(),
-            value: value.into(),
-        };
-        let value = scheme_auth_params(
-            "Token",
-            vec![param("token", r#"a"b\c d"#), param("realm", "")],
-        )
-        .unwrap();
+        let value = scheme_auth_params("Token", &[("token", r#"a"b\c d"#), ("realm", "")]).unwrap();
         assert_eq!(value, r#"Token token="a\"b\\c d", realm="""#);
         // What the builder writes, the checker reads back.
         let credentials = value.strip_prefix("Token ").unwrap();
         assert_eq!(scheme_auth("Token", credentials).unwrap(), value);
-        assert!(scheme_auth_params("Token", vec![]).is_err());
-        assert!(scheme_auth_params("Token", vec![param("to ken", "x")]).is_err());
-        let error = scheme_auth_params("Token", vec![param("token", "s3cret\r\nX: 1")])
+        assert!(scheme_auth_params("Token", &[]).is_err());
+        assert!(scheme_auth_params("Token", &[("to ken", "x")]).is_err());
+        let error = scheme_auth_params("Token", &[("token", "s3cret\r\nX: 1")])
             .unwrap_err()
             .to_string();
         assert!(!error.contains("s3cret"), "{error}");
         assert!(error.contains("carriage return"), "{error}");
-        assert!(format!("{:?}", param("token", "s3cret")).contains("[redacted]"));
-        assert!(!format!("{:?}", param("token", "s3cret")).contains("s3cret"));
+        let lists = |names: &[&str], values: &[&str]| {
+            scheme_auth_param_lists(
+                "Token",
+                names.iter().map(|n| n.to_string()).collect(),
+                values.iter().map(|v| v.to_string()).collect(),
+            )
+        };
+        assert_eq!(
+            lists(&["a", "b"], &["1", "2"]).unwrap(),
+            r#"Token a="1", b="2""#
+        );
+        assert!(lists(&["a", "b"], &["1"]).is_err());
     }
 
     #[test]

@@ -33,8 +33,8 @@ pub use api_key::ApiKey;
 pub use csrf::{CsrfHeaders, CsrfSession};
 pub use error::{AuthError, Result};
 pub use header::{
-    AUTHORIZATION, AuthParam, BasicCredentials, basic_auth, bearer_auth, decode_basic,
-    open_connectors_auth, scheme_auth, scheme_auth_params,
+    AUTHORIZATION, BasicCredentials, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
+    scheme_auth, scheme_auth_param_lists, scheme_auth_params,
 };
 pub use listener::{AuthEvent, AuthListener};
 pub use secret::REDACTED;

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use authwire::{
-    ApiKey, AuthError, AuthParam, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
-    scheme_auth, scheme_auth_params,
+    ApiKey, AuthError, basic_auth, bearer_auth, decode_basic, open_connectors_auth, scheme_auth,
+    scheme_auth_params,
 };
 use serde_json::Value;
 
@@ -207,15 +207,12 @@ fn bearer_invalid() {
     });
 }
 
-fn params(case: &Value) -> Vec<AuthParam> {
+fn params(case: &Value) -> Vec<(&str, &str)> {
     case["params"]
         .as_array()
         .unwrap_or_else(|| panic!("case {:?}: params is not an array", label(case)))
         .iter()
-        .map(|pair| AuthParam {
-            name: pair[0].as_str().unwrap().to_owned(),
-            value: pair[1].as_str().unwrap().to_owned(),
-        })
+        .map(|pair| (pair[0].as_str().unwrap(), pair[1].as_str().unwrap()))
         .collect()
 }
 
@@ -243,7 +240,7 @@ fn scheme_invalid() {
 fn scheme_params() {
     run_all("scheme_params", &section("scheme_params", 2), |case| {
         let scheme = text(case, "scheme");
-        let value = scheme_auth_params(scheme, params(case))
+        let value = scheme_auth_params(scheme, &params(case))
             .map_err(|err| format!("scheme_auth_params failed: {err}"))?;
         let expected = text(case, "header_value");
         if value != expected {
@@ -265,7 +262,7 @@ fn scheme_params_invalid() {
     run_all(
         "scheme_params_invalid",
         &section("scheme_params_invalid", 4),
-        |case| expect_invalid_input(scheme_auth_params(text(case, "scheme"), params(case))),
+        |case| expect_invalid_input(scheme_auth_params(text(case, "scheme"), &params(case))),
     );
 }
 
