@@ -1,6 +1,7 @@
 //! Shared helpers for the core's integration tests.
 #![allow(dead_code)]
 
+pub mod python;
 pub mod server;
 pub mod transport;
 

@@ -1,0 +1,85 @@
+//! The shared Python servers of `tests/scenarios/`, started as child processes: the scenario
+//! server (standard library only) and the real OAuth2 servers (Authlib, django-oauth-toolkit
+//! and a literal server; they need the `test` extra of bindings-python).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+/// A server process; it stops when its stdin closes, which `Drop` does.
+pub struct PythonServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// The first line the server printed.
+    pub ready_line: String,
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        if self.child.wait().is_err() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+pub fn scenarios_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")
+}
+
+fn start(python: &str, script: &str) -> PythonServer {
+    let mut child = Command::new(python)
+        .arg(scenarios_dir().join(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {python} {script}: {err}"));
+    let stdin = child.stdin.take();
+    let mut ready_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready_line)
+        .unwrap();
+    assert!(
+        !ready_line.is_empty(),
+        "{script} exited before it was ready"
+    );
+    let mut stdin = stdin;
+    stdin.as_mut().unwrap().flush().unwrap();
+    PythonServer {
+        child,
+        stdin,
+        ready_line,
+    }
+}
+
+/// `tests/scenarios/server.py` on a free port; returns the server and its base URL.
+pub fn scenario_server() -> (PythonServer, String) {
+    let server = start("python3", "server.py");
+    let port = server
+        .ready_line
+        .trim()
+        .strip_prefix("PORT ")
+        .unwrap_or_else(|| panic!("unexpected first line {:?}", server.ready_line))
+        .to_owned();
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+/// The Python that has Authlib, Flask, Django and django-oauth-toolkit: `AUTHWIRE_TEST_PYTHON`
+/// (tests/run-all sets it), else the repository's `.venv`. `None` when neither exists.
+pub fn oauth_python() -> Option<String> {
+    if let Ok(python) = std::env::var("AUTHWIRE_TEST_PYTHON") {
+        return Some(python);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    venv.exists().then(|| venv.to_string_lossy().into_owned())
+}
+
+/// `tests/scenarios/oauth_servers.py`; returns the server and its ready line as JSON.
+pub fn oauth_servers(python: &str) -> (PythonServer, serde_json::Value) {
+    let server = start(python, "oauth_servers.py");
+    let info = serde_json::from_str(&server.ready_line)
+        .unwrap_or_else(|err| panic!("oauth_servers.py said {:?}: {err}", server.ready_line));
+    (server, info)
+}
