@@ -80,7 +80,8 @@ Examples:
   authwire bearer --token-file token.txt --value
   authwire bearer --token-env GITHUB_TOKEN exec -- sh -c 'curl -sf -H \"Authorization: $AUTHORIZATION\" https://api.github.com/user'
 
-The token must be an RFC 6750 b64token (letters, digits, -._~+/ and trailing '=').";
+The token may be any visible ASCII (Salesforce's '!', X's '%', Facebook's '|' included);
+a space, a control character, DEL or non-ASCII is refused.";
 
 /// Examples shown under `authwire open-connectors --help`.
 pub const OPEN_CONNECTORS_EXAMPLES: &str = "\
@@ -99,8 +100,11 @@ Examples:
   AUTHWIRE_CREDENTIALS=abc authwire scheme --scheme Token
       Authorization: Token abc
   authwire scheme --scheme DPoP --credentials-file token.txt --value
+  AUTHWIRE_CREDENTIALS='token=\"abc\"' authwire scheme --scheme Token
+      Authorization: Token token=\"abc\"
 
-The scheme must be an RFC 9110 token; the credentials an RFC 9110 token68.";
+The scheme must be an RFC 9110 token; the credentials a token68-like value (visible ASCII,
+no spaces) or RFC 9110 auth-params (name=value or name=\"quoted\", separated by commas).";
 
 /// `authwire basic`.
 #[derive(Args, Debug, Clone)]

@@ -65,11 +65,15 @@ on Ctrl-C. Plain http:// is accepted only for loopback addresses."#;
 /// How the client authenticates to an OAuth2 token endpoint.
 #[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClientAuth {
-    /// HTTP Basic with the client id and secret (client_secret_basic, the default)
+    /// HTTP Basic over the percent-encoded client id and secret (client_secret_basic, the
+    /// default; Keycloak, Okta, Auth0, Azure AD, Authlib, django-oauth-toolkit...)
     #[default]
     Basic,
     /// client_id and client_secret in the form body (client_secret_post)
     Post,
+    /// HTTP Basic over the id and secret as they are, for servers that do not decode them
+    /// (Doorkeeper, Cloud Foundry UAA)
+    BasicUnencoded,
 }
 
 /// `authwire token`.
@@ -166,6 +170,7 @@ impl TokenCmd {
             let method = match self.client_auth {
                 ClientAuth::Basic => ClientAuthMethod::ClientSecretBasic,
                 ClientAuth::Post => ClientAuthMethod::ClientSecretPost,
+                ClientAuth::BasicUnencoded => ClientAuthMethod::ClientSecretBasicUnencoded,
             };
             return Ok(TokenManager::client_credentials(
                 self.url()?,

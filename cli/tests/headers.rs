@@ -195,10 +195,22 @@ fn unreadable_files_are_invalid_input() {
 }
 
 #[test]
-fn bearer_checks_the_b64token_syntax() {
+fn bearer_takes_visible_ascii_tokens_and_refuses_spaces() {
     let run = authwire(&["bearer"], &[("AUTHWIRE_TOKEN", "abc.DEF-_~+/==")]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "Authorization: Bearer abc.DEF-_~+/==\n");
+    let run = authwire(&["bearer"], &[("AUTHWIRE_TOKEN", "00Dx!AR8%2F|a=b")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "Authorization: Bearer 00Dx!AR8%2F|a=b\n");
+    let run = authwire(
+        &["scheme", "--scheme", "Token"],
+        &[("AUTHWIRE_CREDENTIALS", "token=\"abc\", realm=\"x\"")],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "Authorization: Token token=\"abc\", realm=\"x\"\n"
+    );
     let run = authwire(&["bearer"], &[("AUTHWIRE_TOKEN", "has space-Zq81")]);
     assert_eq!(run.code, 3, "{run:?}");
     assert!(!run.all_output().contains("Zq81"), "{run:?}");

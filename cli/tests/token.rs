@@ -166,7 +166,8 @@ fn an_unreachable_token_server_exits_4() {
     assert!(run.stderr.contains("network error"), "{run:?}");
 }
 
-/// An OAuth2 token endpoint for client `my-app` with secret `cs-Zq81`.
+/// An OAuth2 token endpoint for client `my-app` with secret `cs-Zq81` (and, compared
+/// literally as Doorkeeper does, `my app` with `cs Zq81+`).
 fn oauth_server() -> TestServer {
     TestServer::start(|request| {
         let form: Vec<(String, String)> = request
@@ -181,7 +182,11 @@ fn oauth_server() -> TestServer {
                 .map(|(_, v)| v.as_str())
         };
         // base64("my-app:cs-Zq81")
-        let basic_ok = request.header("authorization") == Some("Basic bXktYXBwOmNzLVpxODE=");
+        // and, unencoded, base64("my app:cs Zq81+")
+        let basic_ok = matches!(
+            request.header("authorization"),
+            Some("Basic bXktYXBwOmNzLVpxODE=" | "Basic bXkgYXBwOmNzIFpxODEr")
+        );
         let post_ok = get("client_id") == Some("my-app") && get("client_secret") == Some("cs-Zq81");
         if get("grant_type") != Some("client_credentials") {
             return Reply::json(400, r#"{"error":"unsupported_grant_type"}"#);
@@ -254,6 +259,34 @@ fn client_credentials_with_basic_and_post_authentication() {
         requests[1].body.contains("client_secret=cs-Zq81"),
         "{:?}",
         requests[1]
+    );
+
+    // Doorkeeper/UAA: the id and secret as they are, no percent-encoding.
+    let secret = TempFile::new("secret", "cs Zq81+\n");
+    let run = authwire(
+        &[
+            "token",
+            "--client-id",
+            "my app",
+            "--token-url",
+            &url,
+            "--client-secret-file",
+            secret.path_str(),
+            "--client-auth",
+            "basic-unencoded",
+            "--value",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let requests = server.requests();
+    assert_eq!(
+        requests[2].header("authorization"),
+        Some(
+            ::authwire::basic_auth("my app", "cs Zq81+")
+                .unwrap()
+                .as_str()
+        ),
     );
 }
 

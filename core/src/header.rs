@@ -303,11 +303,11 @@ pub(crate) fn check_token(what: &str, value: &str) -> Result<()> {
 fn describe_byte(b: u8) -> &'static str {
     match b {
         b' ' => "a space",
-        b'\t' => "a tab",
-        b'\r' => "a carriage return (CR)",
-        b'\n' => "a line feed (LF)",
-        0 => "a NUL byte",
-        0x7f => "DEL",
+        b'\t' => "a control character (tab)",
+        b'\r' => "a control character (CR)",
+        b'\n' => "a control character (LF)",
+        0 => "a control character (NUL)",
+        0x7f => "a control character (DEL)",
         0x80.. => "a non-ASCII character",
         _ => "a control character",
     }
@@ -531,7 +531,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!error.contains("s3cret"), "{error}");
-        assert!(error.contains("carriage return"), "{error}");
+        assert!(error.contains("control character (CR)"), "{error}");
         let lists = |names: &[&str], values: &[&str]| {
             scheme_auth_param_lists(
                 "Token",
@@ -562,11 +562,11 @@ mod tests {
         for (token, what) in [
             ("", "empty"),
             ("ab c", "a space at byte 2"),
-            ("ab\tc", "a tab at byte 2"),
-            ("a\r\nX: 1", "carriage return (CR) at byte 1"),
-            ("a\u{7f}", "DEL at byte 1"),
+            ("ab\tc", "control character (tab) at byte 2"),
+            ("a\r\nX: 1", "control character (CR) at byte 1"),
+            ("a\u{7f}", "(DEL) at byte 1"),
             ("t\u{e9}", "non-ASCII character at byte 1"),
-            ("a\0", "NUL byte at byte 1"),
+            ("a\0", "control character (NUL) at byte 1"),
         ] {
             let error = bearer_auth(token).unwrap_err().to_string();
             assert!(error.contains(what), "{token:?}: {error}");
