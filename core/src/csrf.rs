@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::credential::{CsrfFetchMethod, Source};
 use crate::error::Result;
 use crate::listener::AuthListener;
 use crate::secret::Secret;
 use crate::token::options::TokenOptions;
-use crate::token::source::{CsrfFetchMethod, Source};
 use crate::token::{CachedToken, TokenManager, TokenStats, check_url};
 
 /// Fetches a CSRF token (`X-CSRF-Token: fetch` with Basic credentials, HEAD by default),

@@ -19,8 +19,10 @@
 #![warn(missing_docs)]
 
 mod api_key;
+mod credential;
 mod csrf;
 mod error;
+mod exchange;
 mod header;
 mod listener;
 mod runtime;
@@ -30,6 +32,7 @@ mod token;
 mod transport;
 
 pub use api_key::ApiKey;
+pub use credential::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use csrf::{CsrfHeaders, CsrfSession};
 pub use error::{AuthError, Result};
 pub use header::{
@@ -42,7 +45,6 @@ pub use store::{FileStore, StoreError, TokenStore, file_store};
 #[cfg(feature = "redis-store")]
 pub use store::{RedisStore, redis_store};
 pub use token::options::TokenOptions;
-pub use token::source::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use token::{AccessToken, TokenManager, TokenStats};
 pub use transport::{
     BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,

@@ -23,8 +23,8 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroize;
 
+use crate::credential::Source;
 use crate::secret::Secret;
-use crate::token::source::Source;
 
 const MAGIC: &[u8] = b"aw1";
 const NONCE_LEN: usize = 24;

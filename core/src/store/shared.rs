@@ -23,11 +23,10 @@ use std::time::{Duration, Instant};
 
 use super::seal::{Entry, Sealer};
 use super::{StoreError, TokenStore};
+use crate::credential::{Fetched, Source};
 use crate::error::AuthError;
 use crate::listener::AuthEvent;
 use crate::secret::Secret;
-use crate::token::options::TokenOptions;
-use crate::token::source::{Fetched, Source};
 
 /// Added to the request timeout for the lock's TTL: the holder's request, then its write.
 const LOCK_MARGIN: Duration = Duration::from_millis(500);
@@ -92,10 +91,13 @@ pub(crate) struct SharedToken {
 
 impl SharedToken {
     /// `None` when the source has nothing to share (a static token) or no store is given.
-    pub(crate) fn new(options: &TokenOptions, source: &Source) -> Option<Self> {
-        let store = options.store.clone()?;
+    pub(crate) fn new(
+        store: Option<Arc<dyn TokenStore>>,
+        request_timeout: Duration,
+        source: &Source,
+    ) -> Option<Self> {
+        let store = store?;
         let sealer = Sealer::for_source(source)?;
-        let request_timeout = TokenOptions::ms(options.request_timeout_ms);
         Some(Self {
             store,
             sealer,

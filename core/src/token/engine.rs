@@ -15,11 +15,11 @@ use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 
 use super::clock::{Clock, Mono};
-use super::http::{AttemptError, Retry};
 use super::options::TokenOptions;
 use super::policy::{self, Schedule};
-use super::source::{Fetched, Source};
+use crate::credential::{Fetched, Source};
 use crate::error::{AuthError, Result};
+use crate::exchange::{AttemptError, Retry};
 use crate::listener::{AuthEvent, AuthListener};
 use crate::runtime;
 use crate::secret::{REDACTED, Secret};
@@ -93,7 +93,10 @@ impl Engine {
     ) -> Result<Arc<Self>> {
         options.validate()?;
         let http = match source.url() {
-            Some(url) => Some(Arc::new(Guarded::new(&options, Some(url))?)),
+            Some(url) => Some(Arc::new(Guarded::new(
+                &options.transport_settings(),
+                Some(url),
+            )?)),
             None => None,
         };
         let current = match &source {
@@ -110,7 +113,11 @@ impl Engine {
             }
             _ => None,
         };
-        let shared = SharedToken::new(&options, &source);
+        let shared = SharedToken::new(
+            options.store.clone(),
+            TokenOptions::ms(options.request_timeout_ms),
+            &source,
+        );
         Ok(Arc::new(Self {
             shared,
             secret_forms: source.secret_forms(),
@@ -413,14 +420,14 @@ impl Engine {
         let pid = std::process::id();
         {
             let http = self.http.read().unwrap_or_else(|e| e.into_inner());
-            if http.0 == pid || !Guarded::is_builtin(&self.options) {
+            if http.0 == pid || !Guarded::is_builtin(&self.options.transport_settings()) {
                 return http.1.clone();
             }
         }
         let mut http = self.http.write().unwrap_or_else(|e| e.into_inner());
         if http.0 != pid {
             // Building can only fail on options that already built once.
-            if let Ok(fresh) = Guarded::new(&self.options, self.source.url()) {
+            if let Ok(fresh) = Guarded::new(&self.options.transport_settings(), self.source.url()) {
                 *http = (pid, Some(Arc::new(fresh)));
             }
         }

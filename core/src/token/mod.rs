@@ -2,11 +2,8 @@
 
 mod clock;
 mod engine;
-mod http;
-mod jwt;
 pub(crate) mod options;
 mod policy;
-pub(crate) mod source;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,14 +13,13 @@ use std::time::Duration;
 use self::clock::{Clock, SystemClock};
 use self::engine::{Cached, Engine, millis};
 use self::options::TokenOptions;
-use self::source::{ClientAuthMethod, ExpiryFormat, Source};
 use crate::api_key::ApiKey;
+use crate::credential::{ClientAuthMethod, ExpiryFormat, Source};
 use crate::error::{AuthError, Result};
 use crate::listener::AuthListener;
 use crate::secret::Secret;
 
 pub(crate) use self::engine::Cached as CachedToken;
-pub(crate) use self::http::{AttemptError, Retry, one_line};
 pub(crate) use crate::transport::check_url;
 
 /// Keeps a short-lived API token fresh and hands out its `Authorization` header.

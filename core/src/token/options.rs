@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::error::{AuthError, Result};
 use crate::store::TokenStore;
-use crate::transport::{BlockingHttpTransport, HttpTransport};
+use crate::transport::{BlockingHttpTransport, HttpTransport, TransportSettings};
 
 /// How a [`TokenManager`](crate::TokenManager) or [`CsrfSession`](crate::CsrfSession)
 /// refreshes, retries and times out. Every field has a default; override only what you need.
@@ -215,6 +215,17 @@ impl TokenOptions {
         match problem {
             Some(reason) => Err(AuthError::invalid_configuration(reason)),
             None => Ok(()),
+        }
+    }
+
+    /// What the transport layer needs of these options.
+    pub(crate) fn transport_settings(&self) -> TransportSettings {
+        TransportSettings {
+            transport: self.transport.clone(),
+            blocking_transport: self.blocking_transport.clone(),
+            connect_timeout: Self::ms(self.connect_timeout_ms),
+            request_timeout: Self::ms(self.request_timeout_ms),
+            max_body_bytes: self.max_body_bytes,
         }
     }
 

@@ -8,47 +8,11 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,
+    BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport,
+    HttpTransportError, TransportSettings,
 };
 use crate::error::{AuthError, Result};
-use crate::secret::Secret;
-use crate::token::options::TokenOptions;
-use crate::token::{AttemptError, Retry, one_line};
-
-/// A request to send. The body and header values may hold secrets.
-pub(crate) struct Request {
-    pub(crate) method: &'static str,
-    pub(crate) url: Url,
-    /// Lower-case names.
-    pub(crate) headers: Vec<(String, Secret)>,
-    pub(crate) body: Option<Secret>,
-}
-
-/// A response whose body was read in full (within the size limit).
-pub(crate) struct Response {
-    pub(crate) status: u16,
-    /// Lower-case names, in the order received.
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Response {
-    /// The first value of header `name` (lower-case).
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every value of header `name` (lower-case), in order.
-    pub(crate) fn headers_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+use crate::exchange::{AttemptError, Request, Response, Retry, one_line};
 
 /// Parses a token or CSRF URL and enforces HTTPS, allowing plain HTTP only to loopback
 /// (127.0.0.0/8, ::1, `localhost`) for development and tests.
@@ -111,7 +75,7 @@ impl Guarded {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] when both transports are given, or none is and
     /// the library was built without the built-in one.
-    pub(crate) fn new(options: &TokenOptions, url: Option<&Url>) -> Result<Self> {
+    pub(crate) fn new(options: &TransportSettings, url: Option<&Url>) -> Result<Self> {
         let backend = match (&options.transport, &options.blocking_transport) {
             (Some(_), Some(_)) => {
                 return Err(AuthError::invalid_configuration(
@@ -124,13 +88,13 @@ impl Guarded {
         };
         Ok(Self {
             backend,
-            request_timeout: TokenOptions::ms(options.request_timeout_ms),
+            request_timeout: options.request_timeout,
             max_body: usize::try_from(options.max_body_bytes).unwrap_or(usize::MAX),
         })
     }
 
     /// Whether this wraps a host-provided transport (it is not rebuilt after a fork).
-    pub(crate) fn is_builtin(options: &TokenOptions) -> bool {
+    pub(crate) fn is_builtin(options: &TransportSettings) -> bool {
         options.transport.is_none() && options.blocking_transport.is_none()
     }
 
@@ -266,7 +230,10 @@ impl Guarded {
 }
 
 #[cfg(feature = "reqwest-transport")]
-fn default_transport(options: &TokenOptions, url: Option<&Url>) -> Result<Arc<dyn HttpTransport>> {
+fn default_transport(
+    options: &TransportSettings,
+    url: Option<&Url>,
+) -> Result<Arc<dyn HttpTransport>> {
     Ok(Arc::new(super::reqwest_transport::ReqwestTransport::new(
         options,
         url.is_some_and(is_loopback),
@@ -275,7 +242,7 @@ fn default_transport(options: &TokenOptions, url: Option<&Url>) -> Result<Arc<dy
 
 #[cfg(not(feature = "reqwest-transport"))]
 fn default_transport(
-    _options: &TokenOptions,
+    _options: &TransportSettings,
     _url: Option<&Url>,
 ) -> Result<Arc<dyn HttpTransport>> {
     Err(AuthError::invalid_configuration(

@@ -19,7 +19,26 @@ mod reqwest_transport;
 
 use std::fmt;
 
-pub(crate) use guard::{Guarded, Request, Response, check_url};
+pub(crate) use guard::{Guarded, check_url};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the policy wrapper and the built-in client take from a manager's options (the
+/// engine builds it from `TokenOptions`, so that nothing here reaches back into the engine).
+#[derive(Clone)]
+pub(crate) struct TransportSettings {
+    /// The host's async transport, if it gave one.
+    pub(crate) transport: Option<Arc<dyn HttpTransport>>,
+    /// The host's blocking transport, if it gave one.
+    pub(crate) blocking_transport: Option<Arc<dyn BlockingHttpTransport>>,
+    /// Time allowed to open a connection (built-in client).
+    pub(crate) connect_timeout: Duration,
+    /// Time allowed for one whole request, connect to last byte.
+    pub(crate) request_timeout: Duration,
+    /// The largest body accepted.
+    pub(crate) max_body_bytes: u64,
+}
 
 /// One HTTP header, as sent or received. Names are compared case-insensitively.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]

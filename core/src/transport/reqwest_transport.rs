@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use super::{HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError};
+use super::{
+    HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError, TransportSettings,
+};
 use crate::error::{AuthError, Result};
-use crate::token::options::TokenOptions;
 
 /// reqwest with the manager's connect timeout, no redirects, and no proxy for loopback.
 pub(crate) struct ReqwestTransport {
@@ -19,7 +20,7 @@ pub(crate) struct ReqwestTransport {
 impl ReqwestTransport {
     /// A client for one manager. Requests to loopback never go through a proxy
     /// (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
-    pub(crate) fn new(options: &TokenOptions, loopback: bool) -> Result<Self> {
+    pub(crate) fn new(options: &TransportSettings, loopback: bool) -> Result<Self> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             // The host app may have installed another provider already: that one is kept.
@@ -30,7 +31,7 @@ impl ReqwestTransport {
             builder = builder.no_proxy();
         }
         let client = builder
-            .connect_timeout(TokenOptions::ms(options.connect_timeout_ms))
+            .connect_timeout(options.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("authwire/", env!("CARGO_PKG_VERSION")))
             .build()

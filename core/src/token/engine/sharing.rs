@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::super::clock::Mono;
 use super::super::policy;
-use super::super::source::Fetched;
 use super::Engine;
+use crate::credential::Fetched;
 use crate::error::AuthError;
 use crate::listener::AuthEvent;
 use crate::secret::Secret;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use super::Response;
 use crate::error::AuthError;
-use crate::transport::Response;
 
 /// One failed attempt, and whether the retry policy may try again.
 #[derive(Debug, Clone)]

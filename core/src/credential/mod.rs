@@ -1,15 +1,16 @@
-//! Token sources: how to ask for a token and how to read the answer.
+//! Credential sources: how to ask for a token and how to read the answer. They sit beneath
+//! the engine (`token/`), the transports and the stores, which all use them.
+
+pub(crate) mod jwt;
 
 use std::time::Duration;
 
 use url::Url;
 
-use super::http::{AttemptError, one_line, status_error};
-use super::jwt;
 use crate::error::AuthError;
+use crate::exchange::{AttemptError, Request, Response, one_line, status_error};
 use crate::header::check_token;
 use crate::secret::Secret;
-use crate::transport::{Request, Response};
 
 const ACCEPT: &str = "accept";
 const AUTHORIZATION: &str = "authorization";
