@@ -32,6 +32,7 @@ mod token;
 mod transport;
 
 pub use api_key::ApiKey;
+pub use credential::signer::{JwtAlgorithm, JwtSigner, SignerError, pem_signer};
 pub use credential::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use csrf::{CsrfHeaders, CsrfSession};
 pub use error::{AuthError, Result};

@@ -1,11 +1,17 @@
 //! Credential sources: how to ask for a token and how to read the answer. They sit beneath
 //! the engine (`token/`), the transports and the stores, which all use them.
 
+pub(crate) mod assertion;
 pub(crate) mod jwt;
+#[cfg(feature = "jwt-signer")]
+pub(crate) mod pem;
+pub(crate) mod signer;
 
 use std::time::Duration;
 
 use url::Url;
+
+use self::assertion::Assertion;
 
 use crate::error::AuthError;
 use crate::exchange::{AttemptError, Request, Response, one_line, status_error};
@@ -25,6 +31,9 @@ pub enum ExpiryFormat {
     EpochSeconds,
     /// An absolute time in milliseconds since the Unix epoch.
     EpochMilliseconds,
+    /// An absolute RFC 3339 / ISO 8601 date-time such as `2016-07-11T22:14:10Z`, like GitHub's
+    /// `expires_at`.
+    Rfc3339,
 }
 
 /// How an OAuth2 client authenticates to the token endpoint (RFC 6749 §2.3.1).
@@ -74,7 +83,24 @@ pub(crate) enum Source {
         client_secret: Secret,
         scopes: Vec<String>,
         method: ClientAuthMethod,
+        /// `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): a signed assertion
+        /// instead of the secret, which is then empty.
+        private_key_jwt: Option<Assertion>,
     },
+    /// RFC 7523 §2.1: a signed JWT exchanged for a token (Google service accounts,
+    /// Salesforce, any JWT-bearer grant).
+    JwtBearer {
+        url: Url,
+        assertion: Assertion,
+        /// The form's `scope` parameter, when the server takes scopes there.
+        scopes: Vec<String>,
+    },
+    /// A GitHub App: an RS256 JWT of at most 10 minutes, exchanged for a 1-hour installation
+    /// token at `POST /app/installations/{id}/access_tokens`.
+    GitHubApp { url: Url, assertion: Assertion },
+    /// A JWT signed here and used as the bearer token itself (App Store Connect, Google's
+    /// self-signed service-account JWTs); no request is sent.
+    SelfSigned { assertion: Assertion },
     /// A JSON exchange described by configuration.
     Custom {
         url: Url,
@@ -108,9 +134,11 @@ impl Source {
     /// The endpoint this source talks to; `None` for a static token.
     pub(crate) fn url(&self) -> Option<&Url> {
         match self {
-            Source::Static { .. } => None,
+            Source::Static { .. } | Source::SelfSigned { .. } => None,
             Source::ApiKeyExchange { url, .. }
             | Source::ClientCredentials { url, .. }
+            | Source::JwtBearer { url, .. }
+            | Source::GitHubApp { url, .. }
             | Source::Custom { url, .. }
             | Source::Csrf { url, .. } => Some(url),
         }
@@ -167,6 +195,9 @@ impl Source {
                 }
             }
             Source::Csrf { authorization, .. } => basic(authorization.expose(), &mut forms),
+            // The private key never leaves its signer; assertions are new for every request
+            // and expire within minutes.
+            Source::JwtBearer { .. } | Source::GitHubApp { .. } | Source::SelfSigned { .. } => {}
         }
         forms.retain(|form| form.len() >= 4);
         forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
@@ -174,8 +205,39 @@ impl Source {
         forms.into_iter().map(Secret::new).collect()
     }
 
-    /// The HTTP request for one attempt; `None` for a static token.
-    pub(crate) fn request(&self) -> Option<Request> {
+    /// The assertion this source signs, if it signs one.
+    pub(crate) fn assertion(&self) -> Option<&Assertion> {
+        match self {
+            Source::ClientCredentials {
+                private_key_jwt, ..
+            } => private_key_jwt.as_ref(),
+            Source::JwtBearer { assertion, .. }
+            | Source::GitHubApp { assertion, .. }
+            | Source::SelfSigned { assertion } => Some(assertion),
+            _ => None,
+        }
+    }
+
+    /// A token made here without a request (a self-signed JWT), signed for the time `now`
+    /// (since the Unix epoch); `None` for sources that request their tokens.
+    pub(crate) fn mint(&self, now: Duration) -> Option<Result<Fetched, AuthError>> {
+        let Source::SelfSigned { assertion } = self else {
+            return None;
+        };
+        Some(assertion.sign(now).map(|jwt| Fetched {
+            authorization: Secret::new(format!("Bearer {}", jwt.expose())),
+            token: jwt,
+            cookie: None,
+            lifetime: Some(assertion.lifetime),
+        }))
+    }
+
+    /// The HTTP request for one attempt, with any assertion signed for the time `now`
+    /// (since the Unix epoch); `None` for a static token or a self-signed JWT.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when the signer fails.
+    pub(crate) fn request(&self, now: Duration) -> Result<Option<Request>, AuthError> {
         let json = |url: &Url, body: Secret, mut headers: Vec<(String, Secret)>| {
             headers.push((CONTENT_TYPE.to_owned(), Secret::new("application/json")));
             headers.push((ACCEPT.to_owned(), Secret::new("application/json")));
@@ -186,8 +248,17 @@ impl Source {
                 body: Some(body),
             }
         };
-        match self {
-            Source::Static { .. } => None,
+        let form_headers = || {
+            vec![
+                (
+                    CONTENT_TYPE.to_owned(),
+                    Secret::new("application/x-www-form-urlencoded"),
+                ),
+                (ACCEPT.to_owned(), Secret::new("application/json")),
+            ]
+        };
+        Ok(match self {
+            Source::Static { .. } | Source::SelfSigned { .. } => None,
             Source::ApiKeyExchange { url, encoded_key } => {
                 let body = serde_json::json!({ "apiKey": encoded_key.expose() }).to_string();
                 Some(json(url, Secret::new(body), Vec::new()))
@@ -195,26 +266,72 @@ impl Source {
             Source::Custom {
                 url, body, headers, ..
             } => Some(json(url, body.clone(), headers.clone())),
+            Source::JwtBearer {
+                url,
+                assertion,
+                scopes,
+            } => {
+                let jwt = assertion.sign(now)?;
+                let scope = scopes.join(" ");
+                let mut form = vec![
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    ("assertion", jwt.expose()),
+                ];
+                if !scope.is_empty() {
+                    form.push(("scope", &scope));
+                }
+                let body = serde_urlencoded::to_string(&form).expect("strings always encode");
+                Some(Request {
+                    method: "POST",
+                    url: url.clone(),
+                    headers: form_headers(),
+                    body: Some(Secret::new(body)),
+                })
+            }
+            Source::GitHubApp { url, assertion } => {
+                let jwt = assertion.sign(now)?;
+                Some(Request {
+                    method: "POST",
+                    url: url.clone(),
+                    headers: vec![
+                        (
+                            AUTHORIZATION.to_owned(),
+                            Secret::new(format!("Bearer {}", jwt.expose())),
+                        ),
+                        (
+                            ACCEPT.to_owned(),
+                            Secret::new("application/vnd.github+json"),
+                        ),
+                        ("x-github-api-version".to_owned(), Secret::new("2022-11-28")),
+                        (CONTENT_TYPE.to_owned(), Secret::new("application/json")),
+                    ],
+                    body: Some(Secret::new("{}")),
+                })
+            }
             Source::ClientCredentials {
                 url,
                 client_id,
                 client_secret,
                 scopes,
                 method,
+                private_key_jwt,
             } => {
                 let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
                 let scope = scopes.join(" ");
                 if !scope.is_empty() {
                     form.push(("scope", &scope));
                 }
-                let mut headers = vec![
-                    (
-                        CONTENT_TYPE.to_owned(),
-                        Secret::new("application/x-www-form-urlencoded"),
-                    ),
-                    (ACCEPT.to_owned(), Secret::new("application/json")),
-                ];
+                let mut headers = form_headers();
+                let assertion = private_key_jwt.as_ref().map(|a| a.sign(now)).transpose()?;
                 match method {
+                    _ if assertion.is_some() => {
+                        form.push(("client_id", client_id.expose()));
+                        form.push((
+                            "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        ));
+                        form.push(("client_assertion", assertion.as_ref().unwrap().expose()));
+                    }
                     ClientAuthMethod::ClientSecretBasic => {
                         // RFC 6749 §2.3.1 says "application/x-www-form-urlencoded", whose
                         // space is '+'; servers that decode with a plain percent-decoder
@@ -262,7 +379,7 @@ impl Source {
                 ],
                 body: None,
             }),
-        }
+        })
     }
 
     /// Reads a token from a response. `wall_now` turns absolute expiries into lifetimes.
@@ -287,7 +404,7 @@ impl Source {
                 ExpiryFormat::SecondsFromNow,
                 "Bearer".to_owned(),
             ),
-            Source::ClientCredentials { .. } => {
+            Source::ClientCredentials { .. } | Source::JwtBearer { .. } => {
                 // RFC 6749 §5.1 / §7.1: the type decides how the token is sent. Only Bearer
                 // is sent here; a DPoP or MAC token sent as Bearer would fail at the API.
                 let scheme = match body.get("token_type") {
@@ -324,7 +441,15 @@ impl Source {
                 *expiry_format,
                 scheme.clone(),
             ),
-            Source::Static { .. } | Source::Csrf { .. } => unreachable!("handled above"),
+            Source::GitHubApp { .. } => (
+                "token",
+                Some("expires_at"),
+                ExpiryFormat::Rfc3339,
+                "Bearer".to_owned(),
+            ),
+            Source::Static { .. } | Source::Csrf { .. } | Source::SelfSigned { .. } => {
+                unreachable!("handled above")
+            }
         };
         let token = lookup(&body, token_field)
             .and_then(|v| v.as_str())
@@ -393,6 +518,10 @@ fn lookup<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json
 }
 
 fn expiry(value: &serde_json::Value, format: ExpiryFormat, wall_now: Duration) -> Option<Duration> {
+    if format == ExpiryFormat::Rfc3339 {
+        let at = crate::exchange::rfc3339_secs(value.as_str()?)?;
+        return Some(secs(at - wall_now.as_secs_f64()));
+    }
     let n = match value {
         serde_json::Value::Number(n) => n.as_f64()?,
         serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
@@ -406,6 +535,7 @@ fn expiry(value: &serde_json::Value, format: ExpiryFormat, wall_now: Duration) -
         ExpiryFormat::SecondsFromNow => secs(n),
         ExpiryFormat::EpochSeconds => secs(n - now),
         ExpiryFormat::EpochMilliseconds => secs(n / 1000.0 - now),
+        ExpiryFormat::Rfc3339 => unreachable!("read above"),
     })
 }
 

@@ -101,8 +101,9 @@ pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
     )
 }
 
-/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only date format servers must send.
-fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only date format servers must send
+/// (RFC 9110 §5.6.7), as in `Date` and `Retry-After`.
+pub(crate) fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
     let parts: Vec<&str> = value.split_whitespace().collect();
     let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
         return None;
@@ -119,7 +120,16 @@ fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
     let [h, m, s] = hms.as_slice() else {
         return None;
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
+    let secs = epoch_secs(year, month, day, *h, *m, *s)?;
+    let secs = u64::try_from(secs).ok()?;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+/// Seconds since the Unix epoch of a civil UTC date and time (Howard Hinnant's algorithm).
+fn epoch_secs(year: i64, month: i64, day: i64, h: i64, m: i64, s: i64) -> Option<i64> {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -127,9 +137,39 @@ fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + m * 60 + s;
-    let secs = u64::try_from(secs).ok()?;
-    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// An RFC 3339 date-time (`2016-07-11T22:14:10Z`, `2016-07-11T22:14:10.5+02:00`) as
+/// seconds since the Unix epoch.
+pub(crate) fn rfc3339_secs(value: &str) -> Option<f64> {
+    let value = value.trim();
+    let (date, time) = value.split_once(['T', 't', ' '])?;
+    let mut date = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
+    let (clock, offset) = match time.find(['Z', 'z', '+', '-']) {
+        Some(at) => time.split_at(at),
+        None => return None,
+    };
+    let offset_secs = match offset {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = offset[1..].split_once(':')?;
+            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+        }
+    };
+    let mut parts = clock.splitn(3, ':');
+    let (h, m) = (
+        parts.next()?.parse::<i64>().ok()?,
+        parts.next()?.parse::<i64>().ok()?,
+    );
+    let seconds: f64 = parts.next()?.parse().ok()?;
+    if !seconds.is_finite() || !(0.0..61.0).contains(&seconds) {
+        return None;
+    }
+    let whole = epoch_secs(year, month, day, h, m, 0)?;
+    Some((whole - offset_secs) as f64 + seconds)
 }
 
 /// A server message cut to one short line, so it can never smuggle a line into a log.
@@ -163,5 +203,21 @@ mod tests {
             retry_after(&with("Sun, 06 Nov 1994 08:49:37 GMT")),
             Some(Duration::ZERO)
         );
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339_secs("2016-07-11T22:14:10Z"), Some(1_468_275_250.0));
+        assert_eq!(
+            rfc3339_secs("2016-07-12T00:14:10+02:00"),
+            Some(1_468_275_250.0)
+        );
+        assert_eq!(
+            rfc3339_secs("2016-07-11T22:14:10.5Z"),
+            Some(1_468_275_250.5)
+        );
+        assert_eq!(rfc3339_secs("2016-07-11"), None);
+        assert_eq!(rfc3339_secs("2016-13-11T22:14:10Z"), None);
+        assert_eq!(rfc3339_secs("not a date"), None);
     }
 }

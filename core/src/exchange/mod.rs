@@ -5,5 +5,7 @@
 mod attempt;
 mod message;
 
-pub(crate) use attempt::{AttemptError, Retry, one_line, status_error};
+pub(crate) use attempt::{
+    AttemptError, Retry, httpdate_parse, one_line, rfc3339_secs, status_error,
+};
 pub(crate) use message::{Request, Response};

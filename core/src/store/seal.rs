@@ -186,7 +186,8 @@ fn identity(source: &Source) -> Option<Vec<u8>> {
         out.extend_from_slice(part);
     };
     match source {
-        Source::Static { .. } => return None,
+        // Nothing to share: a static token is given, a self-signed JWT made in each process.
+        Source::Static { .. } | Source::SelfSigned { .. } => return None,
         Source::ApiKeyExchange { url, encoded_key } => {
             put(b"api_key_exchange");
             put(url.as_str().as_bytes());
@@ -198,6 +199,7 @@ fn identity(source: &Source) -> Option<Vec<u8>> {
             client_secret,
             scopes,
             method,
+            private_key_jwt,
         } => {
             put(b"client_credentials");
             put(url.as_str().as_bytes());
@@ -207,6 +209,28 @@ fn identity(source: &Source) -> Option<Vec<u8>> {
             for scope in scopes {
                 put(scope.as_bytes());
             }
+            if let Some(assertion) = private_key_jwt {
+                put(&assertion.seal_material()?);
+            }
+        }
+        Source::JwtBearer {
+            url,
+            assertion,
+            scopes,
+        } => {
+            put(b"jwt_bearer");
+            put(url.as_str().as_bytes());
+            put(assertion.identity().as_bytes());
+            for scope in scopes {
+                put(scope.as_bytes());
+            }
+            put(&assertion.seal_material()?);
+        }
+        Source::GitHubApp { url, assertion } => {
+            put(b"github_app");
+            put(url.as_str().as_bytes());
+            put(assertion.identity().as_bytes());
+            put(&assertion.seal_material()?);
         }
         Source::Custom {
             url,

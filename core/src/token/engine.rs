@@ -17,6 +17,7 @@ use futures::future::{BoxFuture, Shared};
 use super::clock::{Clock, Mono};
 use super::options::TokenOptions;
 use super::policy::{self, Schedule};
+use super::server_time::{self, ServerTime};
 use crate::credential::{Fetched, Source};
 use crate::error::{AuthError, Result};
 use crate::exchange::{AttemptError, Retry};
@@ -83,6 +84,8 @@ pub(crate) struct Engine {
     last_fetch_micros: AtomicU64,
     /// The token store shared with other processes, if the options name one.
     shared: Option<SharedToken>,
+    /// The token server's clock, for the times of signed assertions.
+    server_time: ServerTime,
 }
 
 impl Engine {
@@ -113,13 +116,25 @@ impl Engine {
             }
             _ => None,
         };
+        if let Some(assertion) = source.assertion() {
+            assertion.check()?;
+        }
         let shared = SharedToken::new(
             options.store.clone(),
             TokenOptions::ms(options.request_timeout_ms),
             &source,
         );
+        if options.store.is_some()
+            && shared.is_none()
+            && !matches!(source, Source::Static { .. } | Source::SelfSigned { .. })
+        {
+            return Err(AuthError::invalid_configuration(
+                "a token store seals tokens with a key derived from the credential, and this                  signer's signatures are not deterministic (ES256), so none can be derived:                  leave the store out, or use an RS256 key",
+            ));
+        }
         Ok(Arc::new(Self {
             shared,
+            server_time: ServerTime::default(),
             secret_forms: source.secret_forms(),
             source,
             http: RwLock::new((std::process::id(), http)),
@@ -352,8 +367,17 @@ impl Engine {
     /// Returns the token and when the successful request was sent (its lifetime starts
     /// there, so network time is never counted in the token's favour).
     async fn fetch_with_retries(&self) -> Result<(Fetched, Mono), (AuthError, Option<Duration>)> {
-        if self.source.request().is_none() {
-            // Only a static token has no request: its lifetime has ended.
+        if let Some(minted) = self.source.mint(self.server_time.now(&*self.clock)) {
+            // A self-signed JWT: signed here, no request.
+            self.emit(AuthEvent::TokenRequested { attempt: 1 });
+            self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
+            let signed_at = self.clock.monotonic();
+            return minted
+                .map(|fetched| (fetched, signed_at))
+                .map_err(|e| (e, None));
+        }
+        if matches!(self.source, Source::Static { .. }) {
+            // A static token has no request: its lifetime has ended.
             return Err((
                 AuthError::invalid_configuration(
                     "the static token's lifetime has ended; create a manager with a new token",
@@ -364,19 +388,29 @@ impl Engine {
         let started = self.clock.monotonic();
         let budget = TokenOptions::ms(self.options.retry_budget_ms);
         let mut attempt = 1;
+        let mut resigned = false;
         loop {
             self.emit(AuthEvent::TokenRequested { attempt });
             self.counters.token_requests.fetch_add(1, Ordering::Relaxed);
             let sent_at = self.clock.monotonic();
-            let Some(request) = self.source.request() else {
-                unreachable!("checked above: this source sends requests")
+            let request = match self.source.request(self.server_time.now(&*self.clock)) {
+                Ok(Some(request)) => request,
+                Ok(None) => unreachable!("checked above: this source sends requests"),
+                Err(error) => return Err((error, None)),
             };
             let Some(http) = self.http_client() else {
                 unreachable!("every source with a request has a URL, and so a transport")
             };
             let scrub = |text: String| self.scrub(text);
+            let mut clock_corrected = false;
             let result = match http.send(request, &scrub).await {
-                Ok(response) => self.source.parse(&response, self.clock.wall(), &scrub),
+                Ok(response) => {
+                    clock_corrected = self
+                        .server_time
+                        .learn(response.header("date"), &*self.clock);
+                    let server_now = self.server_time.now(&*self.clock);
+                    self.source.parse(&response, server_now, &scrub)
+                }
                 Err(err) => Err(err),
             };
             let elapsed = sent_at.until(self.clock.monotonic());
@@ -389,6 +423,23 @@ impl Engine {
                 Err(err) => err,
             };
             let Retry::Yes { after } = retry else {
+                // An assertion signed with a clock the server's `Date` has just shown to be
+                // off is signed again, once, with the server's time.
+                if clock_corrected && !resigned && self.source.assertion().is_some() {
+                    resigned = true;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    self.emit(AuthEvent::RefreshRetrying {
+                        attempt,
+                        delay_ms: 0,
+                        reason: format!(
+                            "the token server's clock differs from this device's by {:.0} s (more than {} s): signing the assertion again with the server's time",
+                            self.server_time.offset_secs(&*self.clock),
+                            server_time::TOLERANCE.as_secs()
+                        ),
+                    });
+                    attempt += 1;
+                    continue;
+                }
                 return Err((error, None));
             };
             if attempt >= self.options.max_attempts {

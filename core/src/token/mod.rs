@@ -4,6 +4,8 @@ mod clock;
 mod engine;
 pub(crate) mod options;
 mod policy;
+mod server_time;
+mod signed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -96,17 +98,7 @@ impl TokenManager {
         if client_id.is_empty() {
             return Err(AuthError::invalid_configuration("the client id is empty"));
         }
-        if let Some(bad) = scopes.iter().find(|s| {
-            s.is_empty()
-                || !s
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        }) {
-            let _ = bad;
-            return Err(AuthError::invalid_configuration(
-                "each scope must be a non-empty RFC 6749 §3.3 scope-token (visible ASCII without space, '\"' or '\\')",
-            ));
-        }
+        check_scopes(&scopes)?;
         let method = auth_method.unwrap_or_default();
         if method == ClientAuthMethod::ClientSecretBasicUnencoded {
             crate::header::basic_auth(client_id, client_secret).map_err(|err| match err {
@@ -122,6 +114,7 @@ impl TokenManager {
             client_secret: Secret::new(client_secret),
             scopes,
             method,
+            private_key_jwt: None,
         };
         Self::build(source, options, "client_credentials")
     }
@@ -322,6 +315,22 @@ impl TokenManager {
 }
 
 /// RFC 9110 §5.6.2 `token`: one or more tchar.
+/// RFC 6749 §3.3: each scope a non-empty `scope-token`.
+fn check_scopes(scopes: &[String]) -> Result<()> {
+    let bad = |s: &String| {
+        s.is_empty()
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    };
+    if scopes.iter().any(bad) {
+        return Err(AuthError::invalid_configuration(
+            "each scope must be a non-empty RFC 6749 §3.3 scope-token (visible ASCII without space, '\"' or '\\')",
+        ));
+    }
+    Ok(())
+}
+
 fn is_token(text: &str) -> bool {
     !text.is_empty()
         && text
