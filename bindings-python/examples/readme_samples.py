@@ -37,6 +37,21 @@ def sample_headers() -> None:
         print(error)  # invalid input: the Basic user-id contains ':' at byte 4; RFC 7617 does not allow ...
 
 
+def sample_auth_params() -> None:
+    import authwire
+
+    print(authwire.scheme_auth_params("Token", {"token": "abc", "realm": "api"}))  # Token token="abc", realm="api"
+    pairs = [("token", 'a"b\\c d'), ("realm", "")]  # or any iterable of (name, value) tuples
+    print(authwire.scheme_auth_params("Token", pairs))  # Token token="a\"b\\c d", realm=""
+    print(authwire.scheme_auth("Digest", 'username="Mufasa", nc=00000001'))  # checked, then used as given
+    print(authwire.bearer_auth("00Dxx0000001gPL!AR8AQJXg5o"))  # Bearer 00Dxx0000001gPL!AR8AQJXg5o
+
+    try:
+        authwire.scheme_auth_params("Token", [("token", "s3cret\r\nX-Evil: 1")])
+    except authwire.AuthError.InvalidInput as error:
+        print(error)  # invalid input: the value of auth-param 0 contains a control character (CR) at byte 6 ...
+
+
 def sample_token_manager() -> None:
     import os
 
@@ -53,6 +68,21 @@ def sample_token_manager() -> None:
     assert manager.authorization() == header  # ~0.1 µs while the token is fresh
     print(manager)  # TokenManager(client_credentials, credentials=[redacted])
     print(manager.stats().token_requests)  # 1
+
+
+def sample_client_auth() -> None:
+    import os
+
+    import authwire
+
+    # Doorkeeper and Cloud Foundry UAA compare the Basic credentials without percent-decoding them.
+    manager = authwire.TokenManager.client_credentials(
+        "https://auth.example.com/oauth/token",
+        os.environ["CLIENT_ID"],
+        os.environ["CLIENT_SECRET"],
+        auth_method=authwire.ClientAuthMethod.CLIENT_SECRET_BASIC_UNENCODED,
+    )
+    print(manager)  # TokenManager(client_credentials, credentials=[redacted])
 
 
 def sample_api_key() -> None:
@@ -210,7 +240,9 @@ def sample_listener() -> None:
 SAMPLES = [
     sample_intro,
     sample_headers,
+    sample_auth_params,
     sample_token_manager,
+    sample_client_auth,
     sample_api_key,
     sample_custom_exchange,
     sample_asyncio,

@@ -8,7 +8,11 @@ collection error, never a silently skipped test.
 
 A test that takes ``vector_secret`` runs once per secret value found in the vectors
 (passwords, client secrets, encoded keys, tokens, Open Connectors secrets, the base64 of
-Basic values); ``token_secret`` runs over those that are also valid RFC 6750 b64tokens.
+Basic values, client secrets, scheme credentials); ``token_secret`` runs over those that are
+also RFC 6750 b64tokens (the strictest token shape, valid in every builder).
+
+``scenario_server`` is the shared scenario server, ``tests/scenarios/server.py``, started once
+per test session (its base URL).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,7 @@ import pytest
 from localserver import Handler, ScriptedServer
 
 VECTORS_PATH = (Path(__file__).parent / "../../tests/auth-vectors.json").resolve()
+SCENARIOS = (Path(__file__).parent / "../../tests/scenarios").resolve()
 
 CASE_SUFFIX = "_case"
 
@@ -41,10 +48,11 @@ def load_vectors() -> dict[str, Any]:
 
 
 def case_label(case: dict[str, Any]) -> str:
-    """The case's name: its ``source``, or its ``why`` for an invalid case."""
-    label = case.get("source", case.get("why"))
+    """The case's name: its ``source``, its ``why`` for an invalid case, or its
+    ``client_id`` for a ``client_auth`` case."""
+    label = case.get("source", case.get("why", case.get("client_id")))
     if not isinstance(label, str):
-        raise ValueError(f"a vectors case has neither 'source' nor 'why': {case!r}")
+        raise ValueError(f"a vectors case has neither 'source', 'why' nor 'client_id': {sorted(case)}")
     return label
 
 
@@ -80,6 +88,9 @@ SECRET_FIELDS = [
     ("token_responses", "token"),
     ("token_responses", "body.token"),
     ("token_responses", "body.access_token"),
+    ("scheme", "credentials"),
+    ("scheme_invalid", "credentials"),
+    ("client_auth", "client_secret"),
 ]
 
 
@@ -139,3 +150,31 @@ def serve() -> Iterator[Callable[[Handler], ScriptedServer]]:
     yield start
     for server in servers:
         server.close()
+
+
+# --- The shared scenario server (tests/scenarios/server.py) -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def scenario_server() -> Iterator[str]:
+    """``tests/scenarios/server.py`` (standard library only) as a child process, once per
+    session: its base URL, ``http://127.0.0.1:<port>``. It stops when its stdin closes."""
+    process = subprocess.Popen(
+        [sys.executable, str(SCENARIOS / "server.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    try:
+        line = process.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"tests/scenarios/server.py did not start: {line!r}")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -25,6 +25,14 @@ B64TOKEN = r"[A-Za-z0-9\-._~+/]+=*"  # RFC 6750 section 2.1
 b64token = st.from_regex(B64TOKEN, fullmatch=True)
 
 
+VISIBLE_TOKEN = r"[\x21-\x7e]+"  # any non-empty visible ASCII: tokens as providers issue them
+visible_token = st.from_regex(VISIBLE_TOKEN, fullmatch=True)
+
+
+def is_visible_token(text: str) -> bool:
+    return re.fullmatch(VISIBLE_TOKEN, text, flags=re.ASCII) is not None
+
+
 def is_control(char: str) -> bool:
     return unicodedata.category(char) == "Cc"
 
@@ -101,15 +109,46 @@ def test_bearer_accepts_every_b64token(token: str) -> None:
     assert authwire.scheme_auth("Bearer", token) == f"Bearer {token}"
 
 
-@given(token=b64token | any_text | st.builds(insert, b64token, st.characters(exclude_categories=("Cs",)), st.integers(0)))
-def test_bearer_accepts_exactly_b64tokens(token: str) -> None:
+@given(token=visible_token)
+@example(token="abc=d")
+@example(token="00Dxx!AR8.x")
+@example(token="123|abc")
+@example(token='a"b')
+def test_bearer_accepts_every_visible_ascii_token(token: str) -> None:
+    assert authwire.bearer_auth(token) == f"Bearer {token}"
+
+
+@given(
+    token=b64token
+    | visible_token
+    | any_text
+    | st.builds(insert, visible_token, st.characters(exclude_categories=("Cs",)), st.integers(0))
+)
+def test_bearer_accepts_exactly_visible_ascii_tokens(token: str) -> None:
     try:
         value = authwire.bearer_auth(token)
     except authwire.AuthError.InvalidInput:
-        assert not is_b64token(token)
+        assert not is_visible_token(token)
     else:
-        assert is_b64token(token)
+        assert is_visible_token(token)
         assert value == f"Bearer {token}"
+
+
+@given(
+    scheme=st.from_regex(r"[A-Za-z][A-Za-z0-9\-]{0,10}", fullmatch=True),
+    params=st.lists(
+        st.tuples(
+            st.from_regex(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+", fullmatch=True),
+            st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_scheme_auth_params_output_is_accepted_by_scheme_auth(scheme: str, params: list[tuple[str, str]]) -> None:
+    value = authwire.scheme_auth_params(scheme, params)
+    assert value.startswith(f"{scheme} ")
+    assert authwire.scheme_auth(scheme, value[len(scheme) + 1 :]) == value
 
 
 @given(value=any_text)

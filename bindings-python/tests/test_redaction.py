@@ -7,10 +7,12 @@ import base64
 import json
 import traceback
 from typing import Any, Callable
+from urllib.parse import quote
 
 import pytest
 
 import authwire
+from localserver import Reply
 
 REDACTED = "[redacted]"
 CONTROL = {chr(c) for c in range(0x20)} | {chr(c) for c in range(0x7F, 0xA0)}
@@ -140,10 +142,13 @@ def test_decode_basic_errors_hide_the_secret(vector_secret: str) -> None:
     [
         pytest.param(lambda s: authwire.bearer_auth(s + " x"), id="bearer: space"),
         pytest.param(lambda s: authwire.bearer_auth(s + "\r\nX-Evil: 1"), id="bearer: CR LF"),
-        pytest.param(lambda s: authwire.bearer_auth("=" + s), id="bearer: leading ="),
-        pytest.param(lambda s: authwire.bearer_auth(s + '"'), id="bearer: quote"),
+        pytest.param(lambda s: authwire.bearer_auth(s + "\t"), id="bearer: tab"),
+        pytest.param(lambda s: authwire.bearer_auth(s + "\u00e9"), id="bearer: non-ASCII"),
+        pytest.param(lambda s: authwire.scheme_auth("Token", s + '"'), id="scheme: unterminated quote"),
+        pytest.param(lambda s: authwire.scheme_auth("Token", f'token="{s}" x="1"'), id="scheme: no comma"),
+        pytest.param(lambda s: authwire.scheme_auth("Token", f'token="{s}\r\n"'), id="scheme: CR LF in a quoted string"),
         pytest.param(lambda s: authwire.scheme_auth("Bad Scheme", s), id="scheme: invalid scheme"),
-        pytest.param(lambda s: authwire.scheme_auth("Token", s + " x"), id="scheme: space"),
+        pytest.param(lambda s: authwire.scheme_auth("Token", s + " x y"), id="scheme: spaces"),
         pytest.param(lambda s: authwire.scheme_auth("Token", s + "\n"), id="scheme: LF"),
         pytest.param(lambda s: authwire.open_connectors_auth(s + ",x"), id="oc: comma in user"),
         pytest.param(lambda s: authwire.open_connectors_auth(s, organization_secret=s + " x"), id="oc: space in org"),
@@ -157,6 +162,61 @@ def test_decode_basic_errors_hide_the_secret(vector_secret: str) -> None:
 )
 def test_token_builder_errors_hide_the_secret(token_secret: str, call: Callable[[str], Any]) -> None:
     assert_invalid_input_hides(lambda: call(token_secret), token_secret)
+
+
+# --- scheme_auth_params: the values may be secrets ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("token", s + "\r\nX-Evil: 1")]), id="CR LF"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", {"token": s + "\n"}), id="LF, a dict"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("token", "\x00" + s)]), id="NUL"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("token", s + "\x7f")]), id="DEL"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("token", s + "\u00e9")]), id="non-ASCII"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("a", s), ("b", "x\r")]), id="CR in the next"),
+        pytest.param(lambda s: authwire.scheme_auth_params("To ken", [("token", s)]), id="invalid scheme"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("to ken", s)]), id="invalid name"),
+        pytest.param(lambda s: authwire.scheme_auth_params("Token", [("", s)]), id="empty name"),
+        pytest.param(
+            lambda s: authwire.scheme_auth_params("Token", (p for p in [("token", s), ("c", "caf\u00e9")])),
+            id="non-ASCII in the next, a generator",
+        ),
+    ],
+)
+def test_scheme_auth_params_errors_hide_the_values(token_secret: str, call: Callable[[str], Any]) -> None:
+    assert_invalid_input_hides(lambda: call(token_secret), token_secret)
+
+
+def test_scheme_auth_params_errors_hide_every_vector_secret(vector_secret: str) -> None:
+    # Appended CR LF: refused whatever the secret is, and the refusal does not show it.
+    assert_invalid_input_hides(
+        lambda: authwire.scheme_auth_params("Token", [("token", vector_secret + "\r\nX-Evil: 1")]), vector_secret
+    )
+    if all(c == "\t" or " " <= c <= "~" for c in vector_secret):
+        value = authwire.scheme_auth_params("Token", {"token": vector_secret})
+        escaped = vector_secret.replace("\\", "\\\\").replace('"', '\\"')
+        assert value == f'Token token="{escaped}"'
+    else:
+        assert_invalid_input_hides(lambda: authwire.scheme_auth_params("Token", {"token": vector_secret}), vector_secret)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param(lambda s: [("token", s, "extra")], id="a 3-tuple"),
+        pytest.param(lambda s: [s], id="a str instead of a pair"),
+        pytest.param(lambda s: [("token", s.encode())], id="a bytes value"),
+        pytest.param(lambda s: {s.encode(): "x"}, id="a bytes name"),
+        pytest.param(lambda s: s, id="a str instead of pairs"),
+    ],
+)
+def test_scheme_auth_params_type_errors_hide_the_values(token_secret: str, params: Callable[[str], Any]) -> None:
+    with pytest.raises(TypeError) as caught:
+        authwire.scheme_auth_params("Token", params(token_secret))
+    for rendered in [str(caught.value), repr(caught.value), "".join(traceback.format_exception(type(caught.value), caught.value, caught.value.__traceback__))]:
+        assert_hidden(rendered, token_secret)
 
 
 # --- Errors of API-key files -------------------------------------------------------------
@@ -222,6 +282,13 @@ def test_invalid_vector_errors_hide_their_values(vectors: dict[str, Any]) -> Non
                 [p for p in parts if p is not None],
             )
         )
+    for case in vectors["scheme_invalid"]:
+        calls.append((lambda c=case: authwire.scheme_auth(c["scheme"], c["credentials"]), [case["credentials"]]))
+    for case in vectors["scheme_params_invalid"]:
+        pairs = [(name, value) for name, value in case["params"]]
+        calls.append(
+            (lambda c=case, p=pairs: authwire.scheme_auth_params(c["scheme"], p), [value for _, value in pairs])
+        )
     for case in vectors["basic_decode_invalid"]:
         calls.append((lambda c=case: authwire.decode_basic(c["header_value"]), [case["header_value"].partition(" ")[2]]))
     for call, values in calls:
@@ -229,4 +296,61 @@ def test_invalid_vector_errors_hide_their_values(vectors: dict[str, Any]) -> Non
             if len(value) >= 4:
                 assert_invalid_input_hides(call, value)
         checked += 1
-    assert checked >= 12
+    assert checked >= 23
+    # A client id that CLIENT_SECRET_BASIC_UNENCODED cannot send: refused at construction,
+    # without the secret.
+    unencodable = [case for case in vectors["client_auth"] if case["basic_unencoded"] is None]
+    assert unencodable
+    for case in unencodable:
+        assert_invalid_configuration_hides(
+            lambda c=case: authwire.TokenManager.client_credentials(
+                "https://auth.example.com/token",
+                c["client_id"],
+                c["client_secret"],
+                auth_method=authwire.ClientAuthMethod.CLIENT_SECRET_BASIC_UNENCODED,
+            ),
+            case["client_secret"],
+        )
+
+
+# --- OAuth2 errors of the token endpoint -------------------------------------------------
+
+
+def test_oauth_errors_hide_the_client_secret_in_every_form(client_auth_case: dict[str, Any], serve: Any) -> None:
+    """A token server that echoes the credentials it received in its error: the typed
+    ``AuthError.OAuth`` shows none of them, in any form they travelled in, with every client
+    authentication method."""
+    case = client_auth_case
+    client_id, secret = case["client_id"], case["client_secret"]
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="").replace("%20", "+"),
+        case["basic"].partition(" ")[2],
+        case["post_body"].rpartition("client_secret=")[2],
+    }
+    if case["basic_unencoded"]:
+        forms.add(case["basic_unencoded"].partition(" ")[2])
+
+    def answer(request: Any, _: int) -> Any:
+        echoed = f"{request.header('authorization')} {request.text}"
+        return Reply.json(401, {"error": "invalid_client", "error_description": f"unknown client: {echoed}"})
+
+    server = serve(answer)
+    methods = list(authwire.ClientAuthMethod)
+    assert len(methods) == 3
+    for auth_method in methods:
+        if auth_method is authwire.ClientAuthMethod.CLIENT_SECRET_BASIC_UNENCODED and case["basic_unencoded"] is None:
+            continue  # refused at construction: test_invalid_vector_errors_hide_their_values
+        manager = authwire.TokenManager.client_credentials(
+            server.url("/oauth/token"), client_id, secret, auth_method=auth_method
+        )
+        with pytest.raises(authwire.AuthError.OAuth) as caught:
+            manager.authorization()
+        error = caught.value
+        assert (error.status, error.error) == (401, "invalid_client")
+        assert "[redacted]" in error.description, auth_method
+        for rendered in [*error_renderings(error), error.description]:
+            for form in forms:
+                if len(form) >= 4:
+                    assert_hidden(rendered, form)

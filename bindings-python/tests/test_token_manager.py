@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote
 
 import pytest
 
@@ -98,7 +98,7 @@ def test_xtd_exchange_sends_the_key_file_and_serves_the_vector_token(
     assert server.count == 1
 
 
-def test_oauth2_client_secret_basic_form_urlencodes_before_basic(serve: Serve, vectors: dict[str, Any]) -> None:
+def test_oauth2_client_secret_basic_percent_encodes_before_basic(serve: Serve, vectors: dict[str, Any]) -> None:
     case = vectors["token_responses"][1]
     server = serve(lambda _, __: Reply.json(200, case["body"]))
     manager = authwire.TokenManager.client_credentials(
@@ -106,19 +106,59 @@ def test_oauth2_client_secret_basic_form_urlencodes_before_basic(serve: Serve, v
     )
     token = manager.token()
     assert token.value() == case["token"]
-    # RFC 6749 section 5.1's example token_type is "example": it becomes the header's scheme.
-    assert token.authorization() == f"example {case['token']}"
-    assert manager.authorization() == f"example {case['token']}"
+    # token_type "bearer" in lower case (as Dropbox and SAP XSUAA send it) is Bearer.
+    assert case["body"]["token_type"] == "bearer"
+    assert token.authorization() == f"Bearer {case['token']}"
+    assert manager.authorization() == f"Bearer {case['token']}"
     lifetime_ms = case["lifetime_s"] * 1000
     assert lifetime_ms - 1000 < token.expires_in_ms() <= lifetime_ms
 
     sent = server.requests[0]
     assert sent.header("content-type") == "application/x-www-form-urlencoded"
+    assert sent.header("accept") == "application/json"
     assert sent.text == "grant_type=client_credentials&scope=read+write"
     credentials = authwire.decode_basic(sent.header("authorization") or "")
-    assert credentials.user_id() == "client+id%3A1"
+    # RFC 3986 percent-encoding (RFC 6749 section 2.3.1): a space is %20, never '+'.
+    assert credentials.user_id() == "client%20id%3A1"
     assert credentials.password() == "s3cr%26t%3D%2B"
-    assert unquote_plus(credentials.password()) == "s3cr&t=+"
+    assert unquote(credentials.user_id()) == "client id:1"
+    assert unquote(credentials.password()) == "s3cr&t=+"
+
+
+def test_a_form_encoded_answer_is_read_when_its_content_type_says_so(serve: Serve) -> None:
+    body = "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer&expires_in=28800"
+    form = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+    server = serve(lambda _, __: Reply(200, body.encode(), form))
+    token = authwire.TokenManager.client_credentials(server.url("/oauth/token"), "id", "secret").token()
+    assert token.authorization() == "Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a"
+    assert 28_799_000 <= token.expires_in_ms() <= 28_800_000
+    assert server.requests[0].header("accept") == "application/json"
+
+
+@pytest.mark.parametrize("token_type", ["DPoP", "mac", "example"])
+def test_a_token_type_other_than_bearer_is_refused_and_named(serve: Serve, token_type: str) -> None:
+    secret_token = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"
+    server = serve(
+        lambda _, __: Reply.json(200, {"access_token": secret_token, "token_type": token_type, "expires_in": 300})
+    )
+    manager = authwire.TokenManager.client_credentials(server.url("/oauth/token"), "id", "secret")
+    with pytest.raises(authwire.AuthError.InvalidResponse) as caught:
+        manager.authorization()
+    assert f'"{token_type}"' in str(caught.value), str(caught.value)
+    for shown in (str(caught.value), repr(caught.value)):
+        assert "Kz~8mXK1" not in shown, shown
+    assert server.count == 1, "not retried"
+
+
+@pytest.mark.parametrize("token_type", ["Bearer", "BEARER", "bearer", None])
+def test_bearer_in_any_case_or_no_token_type_is_bearer(serve: Serve, token_type: str | None) -> None:
+    body: dict[str, Any] = {"access_token": "a!b%2F|c=d", "expires_in": "120"}
+    if token_type is not None:
+        body["token_type"] = token_type
+    server = serve(lambda _, __: Reply.json(200, body))
+    token = authwire.TokenManager.client_credentials(server.url("/oauth/token"), "id", "secret").token()
+    assert token.authorization() == "Bearer a!b%2F|c=d"
+    assert 119_000 <= token.expires_in_ms() <= 120_000  # expires_in as a string
 
 
 def test_oauth2_client_secret_post_and_the_jwt_expiry_fallback(serve: Serve, vectors: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ mod support;
 
 use authwire::{AuthError, TokenManager};
 use serde_json::Value;
-use support::python::{scenario_server, scenarios_dir};
+use support::python::{http_get, scenario_server, scenarios_dir};
 use support::transport::with_transport as opts;
 
 fn fixtures() -> Vec<Value> {
@@ -19,19 +19,7 @@ fn fixtures() -> Vec<Value> {
 }
 
 fn get_json(url: &str) -> Value {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
-    serde_json::from_str(body).unwrap()
+    serde_json::from_str(&http_get(url, None).1).unwrap()
 }
 
 #[test]

@@ -10,45 +10,13 @@
 
 mod support;
 
-use std::io::{Read, Write};
-
 use authwire::{AuthError, ClientAuthMethod, TokenManager};
 use serde_json::Value;
-use support::python::{oauth_python, oauth_servers};
+use support::python::{http_get, oauth_python, oauth_servers};
 use support::transport::with_transport as opts;
 
-/// `GET url` with the Authorization header; the status and the body.
 fn get(url: &str, authorization: &str) -> (u16, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {host}\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).unwrap();
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    let status = answer[9..12].parse().unwrap();
-    let (head, body) = answer.split_at(answer.find("\r\n\r\n").unwrap() + 4);
-    if !head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return (status, body.to_owned());
-    }
-    // Werkzeug (DOT's WSGI server here) answers with chunked transfer coding.
-    let (mut rest, mut decoded) = (body, String::new());
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        decoded.push_str(&after[..size]);
-        rest = &after[size + 2..];
-    }
-    (status, decoded)
+    http_get(url, Some(authorization))
 }
 
 struct Servers {

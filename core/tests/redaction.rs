@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use authwire::{
     ApiKey, AuthError, REDACTED, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
-    scheme_auth,
+    scheme_auth, scheme_auth_params,
 };
 use base64::Engine as _;
 use serde_json::Value;
@@ -382,15 +382,32 @@ fn bearer_and_scheme_errors_show_no_secret() {
                 bearer_auth(&format!("{secret}\r\nX-Evil: 1")),
                 "CR LF after the token",
             ),
-            (bearer_auth(&format!("={secret}")), "'=' before the token"),
-            (bearer_auth(&format!("{secret}\"")), "quote after the token"),
+            (bearer_auth(&format!("{secret}\tx")), "tab after the token"),
+            (
+                bearer_auth(&format!("{secret}\u{7f}")),
+                "DEL after the token",
+            ),
+            (
+                bearer_auth(&format!("{secret}\u{e9}")),
+                "non-ASCII after the token",
+            ),
+            (bearer_auth(&format!("{secret}\0")), "NUL after the token"),
             (
                 scheme_auth("Bad Scheme", &secret),
                 "invalid scheme, secret credentials",
             ),
             (
-                scheme_auth("Token", &format!("{secret} x")),
+                // Not "{secret} x": a secret ending in '=' reads as the auth-param `s= x`.
+                scheme_auth("Token", &format!("x {secret}")),
                 "space in the credentials",
+            ),
+            (
+                scheme_auth_params("Token", &[("token", &format!("{secret}\r\nX: 1"))]),
+                "CR LF in an auth-param value",
+            ),
+            (
+                scheme_auth_params("Token", &[("token", &format!("{secret}\u{e9}"))]),
+                "non-ASCII in an auth-param value",
             ),
             (
                 scheme_auth("Token", &format!("{secret}\n")),

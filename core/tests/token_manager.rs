@@ -34,6 +34,19 @@ fn xtd(server: &TestServer, options: Option<TokenOptions>) -> Arc<TokenManager> 
     TokenManager::api_key_exchange(&server.url("/v1/token"), key, opts(options)).unwrap()
 }
 
+/// A client-credentials manager for client `id` with secret `secret`.
+fn oauth_client(server: &TestServer) -> Arc<TokenManager> {
+    TokenManager::client_credentials(
+        &server.url("/oauth/token"),
+        "id",
+        "secret",
+        vec![],
+        opts(None),
+        None,
+    )
+    .unwrap()
+}
+
 fn fast_retries() -> TokenOptions {
     TokenOptions {
         backoff_initial_ms: 20,
@@ -188,15 +201,7 @@ fn a_form_encoded_answer_is_read_when_its_content_type_says_so() {
         )
         .with_header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
     });
-    let manager = TokenManager::client_credentials(
-        &server.url("/oauth/token"),
-        "id",
-        "secret",
-        vec![],
-        opts(None),
-        None,
-    )
-    .unwrap();
+    let manager = oauth_client(&server);
     let token = manager.token().unwrap();
     assert_eq!(
         token.authorization(),
@@ -218,15 +223,7 @@ fn a_token_type_other_than_bearer_is_refused_and_named() {
                 json!({"access_token": "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU", "token_type": token_type, "expires_in": 300}),
             )
         });
-        let manager = TokenManager::client_credentials(
-            &server.url("/oauth/token"),
-            "id",
-            "secret",
-            vec![],
-            opts(None),
-            None,
-        )
-        .unwrap();
+        let manager = oauth_client(&server);
         let error = manager.authorization().unwrap_err();
         let AuthError::InvalidResponse { reason } = &error else {
             panic!("{token_type}: {error:?}");
@@ -242,15 +239,7 @@ fn a_token_type_other_than_bearer_is_refused_and_named() {
                 json!({"access_token": "a!b%2F|c=d", "token_type": token_type}),
             )
         });
-        let manager = TokenManager::client_credentials(
-            &server.url("/oauth/token"),
-            "id",
-            "secret",
-            vec![],
-            opts(None),
-            None,
-        )
-        .unwrap();
+        let manager = oauth_client(&server);
         assert_eq!(manager.authorization().unwrap(), "Bearer a!b%2F|c=d");
     }
 }
@@ -294,15 +283,7 @@ fn oauth2_error_body_becomes_a_typed_error() {
             json!({"error": "invalid_client", "error_description": "Client authentication failed"}),
         )
     });
-    let manager = TokenManager::client_credentials(
-        &server.url("/oauth/token"),
-        "id",
-        "secret",
-        vec![],
-        opts(None),
-        None,
-    )
-    .unwrap();
+    let manager = oauth_client(&server);
     let error = manager.authorization().unwrap_err();
     assert_eq!(
         error,

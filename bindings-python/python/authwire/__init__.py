@@ -97,6 +97,7 @@ if TYPE_CHECKING:
     from ._ffi import (
         scheme_auth as scheme_auth,
     )
+    from ._headers import scheme_auth_params as scheme_auth_params
     from ._manager import CsrfSession as CsrfSession
     from ._manager import TokenManager as TokenManager
     from ._store import FileStore as FileStore
@@ -138,12 +139,14 @@ __all__ = [
     "decode_basic",
     "open_connectors_auth",
     "scheme_auth",
+    "scheme_auth_params",
 ]
 
 # Where each lazily loaded name lives. Loading `_ffi` loads the native library (and asyncio,
 # which the generated bindings import): tens of milliseconds that a program which only
 # imports authwire, or imports it at start-up, should not pay up front.
 _LAZY = {name: "._ffi" for name in __all__ if name not in ("AUTHORIZATION", "CsrfSession", "TokenManager")}
+_LAZY["scheme_auth_params"] = "._headers"
 _LAZY["CsrfSession"] = "._manager"
 _LAZY["TokenManager"] = "._manager"
 _LAZY["FileStore"] = "._store"

@@ -51,6 +51,7 @@ from ._native.authwire import (
     open_connectors_auth,
     redis_store,
     scheme_auth,
+    scheme_auth_param_lists,
 )
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "open_connectors_auth",
     "redis_store",
     "scheme_auth",
+    "scheme_auth_param_lists",
 ]
 
 

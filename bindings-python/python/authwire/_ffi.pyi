@@ -40,6 +40,7 @@ __all__ = [
     "open_connectors_auth",
     "redis_store",
     "scheme_auth",
+    "scheme_auth_param_lists",
 ]
 
 # --- Header builders -------------------------------------------------------------------
@@ -48,10 +49,16 @@ def basic_auth(user_id: str, password: str) -> str:
     """``Basic base64(user-id ":" password)`` (RFC 7617). Raises ``AuthError.InvalidInput``."""
 
 def bearer_auth(token: str) -> str:
-    """``Bearer <token>`` (RFC 6750). Raises ``AuthError.InvalidInput``."""
+    """``Bearer <token>`` (RFC 6750) for any non-empty visible-ASCII token (0x21-0x7E).
+    Raises ``AuthError.InvalidInput``."""
 
 def scheme_auth(scheme: str, credentials: str) -> str:
-    """``<scheme> <credentials>`` for any other scheme. Raises ``AuthError.InvalidInput``."""
+    """``<scheme> <credentials>`` for any other scheme: a single visible-ASCII token (token68)
+    or RFC 9110 auth-params (``token="abc", realm="x"``). Raises ``AuthError.InvalidInput``."""
+
+def scheme_auth_param_lists(scheme: str, names: list[str], values: list[str]) -> str:
+    """``<scheme> name1="value1", ...`` from two lists of the same length; use
+    ``authwire.scheme_auth_params(scheme, pairs)``. Raises ``AuthError.InvalidInput``."""
 
 def open_connectors_auth(
     user_secret: str, organization_secret: str | None = ..., element_token: str | None = ...
@@ -156,8 +163,11 @@ class ExpiryFormat(enum.Enum):
     EPOCH_MILLISECONDS = 2
 
 class ClientAuthMethod(enum.Enum):
+    """How the client credentials reach the token endpoint (RFC 6749 section 2.3.1)."""
+
     CLIENT_SECRET_BASIC = 0
     CLIENT_SECRET_POST = 1
+    CLIENT_SECRET_BASIC_UNENCODED = 2
 
 class CsrfFetchMethod(enum.Enum):
     HEAD = 0

@@ -190,12 +190,32 @@ class TokenManager:
         auth_method: ClientAuthMethod | None = None,
     ) -> TokenManager:
         """The OAuth2 client credentials grant (RFC 6749 section 4.4): ``POST token_url`` with
-        ``grant_type=client_credentials`` (and ``scope``), authenticated with HTTP Basic
-        (``client_secret_basic``) unless ``auth_method`` is ``ClientAuthMethod.CLIENT_SECRET_POST``.
+        ``grant_type=client_credentials`` (and ``scope``) and ``Accept: application/json``.
+
+        ``auth_method`` says how the client id and secret are sent:
+
+        * ``ClientAuthMethod.CLIENT_SECRET_BASIC`` (the default, ``None``): HTTP Basic over the
+          id and secret percent-encoded as RFC 6749 section 2.3.1 asks (every UTF-8 byte
+          outside ``A-Z a-z 0-9 - . _ ~``; a space is ``%20``). For Keycloak, Spring
+          Authorization Server, ORY Hydra, node-oidc-provider, Duende IdentityServer,
+          django-oauth-toolkit, Authlib, Okta, Auth0, Azure AD and most others.
+        * ``ClientAuthMethod.CLIENT_SECRET_BASIC_UNENCODED``: HTTP Basic over the raw id and
+          secret, for servers that do not percent-decode them (Doorkeeper, Cloud Foundry
+          UAA). A client id containing ``:`` cannot be sent this way.
+        * ``ClientAuthMethod.CLIENT_SECRET_POST``: ``client_id`` and ``client_secret`` as form
+          fields of the body.
 
         ``scopes`` is a list of scope tokens (``["read", "write"]``), sent space-separated.
+        The answer is read as JSON, or as a form when its ``Content-Type`` is
+        ``application/x-www-form-urlencoded`` (GitHub); ``token_type`` must be ``Bearer`` in
+        any case or absent, any other type (``DPoP``, ``mac``) raises
+        ``AuthError.InvalidResponse`` naming it. ``expires_in`` may be a number or a string;
+        without it the JWT's ``exp - iat`` is used, else ``options.default_lifetime_secs``.
+
         Raises ``AuthError.InvalidConfiguration`` for a non-HTTPS URL, an empty client id, an
-        invalid scope or invalid options.
+        invalid scope, invalid options, or a client id with ``:`` or a control character under
+        ``CLIENT_SECRET_BASIC_UNENCODED``. Errors of the token request (e.g.
+        ``AuthError.OAuth`` with ``error == "invalid_client"``) never show the secret.
         """
         if isinstance(scopes, str):
             raise TypeError('scopes must be a list of scope tokens, e.g. ["read", "write"], not a str')
@@ -241,8 +261,9 @@ class TokenManager:
     def static_token(cls, token: str, lifetime_secs: int | None = None) -> TokenManager:
         """A token you already hold, served as ``Bearer <token>`` and never refreshed; with
         ``lifetime_secs`` it stops being served when that time has passed. ``invalidate`` has
-        no effect on it. Raises ``AuthError.InvalidInput`` for a token that is not an RFC 6750
-        ``b64token``.
+        no effect on it. Any non-empty visible-ASCII token (0x21-0x7E) is accepted, as providers
+        issue them (``abc=d``, ``00D...!AR...``, ``123|abc``). Raises ``AuthError.InvalidInput`` for
+        an empty token or one with a space, a control character, DEL or non-ASCII.
         """
         return cls._wrap(_ffi.TokenManager.static_token(token, lifetime_secs))
 

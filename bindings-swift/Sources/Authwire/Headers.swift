@@ -14,7 +14,12 @@ public func basicAuth(userId: String, password: String) throws -> String {
 
 /// The Bearer value for `token` (RFC 6750): `Bearer <token>`.
 ///
-/// - Throws: ``AuthError/invalidInput(reason:)`` when `token` is not an RFC 6750 `b64token`.
+/// Any non-empty visible-ASCII token (0x21-0x7E) is accepted as providers issue them:
+/// `abc=d`, Salesforce's `00D...!AR...`, X's `AAAA...%2F...`, Facebook's `123|abc`.
+///
+/// - Throws: ``AuthError/invalidInput(reason:)`` for an empty token, or one with a space, tab,
+///   CR, LF or other control character, DEL or non-ASCII; the message names the byte
+///   position, never the token.
 public func bearerAuth(token: String) throws -> String {
     try translatingErrors { try AuthwireUniFFI.bearerAuth(token: token) }
 }
@@ -34,11 +39,49 @@ public func openConnectorsAuth(
     }
 }
 
-/// `<scheme> <credentials>` for any other scheme (RFC 9110 `token` and `token68`).
+/// `<scheme> <credentials>` for any other scheme (RFC 9110 §11): `credentials` is either a
+/// visible-ASCII value without spaces or quotes (token68-like: `SSWS 00Qx!AQ.4%2F`), or an
+/// auth-param list as it goes on the wire (`token="abc"`, `username="Mufasa", nc=00000001`).
+/// To build an auth-param list from values, use ``schemeAuthParams(_:_:)``,
+/// which quotes and escapes them.
 ///
-/// - Throws: ``AuthError/invalidInput(reason:)`` for an invalid scheme or credentials.
+/// - Throws: ``AuthError/invalidInput(reason:)`` for a scheme that is not an RFC 9110 token,
+///   empty or malformed credentials, or CR, LF, another control character or non-ASCII
+///   anywhere.
 public func schemeAuth(scheme: String, credentials: String) throws -> String {
     try translatingErrors { try AuthwireUniFFI.schemeAuth(scheme: scheme, credentials: credentials) }
+}
+
+/// `<scheme> name="value", ...` from auth-params (RFC 9110 §11.2), in the order given: every
+/// value becomes a quoted string, with `"` and `\` escaped and spaces kept.
+///
+/// ```swift
+/// let header = try schemeAuthParams("Token", ["token": #"a"b\c d"#, "realm": ""])
+/// // Token token="a\"b\\c d", realm=""
+/// ```
+///
+/// - Parameters:
+///   - scheme: the auth scheme, an RFC 9110 token such as `Token` or `Digest`.
+///   - params: the (name, value) pairs; names are RFC 9110 tokens, values any ASCII text
+///     (visible characters, space, tab), empty included.
+/// - Returns: the `Authorization` header value.
+/// - Throws: ``AuthError/invalidInput(reason:)`` when there is no param, the scheme or a name
+///   is not a token, or a value holds CR, LF, another control character, DEL or non-ASCII.
+///   The message names the parameter's position, never its value.
+public func schemeAuthParams(_ scheme: String, _ params: KeyValuePairs<String, String>) throws -> String {
+    try schemeAuthParams(scheme, params.map { ($0.key, $0.value) })
+}
+
+/// ``schemeAuthParams(_:_:)`` for pairs built at run time,
+/// e.g. `try schemeAuthParams("Token", [("token", token)])`; the order is kept.
+///
+/// - Throws: as the `KeyValuePairs` variant: ``AuthError/invalidInput(reason:)``, never
+///   containing a value.
+public func schemeAuthParams(_ scheme: String, _ params: [(String, String)]) throws -> String {
+    try translatingErrors {
+        try AuthwireUniFFI.schemeAuthParamLists(
+            scheme: scheme, names: params.map(\.0), values: params.map(\.1))
+    }
 }
 
 /// Decodes an HTTP Basic header value (`Basic <base64>`) into its user-id and password.

@@ -47,11 +47,15 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// OAuth2 client credentials (RFC 6749 §4.4), authenticated with `client_secret_basic`
-    /// (the id and secret form-urlencoded before Basic, RFC 6749 §2.3.1) unless `authMethod`
-    /// is `.clientSecretPost`.
+    /// (the id and secret percent-encoded before Basic, RFC 6749 §2.3.1) unless `authMethod`
+    /// says otherwise (see ``ClientAuthMethod``: `.clientSecretBasicUnencoded` for Doorkeeper
+    /// and Cloud Foundry UAA, `.clientSecretPost`). The answer is read as JSON, or as a form
+    /// when its `Content-Type` is `application/x-www-form-urlencoded` (GitHub); a `token_type`
+    /// other than Bearer (any case) is refused.
     ///
     /// - Throws: ``AuthError/invalidConfiguration(reason:)`` for a non-HTTPS URL, an empty
-    ///   client id, an invalid scope or invalid options.
+    ///   client id, a client id with `:` under `.clientSecretBasicUnencoded`, an invalid scope
+    ///   or invalid options.
     public static func clientCredentials(
         tokenURL: URL, clientId: String, clientSecret: String, scopes: [String] = [],
         options: TokenOptions = TokenOptions(), authMethod: ClientAuthMethod = .clientSecretBasic
@@ -89,7 +93,8 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     /// A token you already hold, served as `Bearer <token>` and never refreshed; with
     /// `lifetimeSecs`, it stops being served when that time has passed.
     ///
-    /// - Throws: ``AuthError/invalidInput(reason:)`` when it is not an RFC 6750 `b64token`.
+    /// - Throws: ``AuthError/invalidInput(reason:)`` when it is empty or not visible ASCII
+    ///   (0x21-0x7E); the message names the byte position, never the token.
     public static func staticToken(_ token: String, lifetimeSecs: UInt64? = nil) throws -> TokenManager {
         TokenManager(
             core: try translatingErrors {

@@ -11,8 +11,17 @@ public typealias TokenStats = AuthwireUniFFI.TokenStats
 /// carry no secret: log them as they are.
 public typealias AuthEvent = AuthwireUniFFI.AuthEvent
 
-/// How OAuth2 client credentials authenticate: `.clientSecretBasic` (default) or
-/// `.clientSecretPost`.
+/// How OAuth2 client credentials authenticate at the token endpoint:
+///
+/// - `.clientSecretBasic` (default): HTTP Basic over the id and secret percent-encoded first
+///   (every UTF-8 byte outside `A-Z a-z 0-9 - . _ ~`, a space as `%20`; RFC 6749 §2.3.1).
+///   Keycloak, Spring Authorization Server, ORY Hydra, node-oidc-provider, Duende
+///   IdentityServer, django-oauth-toolkit, Authlib, Okta, Auth0, Azure AD.
+/// - `.clientSecretBasicUnencoded`: HTTP Basic over the id and secret as they are, for servers
+///   that do not decode them (Doorkeeper, Cloud Foundry UAA). A client id with `:` (or a
+///   control character) is refused with ``AuthError/invalidConfiguration(reason:)`` when the
+///   manager is created.
+/// - `.clientSecretPost`: `client_id` and `client_secret` as form fields of the body.
 public typealias ClientAuthMethod = AuthwireUniFFI.ClientAuthMethod
 
 /// How a custom exchange's expiry field is read: `.secondsFromNow`, `.epochSeconds` or

@@ -11,6 +11,7 @@ func headerSamples() throws {
     print(try basicAuth(userId: "Aladdin", password: "open sesame"))  // Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
     print(try bearerAuth(token: "mF_9.B5f-4.1JqM"))  // Bearer mF_9.B5f-4.1JqM
     print(try openConnectorsAuth(userSecret: "us3r", organizationSecret: "0rg"))  // User us3r, Organization 0rg
+    print(try schemeAuthParams("Token", ["token": "abc"]))  // Token token="abc"
     do {
         _ = try basicAuth(userId: "user:name", password: "pw")
     } catch let error as AuthError {

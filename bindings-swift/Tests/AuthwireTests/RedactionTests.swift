@@ -14,6 +14,7 @@ private let secretFields: [(String, String)] = [
     ("api_key_file", "json.appClientSecret"), ("api_key_file", "json.encodedKey"),
     ("api_key_file", "token_request_body.apiKey"), ("token_responses", "token"),
     ("token_responses", "body.token"), ("token_responses", "body.access_token"),
+    ("client_auth", "client_secret"), ("scheme", "credentials"),
 ]
 
 /// Every secret of at least 4 characters in the vectors (for a Basic value, its base64 part).
@@ -98,6 +99,12 @@ final class RedactionTests: XCTestCase {
                 { try bearerAuth(token: secret + " x") },
                 { try openConnectorsAuth(userSecret: secret + ",") },
                 { try schemeAuth(scheme: "Token", credentials: secret + "\r\n") },
+                { try schemeAuthParams("Token", [("token", secret + "\r\nX-Evil: 1")]) },
+                { try schemeAuthParams("Token", [("realm", "r"), ("token", secret + "\u{0}")]) },
+                { try schemeAuthParams("Token", ["token": secret + "\u{7f}"]) },
+                { try schemeAuthParams("Token", ["token": "caf\u{e9} " + secret]) },
+                { try schemeAuthParams("Token", [("token", secret), ("bad name", "x")]) },
+                { try schemeAuthParams("To ken", ["token": secret]) },
                 { try decodeBasic(headerValue: "Basic " + secret + "!") },
                 { try ApiKey(json: #"{"encodedKey": "\#(secret) x"}"#) },
                 { try ApiKey(encodedKey: secret + "\r\n") },
@@ -112,6 +119,39 @@ final class RedactionTests: XCTestCase {
                     for text in renderings(error) + [error.localizedDescription] {
                         XCTAssertFalse(text.contains(secret), "\(secret) shows in \(text)")
                     }
+                }
+            }
+        }
+    }
+
+    func testSchemeAuthParamsErrorsNeverShowAValue() {
+        // The vectors' param values, and every invalid case of scheme_params_invalid with a
+        // long value in place of its own.
+        var values: [String] = vectorSecrets()
+        for c in cases("scheme_params") + cases("scheme_params_invalid") {
+            for pair in c["params"] as! [[String]] where pair[1].count >= 4 { values.append(pair[1]) }
+        }
+        let secret = "p4ram-secret-3e9f"
+        for c in cases("scheme_params_invalid") {
+            let params = (c["params"] as! [[String]]).map {
+                ($0[0], $0[1].replacingOccurrences(of: "x", with: secret).replacingOccurrences(of: "caf", with: secret))
+            }
+            values.append(contentsOf: params.map(\.1).filter { $0.count >= 4 })
+            XCTAssertThrowsError(try schemeAuthParams(c["scheme"] as! String, params), "\(c["why"]!)") { error in
+                guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
+                for text in renderings(error) + [error.localizedDescription] {
+                    XCTAssertFalse(text.contains(secret), text)
+                    for (_, value) in params where value.count >= 4 {
+                        XCTAssertFalse(text.contains(value), text)
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(values.count, 20)
+        for value in values {
+            XCTAssertThrowsError(try schemeAuthParams("Token", [("token", value + "\n")])) { error in
+                for text in renderings(error) + [error.localizedDescription] {
+                    XCTAssertFalse(text.contains(value), "\(value) shows in \(text)")
                 }
             }
         }

@@ -23,6 +23,12 @@ func loadVectors() -> [String: Any] {
     return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
 }
 
+/// A JSON file of the repository (e.g. `tests/scenarios/providers.json`), parsed.
+func loadRepositoryJSON(_ path: String) -> [String: Any] {
+    let data = try! Data(contentsOf: repositoryRoot.appendingPathComponent(path))
+    return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+}
+
 /// The cases of one section; a missing or empty section fails the test.
 func cases(_ section: String, file: StaticString = #filePath, line: UInt = #line) -> [[String: Any]] {
     guard let cases = loadVectors()[section] as? [[String: Any]], !cases.isEmpty else {
@@ -94,9 +100,10 @@ final class ScenarioServer: Sendable {
         _ = try await URLSession.shared.data(for: request)
     }
 
-    /// The last token request `/scripted/<namespace>/token` received.
-    func lastRequest(_ namespace: String) async throws -> ReceivedRequest {
-        let (data, _) = try await URLSession.shared.data(from: url("scripted", namespace, "last"))
+    /// The last token request `/<scenario>/<namespace>/token` received (`scripted` or
+    /// `provider`).
+    func lastRequest(_ namespace: String, scenario: String = "scripted") async throws -> ReceivedRequest {
+        let (data, _) = try await URLSession.shared.data(from: url(scenario, namespace, "last"))
         return try JSONDecoder().decode(ReceivedRequest.self, from: data)
     }
 }

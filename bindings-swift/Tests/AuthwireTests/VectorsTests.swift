@@ -44,11 +44,27 @@ final class VectorsTests: XCTestCase {
     }
 
     func testBearerVectors() throws {
+        // Any non-empty visible-ASCII token, as providers issue them (Salesforce '!', X '%2F',
+        // Facebook '|', an inner '=').
+        XCTAssertGreaterThanOrEqual(cases("bearer").count, 7)
         for c in cases("bearer") {
-            XCTAssertEqual(try bearerAuth(token: c["token"] as! String), c["header_value"] as? String)
+            XCTAssertEqual(try bearerAuth(token: c["token"] as! String), c["header_value"] as? String, "\(c["source"]!)")
+            // The same rule for a static token.
+            XCTAssertEqual(
+                try TokenManager.staticToken(c["token"] as! String).authorizationBlocking(),
+                c["header_value"] as? String)
         }
+        XCTAssertGreaterThanOrEqual(cases("bearer_invalid").count, 8)
         for c in cases("bearer_invalid") {
-            XCTAssertThrowsError(try bearerAuth(token: c["token"] as! String), "\(c["why"]!)") { error in
+            let token = c["token"] as! String
+            XCTAssertThrowsError(try bearerAuth(token: token), "\(c["why"]!)") { error in
+                guard case AuthError.invalidInput(let reason) = error else { return XCTFail("\(error)") }
+                if !token.isEmpty {
+                    XCTAssertTrue(reason.contains("byte"), "the message names the byte position: \(reason)")
+                    XCTAssertFalse(reason.contains(token), reason)
+                }
+            }
+            XCTAssertThrowsError(try TokenManager.staticToken(token), "\(c["why"]!)") { error in
                 guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
             }
         }
@@ -78,6 +94,150 @@ final class VectorsTests: XCTestCase {
         XCTAssertEqual(try schemeAuth(scheme: "Token", credentials: "abc"), "Token abc")
         XCTAssertThrowsError(try schemeAuth(scheme: "Bad Scheme", credentials: "abc"))
         XCTAssertThrowsError(try schemeAuth(scheme: "Token", credentials: "abc\r\nX-Evil: 1"))
+    }
+
+    func testSchemeVectors() throws {
+        // token68-like values and RFC 9110 auth-param lists.
+        XCTAssertGreaterThanOrEqual(cases("scheme").count, 4)
+        for c in cases("scheme") {
+            XCTAssertEqual(
+                try schemeAuth(scheme: c["scheme"] as! String, credentials: c["credentials"] as! String),
+                c["header_value"] as? String, "\(c["source"]!)")
+        }
+        XCTAssertGreaterThanOrEqual(cases("scheme_invalid").count, 7)
+        for c in cases("scheme_invalid") {
+            XCTAssertThrowsError(
+                try schemeAuth(scheme: c["scheme"] as! String, credentials: c["credentials"] as! String),
+                "\(c["why"]!)"
+            ) { error in
+                guard case AuthError.invalidInput = error else { return XCTFail("\(c["why"]!): \(error)") }
+                XCTAssertTrue(error.localizedDescription.hasPrefix("invalid input: "), error.localizedDescription)
+            }
+        }
+    }
+
+    /// A vector's params, `[[name, value], ...]`, as pairs in their order.
+    func pairs(_ c: [String: Any]) -> [(String, String)] {
+        (c["params"] as! [[String]]).map { ($0[0], $0[1]) }
+    }
+
+    func testSchemeParamsVectorsThroughBothOverloads() throws {
+        let valid = cases("scheme_params")
+        XCTAssertGreaterThanOrEqual(valid.count, 2)
+        for c in valid {
+            XCTAssertEqual(
+                try schemeAuthParams(c["scheme"] as! String, pairs(c)), c["header_value"] as? String,
+                "\(c["source"]!)")
+        }
+        // KeyValuePairs is written as a literal: the vectors' two cases, spelled out.
+        XCTAssertEqual(pairs(valid[0]).map { [$0.0, $0.1] }, [["token", "abc"]])
+        XCTAssertEqual(try schemeAuthParams("Token", ["token": "abc"]), valid[0]["header_value"] as? String)
+        XCTAssertEqual(pairs(valid[1]).map { [$0.0, $0.1] }, [["token", #"a"b\c d"#], ["realm", ""]])
+        XCTAssertEqual(
+            try schemeAuthParams("Token", ["token": #"a"b\c d"#, "realm": ""]), valid[1]["header_value"] as? String)
+        // The order given is kept, and a name may repeat.
+        XCTAssertEqual(try schemeAuthParams("Digest", ["b": "2", "a": "1", "b": "3"]), #"Digest b="2", a="1", b="3""#)
+        XCTAssertEqual(try schemeAuthParams("Digest", [("b", "2"), ("a", "1")]), #"Digest b="2", a="1""#)
+        // What it builds, schemeAuth accepts as it is.
+        for c in valid {
+            let header = try schemeAuthParams(c["scheme"] as! String, pairs(c))
+            let credentials = String(header.drop { $0 != " " }.dropFirst())
+            XCTAssertEqual(try schemeAuth(scheme: c["scheme"] as! String, credentials: credentials), header)
+        }
+    }
+
+    func testInvalidSchemeParamsAreTypedErrorsWithoutTheValue() throws {
+        let invalid = cases("scheme_params_invalid")
+        XCTAssertGreaterThanOrEqual(invalid.count, 4)
+        for c in invalid {
+            let params = pairs(c)
+            XCTAssertThrowsError(try schemeAuthParams(c["scheme"] as! String, params), "\(c["why"]!)") { error in
+                guard case AuthError.invalidInput = error else { return XCTFail("\(c["why"]!): \(error)") }
+                for (_, value) in params where value.count >= 3 {
+                    for text in renderings(error) + [error.localizedDescription] {
+                        XCTAssertFalse(text.contains(value), text)
+                    }
+                }
+            }
+        }
+        // The KeyValuePairs overload throws the same errors.
+        XCTAssertThrowsError(try schemeAuthParams("Token", [:] as KeyValuePairs<String, String>)) { error in
+            guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try schemeAuthParams("Token", ["token": "x\r\nX-Evil: 1"])) { error in
+            guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try schemeAuthParams("To ken", ["token": "x"])) { error in
+            guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testClientAuthVectorsReachTheServerByteForByte() async throws {
+        let server = ScenarioServer.shared
+        let vectors = cases("client_auth")
+        XCTAssertGreaterThanOrEqual(vectors.count, 9)
+        #if AUTHWIRE_MOBILE_CORE
+            let transports: [HttpTransport?] = [URLSessionTransport()]
+        #else
+            let transports: [HttpTransport?] = [nil, URLSessionTransport()]
+        #endif
+        for transport in transports {
+            for c in vectors {
+                let id = c["client_id"] as! String
+                let secret = c["client_secret"] as! String
+                func sent(_ method: ClientAuthMethod) async throws -> ReceivedRequest {
+                    let ns = freshNamespace()
+                    try await server.script(
+                        ns, status: 200, headers: ["Content-Type": "application/json"],
+                        body: #"{"access_token": "t", "token_type": "Bearer"}"#)
+                    let tokens = try TokenManager.clientCredentials(
+                        tokenURL: server.url("scripted", ns, "token"), clientId: id, clientSecret: secret,
+                        options: TokenOptions(transport: transport), authMethod: method)
+                    let header = try await tokens.authorization()
+                    XCTAssertEqual(header, "Bearer t")
+                    return try await server.lastRequest(ns)
+                }
+                let basic = try await sent(.clientSecretBasic)
+                XCTAssertEqual(basic.headers["authorization"], c["basic"] as? String, id)
+                XCTAssertEqual(basic.bodyText, "grant_type=client_credentials", id)
+                // The default is the percent-encoded Basic.
+                let ns = freshNamespace()
+                try await server.script(
+                    ns, status: 200, headers: ["Content-Type": "application/json"],
+                    body: #"{"access_token": "t", "token_type": "Bearer"}"#)
+                _ = try await TokenManager.clientCredentials(
+                    tokenURL: server.url("scripted", ns, "token"), clientId: id, clientSecret: secret,
+                    options: TokenOptions(transport: transport)
+                ).authorization()
+                let byDefault = try await server.lastRequest(ns)
+                XCTAssertEqual(byDefault.headers["authorization"], c["basic"] as? String, id)
+
+                let post = try await sent(.clientSecretPost)
+                XCTAssertNil(post.headers["authorization"], id)
+                XCTAssertEqual(post.bodyText, c["post_body"] as? String, id)
+
+                if let expected = c["basic_unencoded"] as? String {
+                    let unencoded = try await sent(.clientSecretBasicUnencoded)
+                    XCTAssertEqual(unencoded.headers["authorization"], expected, id)
+                    XCTAssertEqual(unencoded.bodyText, "grant_type=client_credentials", id)
+                } else {
+                    XCTAssertThrowsError(
+                        try TokenManager.clientCredentials(
+                            tokenURL: server.url("scripted", freshNamespace(), "token"), clientId: id,
+                            clientSecret: secret, options: TokenOptions(transport: transport),
+                            authMethod: .clientSecretBasicUnencoded), id
+                    ) { error in
+                        guard case AuthError.invalidConfiguration(let reason) = error else {
+                            return XCTFail("\(id): \(error)")
+                        }
+                        XCTAssertTrue(reason.contains("':'"), reason)
+                        for text in renderings(error) + [error.localizedDescription] {
+                            XCTAssertFalse(text.contains(secret), text)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     func testApiKeyFilesFromJsonTextAndFromAFileURL() throws {
@@ -154,8 +314,8 @@ final class VectorsTests: XCTestCase {
 
     func testOAuthTokenResponseVectors() async throws {
         let server = ScenarioServer.shared
-        // RFC 6749 §5.1: client_secret_basic, form-urlencoded before Basic; the token type
-        // "example" becomes the scheme.
+        // RFC 6749 §5.1: client_secret_basic, percent-encoded before Basic; the token type
+        // "bearer" in lower case is Bearer.
         let rfc = cases("token_responses")[1]
         let ns = freshNamespace()
         try await server.script(
@@ -165,11 +325,16 @@ final class VectorsTests: XCTestCase {
             tokenURL: server.url("scripted", ns, "token"), clientId: "client id:1",
             clientSecret: "s3cr&t=+", scopes: ["read", "write"])
         let header = try await tokens.authorization()
-        XCTAssertEqual(header, "example \(rfc["token"] as! String)")
+        XCTAssertEqual(header, "Bearer \(rfc["token"] as! String)")
+        let rfcToken = try await tokens.token()
+        let rfcLifetime = rfc["lifetime_s"] as! Int
+        XCTAssertGreaterThan(rfcToken.expiresIn, .seconds(rfcLifetime - 2))
+        XCTAssertLessThanOrEqual(rfcToken.expiresIn, .seconds(rfcLifetime))
         let sent = try await server.lastRequest(ns)
         XCTAssertEqual(sent.bodyText, "grant_type=client_credentials&scope=read+write")
+        XCTAssertEqual(sent.headers["accept"], "application/json")
         let credentials = try decodeBasic(headerValue: sent.headers["authorization"] ?? "")
-        XCTAssertEqual(credentials.userId, "client+id%3A1")
+        XCTAssertEqual(credentials.userId, "client%20id%3A1")
         XCTAssertEqual(credentials.password, "s3cr%26t%3D%2B")
 
         // No expiry in the body: the JWT's exp - iat; client_secret_post.

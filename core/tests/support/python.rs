@@ -83,3 +83,42 @@ pub fn oauth_servers(python: &str) -> (PythonServer, serde_json::Value) {
         .unwrap_or_else(|err| panic!("oauth_servers.py said {:?}: {err}", server.ready_line));
     (server, info)
 }
+
+/// `GET url` over a fresh connection (plain HTTP/1.1 on loopback), with an optional
+/// Authorization header; the status and the body (chunked transfer coding decoded).
+pub fn http_get(url: &str, authorization: Option<&str>) -> (u16, String) {
+    use std::io::Read;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let authorization = authorization
+        .map(|value| format!("Authorization: {value}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{authorization}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer[9..12].parse().unwrap();
+    let (head, body) = answer.split_at(answer.find("\r\n\r\n").unwrap() + 4);
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return (status, body.to_owned());
+    }
+    // Werkzeug (the Authlib and DOT servers) answers with chunked transfer coding.
+    let (mut rest, mut decoded) = (body, String::new());
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        decoded.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    (status, decoded)
+}

@@ -2,8 +2,8 @@ package dev.authwire
 
 /**
  * The sentence that says what went wrong and what to do about it, for people to read and for
- * logs, e.g. `invalid input: the Bearer token contains a space at byte 3; it must match the
- * RFC 6750 b64token syntax`. It never contains a secret.
+ * logs, e.g. `invalid input: the Bearer token contains a space at byte 3; a token must be
+ * visible ASCII (0x21-0x7E) without spaces`. It never contains a secret.
  *
  * This is the same text as [AuthException.toString] (the core's own wording, the same in
  * every language), and so what `println(e)` and a stack trace's first line show. Prefer it to

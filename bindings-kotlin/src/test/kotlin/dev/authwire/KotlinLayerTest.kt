@@ -26,7 +26,7 @@ class KotlinLayerTest {
     fun `displayMessage is the core's sentence and message lists the fields`() {
         val error = assertThrows<AuthException.InvalidInput> { bearerAuth("abc def") }
         assertEquals(
-            "invalid input: the Bearer token contains a space at byte 3; it must match the RFC 6750 b64token syntax",
+            "invalid input: the Bearer token contains a space at byte 3; a token must be visible ASCII (0x21-0x7E) without spaces",
             error.displayMessage,
         )
         assertEquals(error.toString(), error.displayMessage)

@@ -136,11 +136,17 @@ class RedactionTest {
         val scenarios = listOf<Pair<String, (String) -> Any>>(
             "bearer: space" to { s -> bearerAuth("$s x") },
             "bearer: CR LF" to { s -> bearerAuth(s + "\r\nX-Evil: 1") },
-            "bearer: leading =" to { s -> bearerAuth("=$s") },
-            "bearer: quote" to { s -> bearerAuth("$s\"") },
+            "bearer: tab" to { s -> bearerAuth("$s\tx") },
+            "bearer: DEL" to { s -> bearerAuth("$s\u007f") },
+            "bearer: non-ASCII" to { s -> bearerAuth("${s}é") },
+            "bearer: NUL" to { s -> bearerAuth("\u0000$s") },
             "scheme: invalid scheme" to { s -> schemeAuth("Bad Scheme", s) },
-            "scheme: space" to { s -> schemeAuth("Token", "$s x") },
+            // Not "$s x": for a secret ending in '=' that is the auth-param `name= x` (RFC 9110 BWS).
+            "scheme: space" to { s -> schemeAuth("Token", "x $s") },
             "scheme: LF" to { s -> schemeAuth("Token", s + "\n") },
+            "scheme: unterminated quote" to { s -> schemeAuth("Token", "token=\"$s") },
+            "scheme: CR LF in a quoted value" to { s -> schemeAuth("Token", "token=\"$s\"\r\nX-Evil: 1") },
+            "scheme: non-ASCII in a quoted value" to { s -> schemeAuth("Token", "token=\"${s}é\"") },
             "oc: comma in user" to { s -> openConnectorsAuth("$s,x") },
             "oc: space in org" to { s -> openConnectorsAuth(s, organizationSecret = "$s x") },
             "oc: CR LF in element" to { s ->
@@ -155,6 +161,28 @@ class RedactionTest {
     }
 
     @TestFactory
+    fun schemeAuthParamsErrorsHideTheValues(): List<DynamicNode> {
+        // Each call refuses a list in which a vector secret is a value, valid or not.
+        val scenarios = listOf<Pair<String, (String) -> Any>>(
+            "CR LF in the value" to { s -> schemeAuthParams("Token", "token" to s + "\r\nX-Evil: 1") },
+            "LF before the value" to { s -> schemeAuthParams("Token", "token" to "\n" + s) },
+            "NUL in the value" to { s -> schemeAuthParams("Token", "token" to "$s\u0000") },
+            "DEL in the value" to { s -> schemeAuthParams("Token", "token" to "$s\u007f") },
+            "non-ASCII in the value" to { s -> schemeAuthParams("Token", "token" to "${s}é") },
+            "C1 control in the value" to { s -> schemeAuthParams("Token", "token" to "$s\u0085") },
+            "valid value, then an invalid name" to { s -> schemeAuthParams("Token", "token" to s, "bad name" to "x") },
+            "valid value, then an invalid value" to { s -> schemeAuthParams("Token", "token" to s, "realm" to "x\r\n") },
+            "invalid scheme" to { s -> schemeAuthParams("Bad Scheme", "token" to s) },
+            "empty scheme, list" to { s -> schemeAuthParams("", listOf("token" to s)) },
+            "invalid value, map" to { s -> schemeAuthParams("Token", mapOf("a" to "1", "token" to s + "\r\n")) },
+            "lists of different lengths" to { s -> schemeAuthParamLists("Token", listOf("token", "realm"), listOf(s)) },
+        )
+        return scenarios.flatMap { (name, call) ->
+            forEachVectorSecret(name) { secret -> assertInvalidInputHides(secret) { call(secret) } }
+        }
+    }
+
+    @TestFactory
     fun invalidVectorErrorsHideTheirValues(): List<DynamicNode> {
         val calls = mutableListOf<Triple<String, () -> Any, List<String>>>()
         for (case in Vectors.section("basic_invalid")) {
@@ -165,6 +193,21 @@ class RedactionTest {
         for (case in Vectors.section("bearer_invalid")) {
             val token = case.getString("token")
             calls += Triple("bearer_invalid: ${Vectors.label(case)}", { bearerAuth(token) }, listOf(token))
+        }
+        for (case in Vectors.section("scheme_invalid")) {
+            val scheme = case.getString("scheme")
+            val credentials = case.getString("credentials")
+            calls += Triple("scheme_invalid: ${Vectors.label(case)}", { schemeAuth(scheme, credentials) }, listOf(credentials))
+        }
+        for (case in Vectors.section("scheme_params_invalid")) {
+            val scheme = case.getString("scheme")
+            val array = case.getJSONArray("params")
+            val params = (0 until array.length()).map { array.getJSONArray(it).getString(0) to array.getJSONArray(it).getString(1) }
+            calls += Triple(
+                "scheme_params_invalid: ${Vectors.label(case)}",
+                { schemeAuthParams(scheme, params) },
+                params.map { it.second },
+            )
         }
         for (case in Vectors.section("open_connectors_invalid")) {
             val user = case.getString("user_secret")
@@ -184,7 +227,7 @@ class RedactionTest {
                 listOf(value, value.substringAfter(' ', "")),
             )
         }
-        check(calls.size >= 12) { "too few invalid cases: ${calls.size}" }
+        check(calls.size >= 27) { "too few invalid cases: ${calls.size}" }
         return calls.map { (name, call, values) ->
             dynamicTest(name) {
                 // Even a value too short to check is refused.

@@ -80,7 +80,7 @@ class TokenManagerTest {
     }
 
     @Test
-    fun `OAuth2 client_secret_basic form-urlencodes id and secret before Basic`() {
+    fun `OAuth2 client_secret_basic percent-encodes id and secret before Basic`() {
         val case = Vectors.section("token_responses")[1]
         LocalServer { _, _ -> json(200, case.getJSONObject("body")) }.use { server ->
             val manager = TokenManager.clientCredentials(
@@ -91,8 +91,9 @@ class TokenManagerTest {
             )
             manager.token().use { token ->
                 assertEquals(case.getString("token"), token.value())
-                // RFC 6749 §5.1's example token_type is "example": it becomes the header's scheme.
-                assertEquals("example 2YotnFZFEjr1zCsicMWpAA", token.authorization())
+                // token_type "bearer" in lower case (Dropbox, SAP XSUAA): the header says Bearer.
+                assertEquals("bearer", case.getJSONObject("body").getString("token_type"))
+                assertEquals("Bearer 2YotnFZFEjr1zCsicMWpAA", token.authorization())
                 val lifetime = case.getLong("lifetime_s") * 1000
                 assertTrue(token.expiresIn.inWholeMilliseconds in (lifetime - 1000)..lifetime, "${token.expiresIn}")
             }
@@ -100,7 +101,8 @@ class TokenManagerTest {
             assertEquals("application/x-www-form-urlencoded", sent.header("Content-Type"))
             assertEquals("grant_type=client_credentials&scope=read+write", sent.body)
             decodeBasic(sent.header("Authorization")!!).use { basic ->
-                assertEquals("client+id%3A1", basic.userId())
+                // RFC 6749 §2.3.1: every byte outside A-Z a-z 0-9 - . _ ~ as %XX, a space as %20.
+                assertEquals("client%20id%3A1", basic.userId())
                 assertEquals("s3cr%26t%3D%2B", basic.password())
             }
             manager.close()

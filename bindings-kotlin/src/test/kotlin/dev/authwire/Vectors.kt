@@ -32,10 +32,10 @@ object Vectors {
         return (0 until cases.length()).map { JSONObject(cases.getJSONObject(it).toString()) }
     }
 
-    /** The case's name: its `source`, or its `why` for an invalid case. */
+    /** The case's name: its `source`, its `why` for an invalid case, or its `client_id` (`client_auth`). */
     fun label(case: JSONObject): String =
-        case.optString("source").ifEmpty { case.optString("why") }.ifEmpty {
-            error("a vectors case has neither 'source' nor 'why': $case")
+        case.optString("source").ifEmpty { case.optString("why") }.ifEmpty { case.optString("client_id") }.ifEmpty {
+            error("a vectors case has neither 'source' nor 'why' nor 'client_id': $case")
         }
 
     /** (section, field path) of every secret in the vectors. */
@@ -52,6 +52,9 @@ object Vectors {
         "open_connectors_invalid" to "user_secret",
         "open_connectors_invalid" to "organization_secret",
         "open_connectors_invalid" to "element_token",
+        "scheme" to "credentials",
+        "scheme_invalid" to "credentials",
+        "client_auth" to "client_secret",
         "api_key_file" to "json.appClientSecret",
         "api_key_file" to "json.encodedKey",
         "api_key_file" to "token_request_body.apiKey",
@@ -80,7 +83,10 @@ object Vectors {
         found
     }
 
-    /** The [secrets] that are also valid RFC 6750 b64tokens (usable as Bearer tokens). */
+    /**
+     * The [secrets] that are also RFC 6750 b64tokens: usable as Bearer tokens and API keys, and
+     * free of the `!`, `%`, `|`, `"` that some scenarios below add to make a value invalid.
+     */
     val tokenSecrets: Map<String, String> by lazy {
         secrets.filterValues { B64TOKEN.matches(it) }.also {
             check(it.size >= 8) { "too few token-like secrets in the vectors: ${it.keys}" }

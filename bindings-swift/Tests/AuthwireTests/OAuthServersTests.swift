@@ -1,0 +1,339 @@
+// OAuth2 client credentials against REAL authorization servers (tests/scenarios/oauth_servers.py):
+// Authlib, django-oauth-toolkit and a "literal" server that compares Basic credentials without
+// decoding them (as Doorkeeper and Cloud Foundry UAA do), for every client of
+// tests/scenarios/oauth_clients.json. The token must pass each server's own resource
+// protection, with the scope; errors are the typed OAuth errors and never show the secret.
+//
+// The servers need a Python with Authlib, Flask, Django and django-oauth-toolkit (the `test`
+// extra of bindings-python): AUTHWIRE_TEST_PYTHON, else <repo>/.venv/bin/python; with neither
+// the tests are skipped.
+import Authwire
+import Foundation
+import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// One client of tests/scenarios/oauth_clients.json.
+struct OAuthClient {
+    let clientId: String
+    let clientSecret: String
+    let scope: String
+    let literal: Bool
+}
+
+func oauthClients() -> [OAuthClient] {
+    (loadRepositoryJSON("tests/scenarios/oauth_clients.json")["clients"] as! [[String: Any]]).map {
+        OAuthClient(
+            clientId: $0["client_id"] as! String, clientSecret: $0["client_secret"] as! String,
+            scope: $0["scope"] as! String, literal: $0["literal"] as! Bool)
+    }
+}
+
+/// tests/scenarios/oauth_servers.py as a child process: started by `init`, stopped by
+/// ``stop()`` (it serves until its standard input closes).
+final class OAuthServers: @unchecked Sendable {
+    /// Server name (`authlib`, `dot`, `literal`) to its base URL and endpoint paths.
+    private let ready: [String: Any]
+    private let process: Process
+    private let input: Pipe
+
+    /// The Python to run the servers with: AUTHWIRE_TEST_PYTHON, else <repo>/.venv/bin/python.
+    static func python() -> String? {
+        let candidates: [String?] = [
+            ProcessInfo.processInfo.environment["AUTHWIRE_TEST_PYTHON"],
+            repositoryRoot.appendingPathComponent(".venv/bin/python").path,
+        ]
+        return candidates.compactMap { $0 }.first {
+            !$0.isEmpty && FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    init(python: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [repositoryRoot.appendingPathComponent("tests/scenarios/oauth_servers.py").path]
+        let output = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                throw OAuthServersError(
+                    description: "tests/scenarios/oauth_servers.py exited (status \(process.terminationStatus)) "
+                        + "before it printed its ready line; does \(python) have the test extra "
+                        + "(Authlib, Flask, Django, django-oauth-toolkit)? Its stderr is above.")
+            }
+            line.append(chunk)
+        }
+        guard let ready = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+            throw OAuthServersError(description: "unexpected ready line: \(String(decoding: line, as: UTF8.self))")
+        }
+        self.ready = ready
+        self.process = process
+        self.input = input
+    }
+
+    /// `<base of server><its path for endpoint>` (`token`, `resource`, `no_cc`), or `nil` when
+    /// that server has no such endpoint.
+    func url(_ server: String, _ endpoint: String, query: String = "") -> URL? {
+        guard let base = ready[server] as? String,
+            let path = (ready["endpoints"] as? [String: [String: Any]])?[server]?[endpoint] as? String
+        else { return nil }
+        return URL(string: base + path + query)
+    }
+
+    /// The client registered for the authorization-code grant only, and its servers.
+    var unauthorizedClient: (id: String, secret: String, servers: [String]) {
+        let client = ready["unauthorized_client"] as! [String: Any]
+        return (client["client_id"] as! String, client["client_secret"] as! String, client["servers"] as! [String])
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+struct OAuthServersError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The servers of the running test class: started in its `class func setUp()`, stopped in its
+/// `class func tearDown()`.
+private final class ServersSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var servers: OAuthServers?
+    private var skip: String?
+    private var failure: String?
+
+    func start() {
+        lock.withLock {
+            servers = nil
+            skip = nil
+            failure = nil
+            guard let python = OAuthServers.python() else {
+                skip = "no Python for tests/scenarios/oauth_servers.py: set AUTHWIRE_TEST_PYTHON to a "
+                    + "Python with the test extra of bindings-python (Authlib, Django, django-oauth-toolkit), "
+                    + "or create \(repositoryRoot.path)/.venv"
+                return
+            }
+            do {
+                servers = try OAuthServers(python: python)
+            } catch {
+                failure = "\(error)"
+            }
+        }
+    }
+
+    func stop() {
+        lock.withLock {
+            servers?.stop()
+            servers = nil
+        }
+    }
+
+    func current() throws -> OAuthServers {
+        try lock.withLock {
+            if let skip { throw XCTSkip(skip) }
+            guard let servers else { throw OAuthServersError(description: failure ?? "the servers are not running") }
+            return servers
+        }
+    }
+}
+
+private let slot = ServersSlot()
+
+final class OAuthServersTests: XCTestCase {
+    private var servers: OAuthServers!
+
+    override class func setUp() {
+        super.setUp()
+        #if !AUTHWIRE_MOBILE_CORE
+            slot.start()
+        #endif
+    }
+
+    override class func tearDown() {
+        slot.stop()
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        #if AUTHWIRE_MOBILE_CORE
+            throw XCTSkip("the mobile core has no built-in HTTP client")
+        #else
+            servers = try slot.current()
+        #endif
+    }
+
+    func manager(
+        _ server: String, endpoint: String = "token", clientId: String, clientSecret: String,
+        scopes: [String] = ["read"], method: ClientAuthMethod
+    ) throws -> TokenManager {
+        try TokenManager.clientCredentials(
+            tokenURL: servers.url(server, endpoint)!, clientId: clientId, clientSecret: clientSecret,
+            scopes: scopes, options: TokenOptions(maxAttempts: 1), authMethod: method)
+    }
+
+    /// `GET <server>/api/resource?scope=read` with `header`: the status and the JSON body.
+    func resource(_ server: String, _ header: String) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: servers.url(server, "resource", query: "?scope=read")!)
+        request.setValue(header, forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as! HTTPURLResponse).statusCode, body)
+    }
+
+    /// Every client gets a token with `method` and the server's resource accepts it.
+    func assertEveryClientIsAccepted(
+        on server: String, with methods: [ClientAuthMethod], clients: [OAuthClient],
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws {
+        XCTAssertFalse(clients.isEmpty, file: file, line: line)
+        for client in clients {
+            for method in methods {
+                let what = "\(server), \(method), client \(client.clientId.debugDescription)"
+                let tokens = try manager(
+                    server, clientId: client.clientId, clientSecret: client.clientSecret, method: method)
+                let header: String
+                do {
+                    header = try await tokens.authorization()
+                } catch {
+                    XCTFail("\(what): \(error)", file: file, line: line)
+                    continue
+                }
+                XCTAssertTrue(header.hasPrefix("Bearer "), what, file: file, line: line)
+                let (status, body) = try await resource(server, header)
+                XCTAssertEqual(status, 200, "\(what): \(body)", file: file, line: line)
+                XCTAssertEqual(body["client_id"] as? String, client.clientId, what, file: file, line: line)
+                let scopes = ((body["scope"] as? String) ?? "").split(separator: " ")
+                XCTAssertTrue(scopes.contains("read"), "\(what): \(body)", file: file, line: line)
+            }
+        }
+    }
+
+    /// `error` is `.oauth(status, code, _)` and none of its renderings shows a secret.
+    func assertOAuthError(
+        _ error: Error?, status: UInt16, code: String, hiding secrets: [String], _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        guard let error else { return XCTFail("\(what): no error", file: file, line: line) }
+        guard case .oauth(let gotStatus, let gotCode, _) = error as? AuthError else {
+            return XCTFail("\(what): \(error)", file: file, line: line)
+        }
+        XCTAssertEqual(gotStatus, status, what, file: file, line: line)
+        XCTAssertEqual(gotCode, code, what, file: file, line: line)
+        XCTAssertTrue(error.localizedDescription.contains(code), error.localizedDescription, file: file, line: line)
+        for text in renderings(error) + [error.localizedDescription] {
+            for secret in secrets where !secret.isEmpty {
+                XCTAssertFalse(text.contains(secret), "\(what): the secret shows in \(text)", file: file, line: line)
+            }
+        }
+    }
+
+    func testEveryClientOnAuthlibWithPercentEncodedBasicAndWithPost() async throws {
+        try await assertEveryClientIsAccepted(
+            on: "authlib", with: [.clientSecretBasic, .clientSecretPost], clients: oauthClients())
+    }
+
+    func testEveryClientOnDjangoOAuthToolkitWithPercentEncodedBasicAndWithPost() async throws {
+        try await assertEveryClientIsAccepted(
+            on: "dot", with: [.clientSecretBasic, .clientSecretPost], clients: oauthClients())
+    }
+
+    func testEveryLiteralClientOnTheLiteralServerWithUnencodedBasic() async throws {
+        let literal = oauthClients().filter(\.literal)
+        XCTAssertGreaterThanOrEqual(literal.count, 8)
+        try await assertEveryClientIsAccepted(on: "literal", with: [.clientSecretBasicUnencoded], clients: literal)
+    }
+
+    func testAWrongSecretIsInvalidClientAndNeverShowsTheSecret() async throws {
+        let runs: [(String, [ClientAuthMethod], [OAuthClient])] = [
+            ("authlib", [.clientSecretBasic, .clientSecretPost], oauthClients()),
+            ("dot", [.clientSecretBasic, .clientSecretPost], oauthClients()),
+            ("literal", [.clientSecretBasicUnencoded, .clientSecretPost], oauthClients().filter(\.literal)),
+        ]
+        for (server, methods, clients) in runs {
+            for client in clients {
+                for method in methods {
+                    let wrong = "wrong-\(client.clientSecret)-7q"
+                    let what = "\(server), \(method), client \(client.clientId.debugDescription)"
+                    let tokens = try manager(server, clientId: client.clientId, clientSecret: wrong, method: method)
+                    let error = await thrownError { try await tokens.authorization() }
+                    assertOAuthError(
+                        error, status: 401, code: "invalid_client", hiding: [wrong, client.clientSecret], what)
+                }
+            }
+        }
+    }
+
+    func testAScopeOutsideTheClientsIsInvalidScope() async throws {
+        let client = oauthClients()[0]
+        for (server, method) in [
+            ("authlib", ClientAuthMethod.clientSecretBasic), ("authlib", .clientSecretPost),
+            ("dot", .clientSecretBasic), ("dot", .clientSecretPost), ("literal", .clientSecretBasicUnencoded),
+        ] {
+            let tokens = try manager(
+                server, clientId: client.clientId, clientSecret: client.clientSecret, scopes: ["admin"],
+                method: method)
+            let error = await thrownError { try await tokens.authorization() }
+            assertOAuthError(error, status: 400, code: "invalid_scope", hiding: [client.clientSecret], "\(server), \(method)")
+        }
+    }
+
+    func testAnEndpointWithoutTheGrantIsUnsupportedGrantType() async throws {
+        let client = oauthClients()[1]
+        XCTAssertNil(servers.url("literal", "no_cc"))
+        for server in ["authlib", "dot"] {
+            for method in [ClientAuthMethod.clientSecretBasic, .clientSecretPost] {
+                let tokens = try manager(
+                    server, endpoint: "no_cc", clientId: client.clientId, clientSecret: client.clientSecret,
+                    method: method)
+                let error = await thrownError { try await tokens.authorization() }
+                assertOAuthError(
+                    error, status: 400, code: "unsupported_grant_type", hiding: [client.clientSecret],
+                    "\(server), \(method)")
+            }
+        }
+    }
+
+    func testAClientWithoutTheGrantIsUnauthorizedClient() async throws {
+        let client = servers.unauthorizedClient
+        XCTAssertFalse(client.servers.isEmpty)
+        for server in client.servers {
+            let tokens = try manager(server, clientId: client.id, clientSecret: client.secret, method: .clientSecretBasic)
+            let error = await thrownError { try await tokens.authorization() }
+            assertOAuthError(error, status: 400, code: "unauthorized_client", hiding: [client.secret], server)
+        }
+    }
+
+    func testAColonInTheClientIdCannotUseUnencodedBasic() throws {
+        let withColon = oauthClients().filter { $0.clientId.contains(":") }
+        XCTAssertGreaterThanOrEqual(withColon.count, 2)
+        for client in withColon {
+            XCTAssertFalse(client.literal, client.clientId)
+            XCTAssertThrowsError(
+                try manager(
+                    "literal", clientId: client.clientId, clientSecret: client.clientSecret,
+                    method: .clientSecretBasicUnencoded)
+            ) { error in
+                guard case AuthError.invalidConfiguration(let reason) = error else {
+                    return XCTFail("\(client.clientId): \(error)")
+                }
+                XCTAssertTrue(reason.contains("':'"), reason)
+                for text in renderings(error) + [error.localizedDescription] {
+                    XCTAssertFalse(text.contains(client.clientSecret), text)
+                }
+            }
+            // The percent-encoded Basic and the form carry it.
+            XCTAssertNoThrow(
+                try manager("dot", clientId: client.clientId, clientSecret: client.clientSecret, method: .clientSecretBasic))
+        }
+    }
+}
