@@ -76,12 +76,18 @@ pub fn oauth_python() -> Option<String> {
     venv.exists().then(|| venv.to_string_lossy().into_owned())
 }
 
+/// A script of `tests/scenarios/` that prints one JSON line when ready
+/// (`oauth_servers.py`, `jwt_servers.py`); returns the server and that line.
+pub fn json_servers(python: &str, script: &str) -> (PythonServer, serde_json::Value) {
+    let server = start(python, script);
+    let info = serde_json::from_str(&server.ready_line)
+        .unwrap_or_else(|err| panic!("{script} said {:?}: {err}", server.ready_line));
+    (server, info)
+}
+
 /// `tests/scenarios/oauth_servers.py`; returns the server and its ready line as JSON.
 pub fn oauth_servers(python: &str) -> (PythonServer, serde_json::Value) {
-    let server = start(python, "oauth_servers.py");
-    let info = serde_json::from_str(&server.ready_line)
-        .unwrap_or_else(|err| panic!("oauth_servers.py said {:?}: {err}", server.ready_line));
-    (server, info)
+    json_servers(python, "oauth_servers.py")
 }
 
 /// `GET url` over a fresh connection (plain HTTP/1.1 on loopback), with an optional
