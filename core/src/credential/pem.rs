@@ -30,10 +30,9 @@ pub(crate) fn read_private_key(pem: &str) -> Result<KeyDer, String> {
         if let Some(label) = line
             .strip_prefix("-----BEGIN ")
             .and_then(|rest| rest.strip_suffix("-----"))
+            && label.ends_with("PRIVATE KEY")
         {
-            if label.ends_with("PRIVATE KEY") {
-                break label.to_owned();
-            }
+            break label.to_owned();
         }
     };
     if label == "ENCRYPTED PRIVATE KEY" {

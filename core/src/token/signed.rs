@@ -47,12 +47,12 @@ impl ServiceAccount {
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| bad(&format!("has no \"{name}\"")))
         };
-        if let Some(kind) = document.get("type").and_then(Value::as_str) {
-            if kind != "service_account" {
-                return Err(bad(&format!(
-                    "is of type {kind:?}, not \"service_account\" (user credentials and external accounts are not supported)"
-                )));
-            }
+        if let Some(kind) = document.get("type").and_then(Value::as_str)
+            && kind != "service_account"
+        {
+            return Err(bad(&format!(
+                "is of type {kind:?}, not \"service_account\" (user credentials and external accounts are not supported)"
+            )));
         }
         let key_id = document
             .get("private_key_id")

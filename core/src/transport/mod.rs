@@ -33,6 +33,7 @@ pub(crate) struct TransportSettings {
     /// The host's blocking transport, if it gave one.
     pub(crate) blocking_transport: Option<Arc<dyn BlockingHttpTransport>>,
     /// Time allowed to open a connection (built-in client).
+    #[cfg_attr(not(feature = "reqwest-transport"), allow(dead_code))]
     pub(crate) connect_timeout: Duration,
     /// Time allowed for one whole request, connect to last byte.
     pub(crate) request_timeout: Duration,
