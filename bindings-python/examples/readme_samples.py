@@ -5,9 +5,11 @@ The body of each ``sample_*`` function is, line for line, a code block of the RE
 ``mypy --strict`` checks it as part of the test suite (tests/test_typing.py).
 
 The samples talk to ``https://auth.example.com`` (token endpoints), ``https://api.example.com``
-(an API) and ``https://sap.example.com`` (an SAP API Management endpoint), with credentials from
-the environment (``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``) and the XTD
-key file ``xtd-api-key.json``. The test replaces the three origins with a local server's
+(an API), ``https://sap.example.com`` (an SAP API Management endpoint) and
+``https://api.appstoreconnect.apple.com``, with credentials from the environment
+(``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``) and the key files
+``xtd-api-key.json``, ``service-account.json``, ``AuthKey_2X9R4HXF34.p8`` and
+``client-key.pem``. The test replaces the origins with a local server's
 ``http://127.0.0.1:<port>`` and provides the rest, so every sample runs as written.
 """
 
@@ -137,6 +139,54 @@ def sample_asyncio() -> None:
     asyncio.run(main())
 
 
+def sample_google_service_account() -> None:
+    import authwire
+
+    # The key file from the Cloud console: a path, or its JSON text (e.g. from a secret manager).
+    manager = authwire.TokenManager.google_service_account(
+        "service-account.json", ["https://www.googleapis.com/auth/cloud-platform"]
+    )
+    print(manager.authorization().split(".")[0])  # Bearer ya29
+    print(manager)  # TokenManager(google_service_account, credentials=[redacted])
+
+
+def sample_app_store_connect() -> None:
+    from pathlib import Path
+
+    import requests
+
+    import authwire
+    from authwire.requests import TokenAuth
+
+    # The AuthKey_<key id>.p8 file: the core reads the key and signs ES256 JWTs itself.
+    signer = authwire.pem_signer(Path("AuthKey_2X9R4HXF34.p8").read_text(), key_id="2X9R4HXF34")
+    manager = authwire.TokenManager.app_store_connect("57246542-96fe-1a63-e053-0824d011072a", signer)
+    with requests.Session() as session:
+        session.auth = TokenAuth(manager)  # a JWT signed here, signed again before 20 minutes pass
+        print(session.get("https://api.appstoreconnect.apple.com/v1/apps", timeout=10).status_code)  # 200
+
+
+def sample_cryptography_signer() -> None:
+    import os
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    import authwire
+    from authwire.cryptography import CryptographySigner
+
+    # Any cryptography key object: loaded from a file or a vault, generated, or from an HSM.
+    key = load_pem_private_key(Path("client-key.pem").read_bytes(), password=None)
+    signer = CryptographySigner(key, key_id="key-1")  # an RSA or a P-256 key
+    print(signer)  # authwire.cryptography.CryptographySigner(RS256, key_id='key-1', key=[redacted])
+
+    # private_key_jwt client authentication (Okta, Auth0, Keycloak, Azure AD): no client secret.
+    manager = authwire.TokenManager.client_credentials_private_key_jwt(
+        "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], signer, ["things:read"]
+    )
+    print(manager.authorization().split()[0])  # Bearer
+
+
 def sample_store() -> None:
     import os
     import tempfile
@@ -246,6 +296,9 @@ SAMPLES = [
     sample_api_key,
     sample_custom_exchange,
     sample_asyncio,
+    sample_google_service_account,
+    sample_app_store_connect,
+    sample_cryptography_signer,
     sample_store,
     sample_requests,
     sample_httpx,

@@ -1,10 +1,11 @@
 """The README's Python samples are exactly the functions of examples/readme_samples.py, and
 that file runs as written against a local stand-in for the services the samples call.
 
-The samples use ``https://auth.example.com``, ``https://api.example.com`` and
-``https://sap.example.com``; the run replaces those origins with a local server's
-``http://127.0.0.1:<port>`` (plain HTTP is allowed to loopback only) and provides the
-environment variables and key file the samples read.
+The samples use ``https://auth.example.com``, ``https://api.example.com``,
+``https://sap.example.com`` and ``https://api.appstoreconnect.apple.com``; the run replaces
+those origins with a local server's ``http://127.0.0.1:<port>`` (plain HTTP is allowed to
+loopback only) and provides the environment variables and key files the samples read. The
+signed JWTs of the samples are verified by PyJWT with the public keys of keys generated here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 import authwire
 from localserver import Handler, Received, Reply, ScriptedServer
 
@@ -33,8 +38,43 @@ Serve = Callable[[Handler], ScriptedServer]
 PROJECT = Path(__file__).resolve().parent.parent
 README = PROJECT / "README.md"
 SAMPLES_FILE = PROJECT / "examples" / "readme_samples.py"
-ORIGINS = ("https://auth.example.com", "https://api.example.com", "https://sap.example.com")
+ORIGINS = (
+    "https://auth.example.com",
+    "https://api.example.com",
+    "https://sap.example.com",
+    "https://api.appstoreconnect.apple.com",
+)
 ENV = {"CLIENT_ID": "my-client", "CLIENT_SECRET": "my-secret:with&odd=chars", "SAP_USER": "alice", "SAP_PASSWORD": "pw"}
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+CLIENT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+SERVICE_ACCOUNT = "readme@authwire-test.iam.gserviceaccount.com"
+ASC_ISSUER, ASC_KEY_ID = "57246542-96fe-1a63-e053-0824d011072a", "2X9R4HXF34"
+
+
+class Keys:
+    """The samples' private keys, generated for the run: the service account's and the
+    ``private_key_jwt`` client's (RSA), and the App Store Connect ``.p8`` key (P-256)."""
+
+    def __init__(self) -> None:
+        self.google = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.client = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.asc = ec.generate_private_key(ec.SECP256R1())
+
+    @staticmethod
+    def pem(key: Any) -> str:
+        return str(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode()
+        )
+
+    def pem_lines(self) -> list[str]:
+        return [
+            line
+            for key in (self.google, self.client, self.asc)
+            for line in self.pem(key).splitlines()
+            if not line.startswith("-----")
+        ]
 
 
 def load_samples() -> ModuleType:
@@ -67,13 +107,21 @@ class Platform:
     """The services of the samples: OAuth2, XTD and custom token endpoints, an API, and an
     SAP API Management endpoint with CSRF protection."""
 
-    def __init__(self, encoded_key: str) -> None:
+    def __init__(self, encoded_key: str, keys: Keys, origin: str) -> None:
         self.encoded_key = encoded_key
+        self.keys = keys
+        self.origin = origin
         self.issued: set[str] = set()
         self.csrf = ""
 
     def handle(self, request: Received, n: int) -> Reply:
         path = request.path
+        if path == "/google/token":
+            return self.google(request, n)
+        if path == "/oauth/token" and "client_assertion" in parse_qs(request.text):
+            return self.private_key_jwt(request, n)
+        if path == "/v1/apps":
+            return self.app_store_connect(request)
         if path == "/oauth/token":
             basic = authwire.decode_basic(request.header("authorization") or "")
             form = parse_qs(request.text)
@@ -101,6 +149,58 @@ class Platform:
             return self.sap(request, n)
         return Reply.text(404, "not found")
 
+    def google(self, request: Received, n: int) -> Reply:
+        """Google's token endpoint: an RS256 assertion of the service account, for this URL."""
+        form = {k: v[0] for k, v in parse_qs(request.text).items()}
+        try:
+            if form.get("grant_type") != JWT_BEARER:
+                raise jwt.InvalidTokenError("grant_type")
+            claims = jwt.decode(
+                form["assertion"],
+                self.keys.google.public_key(),
+                algorithms=["RS256"],
+                audience=f"{self.origin}/google/token",
+                issuer=SERVICE_ACCOUNT,
+            )
+            if jwt.get_unverified_header(form["assertion"]).get("kid") != "readme-key-id" or not claims.get("scope"):
+                raise jwt.InvalidTokenError("kid or scope")
+        except (KeyError, jwt.InvalidTokenError):
+            return Reply.json(400, {"error": "invalid_grant"})
+        return self.issue({"access_token": f"ya29.tok-{n}", "expires_in": 3599, "token_type": "Bearer"}, f"ya29.tok-{n}")
+
+    def private_key_jwt(self, request: Received, n: int) -> Reply:
+        """RFC 7523 client authentication: the client's RS256 assertion, for this URL."""
+        form = {k: v[0] for k, v in parse_qs(request.text).items()}
+        try:
+            if (form.get("grant_type"), form.get("client_assertion_type")) != ("client_credentials", CLIENT_ASSERTION):
+                raise jwt.InvalidTokenError("form")
+            claims = jwt.decode(
+                form["client_assertion"],
+                self.keys.client.public_key(),
+                algorithms=["RS256"],
+                audience=f"{self.origin}/oauth/token",
+                issuer=ENV["CLIENT_ID"],
+                options={"require": ["exp", "iat", "jti", "sub"]},
+            )
+            if claims["sub"] != ENV["CLIENT_ID"] or jwt.get_unverified_header(form["client_assertion"])["kid"] != "key-1":
+                raise jwt.InvalidTokenError("sub or kid")
+        except (KeyError, jwt.InvalidTokenError):
+            return Reply.json(401, {"error": "invalid_client"})
+        return self.issue({"access_token": f"pk-{n}", "token_type": "Bearer", "expires_in": 3600}, f"pk-{n}")
+
+    def app_store_connect(self, request: Received) -> Reply:
+        """The App Store Connect API: an ES256 JWT of the issuer, with the key id, for 20 minutes at most."""
+        _, _, token = (request.header("authorization") or "").partition(" ")
+        try:
+            claims = jwt.decode(
+                token, self.keys.asc.public_key(), algorithms=["ES256"], audience="appstoreconnect-v1", issuer=ASC_ISSUER
+            )
+            if jwt.get_unverified_header(token).get("kid") != ASC_KEY_ID or claims["exp"] - claims["iat"] > 1200:
+                raise jwt.InvalidTokenError("kid or lifetime")
+        except (KeyError, jwt.InvalidTokenError):
+            return Reply.json(401, {"errors": [{"status": "401", "code": "NOT_AUTHORIZED"}]})
+        return Reply.json(200, {"data": []})
+
     def issue(self, document: dict[str, Any], token: str) -> Reply:
         self.issued.add(token)
         return Reply.json(200, document)
@@ -127,14 +227,27 @@ class Platform:
 
 def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[str, Any]) -> None:
     key_file = vectors["api_key_file"][0]["json"]
-    platform = Platform(key_file["encodedKey"])
+    keys = Keys()
+    platform = Platform(key_file["encodedKey"], keys, "")
     server = serve(platform.handle)
+    platform.origin = server.url("").rstrip("/")
     source = SAMPLES_FILE.read_text(encoding="utf-8")
     for origin in ORIGINS:
         assert origin in source
-        source = source.replace(origin, server.url("").rstrip("/"))
+        source = source.replace(origin, platform.origin)
     (tmp_path / "readme_samples.py").write_text(source, encoding="utf-8")
     (tmp_path / "xtd-api-key.json").write_text(json.dumps(key_file), encoding="utf-8")
+    service_account = {
+        "type": "service_account",
+        "project_id": "authwire-test",
+        "private_key_id": "readme-key-id",
+        "private_key": keys.pem(keys.google),
+        "client_email": SERVICE_ACCOUNT,
+        "token_uri": f"{platform.origin}/google/token",
+    }
+    (tmp_path / "service-account.json").write_text(json.dumps(service_account), encoding="utf-8")
+    (tmp_path / f"AuthKey_{ASC_KEY_ID}.p8").write_text(keys.pem(keys.asc), encoding="utf-8")
+    (tmp_path / "client-key.pem").write_text(keys.pem(keys.client), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "readme_samples.py"],
         cwd=tmp_path,
@@ -161,11 +274,15 @@ def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[
         "--- sample_api_key\nBearer\n",
         "Token abc.def.ghi",
         "1 1",
+        "--- sample_google_service_account\nBearer ya29\nTokenManager(google_service_account, credentials=[redacted])\n",
+        "--- sample_app_store_connect\n200\n",
+        "--- sample_cryptography_signer\n"
+        "authwire.cryptography.CryptographySigner(RS256, key_id='key-1', key=[redacted])\nBearer\n",
         "True 0",
         "{200}",
         "200\n201\n['Authorization', 'Cookie', 'X-CSRF-Token']",
     ]:
         assert expected in out, f"{expected!r} not in the output:\n{out}"
     assert "myapp.auth INFO AuthEvent.TOKEN_REFRESHED(lifetime_ms=3600000" in result.stderr
-    for secret in (ENV["CLIENT_SECRET"], key_file["encodedKey"]):
+    for secret in (ENV["CLIENT_SECRET"], key_file["encodedKey"], *keys.pem_lines()):
         assert secret not in out + result.stderr

@@ -61,5 +61,18 @@ def test_every_public_name_has_a_docstring() -> None:
         value = getattr(authwire, name)
         if callable(value):
             assert value.__doc__, f"authwire.{name} has no docstring"
-    for method in ("api_key_exchange", "client_credentials", "custom_exchange", "static_token", "authorization"):
+    for method in (
+        "api_key_exchange",
+        "client_credentials",
+        "custom_exchange",
+        "static_token",
+        "google_service_account",
+        "google_service_account_jwt",
+        "github_app",
+        "app_store_connect",
+        "client_credentials_private_key_jwt",
+        "jwt_bearer",
+        "self_signed_jwt",
+        "authorization",
+    ):
         assert getattr(authwire.TokenManager, method).__doc__

@@ -15,6 +15,11 @@ clients (install the extras ``authwire[requests]`` or ``authwire[httpx]``). Toke
 go through the core's own HTTP client, or through httpx or requests with their proxy and CA
 settings: ``TokenOptions(blocking_transport=authwire.httpx.HttpxTransport())``.
 
+Signed-JWT credentials (Google service accounts, GitHub Apps, App Store Connect,
+``private_key_jwt``) sign with ``authwire.pem_signer(pem, key_id)``, a key the core reads,
+or ``authwire.cryptography.CryptographySigner(private_key, key_id)`` over a ``cryptography``
+key object, or any :class:`JwtSigner` subclass.
+
 ``import authwire`` is cheap: the native library is loaded on first use of any of its names.
 """
 
@@ -71,6 +76,15 @@ if TYPE_CHECKING:
         HttpTransportError as HttpTransportError,
     )
     from ._ffi import (
+        JwtAlgorithm as JwtAlgorithm,
+    )
+    from ._ffi import (
+        JwtSigner as JwtSigner,
+    )
+    from ._ffi import (
+        SignerError as SignerError,
+    )
+    from ._ffi import (
         StoreError as StoreError,
     )
     from ._ffi import (
@@ -100,8 +114,10 @@ if TYPE_CHECKING:
     from ._headers import scheme_auth_params as scheme_auth_params
     from ._manager import CsrfSession as CsrfSession
     from ._manager import TokenManager as TokenManager
+    from ._manager import pem_signer as pem_signer
     from ._store import FileStore as FileStore
     from ._store import RedisStore as RedisStore
+    from .cryptography import CryptographySigner as CryptographySigner
 
     __version__: str
 
@@ -127,6 +143,9 @@ __all__ = [
     "HttpResponse",
     "HttpTransport",
     "HttpTransportError",
+    "JwtAlgorithm",
+    "JwtSigner",
+    "SignerError",
     "TokenManager",
     "TokenOptions",
     "TokenStats",
@@ -138,6 +157,7 @@ __all__ = [
     "bearer_auth",
     "decode_basic",
     "open_connectors_auth",
+    "pem_signer",
     "scheme_auth",
     "scheme_auth_params",
 ]
@@ -149,6 +169,10 @@ _LAZY = {name: "._ffi" for name in __all__ if name not in ("AUTHORIZATION", "Csr
 _LAZY["scheme_auth_params"] = "._headers"
 _LAZY["CsrfSession"] = "._manager"
 _LAZY["TokenManager"] = "._manager"
+_LAZY["pem_signer"] = "._manager"
+# Not in __all__: it needs the optional `cryptography` package, which `from authwire import *`
+# must not require. `authwire.CryptographySigner` is `authwire.cryptography.CryptographySigner`.
+_LAZY["CryptographySigner"] = ".cryptography"
 _LAZY["FileStore"] = "._store"
 _LAZY["RedisStore"] = "._store"
 
@@ -173,4 +197,4 @@ if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is a
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__, "__version__"})
+        return sorted({*globals(), *__all__, "CryptographySigner", "__version__"})

@@ -9,6 +9,8 @@ Fixes applied here:
 * ``str(AuthError)`` is the core's one-line sentence, not uniffi's field dump.
 * ``str()`` of an ``HttpTransportError`` is its reason; ``repr()`` of the transport records
   (``HttpRequest``, ``HttpHeader``, ``HttpResponse``) shows no header value and no body.
+* ``str()`` of a ``SignerError`` is the core's sentence; ``repr()`` of a core signer
+  (``pem_signer``) shows its algorithm and key id, and ``[redacted]`` for the key.
 * ``repr()`` of records (``TokenOptions``, ``TokenStats``) and of ``AuthEvent`` variants shows
   their fields (uniffi decorates them with ``@dataclass`` without fields, so ``repr`` would
   print ``TokenStats()``), and ``AuthEvent`` variants support positional ``match`` patterns.
@@ -38,6 +40,10 @@ from ._native.authwire import (
     HttpTransport,
     HttpTransportError,
     InternalError,
+    JwtAlgorithm,
+    JwtSigner,
+    JwtSignerImpl,
+    SignerError,
     StoreError,
     TokenManager,
     TokenOptions,
@@ -49,6 +55,7 @@ from ._native.authwire import (
     decode_basic,
     file_store,
     open_connectors_auth,
+    pem_signer,
     redis_store,
     scheme_auth,
     scheme_auth_param_lists,
@@ -73,6 +80,10 @@ __all__ = [
     "HttpTransport",
     "HttpTransportError",
     "InternalError",
+    "JwtAlgorithm",
+    "JwtSigner",
+    "JwtSignerImpl",
+    "SignerError",
     "StoreError",
     "TokenManager",
     "TokenOptions",
@@ -84,6 +95,7 @@ __all__ = [
     "decode_basic",
     "file_store",
     "open_connectors_auth",
+    "pem_signer",
     "redis_store",
     "scheme_auth",
     "scheme_auth_param_lists",
@@ -152,6 +164,26 @@ def _store_error_str(self: StoreError) -> str:
 for _variant in [StoreError, *StoreError.__subclasses__()]:
     _variant.__str__ = _store_error_str  # type: ignore[method-assign]
     _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign,assignment]
+
+
+def _signer_error_str(self: SignerError) -> str:
+    lowered = _generated._UniffiFfiConverterTypeSignerError.lower(self)
+    rendered = _generated._uniffi_rust_call_with_error(
+        None, _generated._UniffiLib.uniffi_authwire_fn_method_signererror_uniffi_trait_display, lowered
+    )
+    return str(_generated._UniffiFfiConverterString.lift(rendered))
+
+
+for _variant in [SignerError, *SignerError.__subclasses__()]:
+    _variant.__str__ = _signer_error_str  # type: ignore[method-assign]
+    _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign,assignment]
+
+
+def _core_signer_repr(self: JwtSignerImpl) -> str:
+    return f"JwtSigner({self.algorithm().name}, key_id={self.key_id()!r}, key=[redacted])"
+
+
+JwtSignerImpl.__repr__ = _core_signer_repr  # type: ignore[method-assign,assignment]
 
 
 def _field_names(cls: type) -> tuple[str, ...]:

@@ -27,6 +27,10 @@ __all__ = [
     "HttpTransport",
     "HttpTransportError",
     "InternalError",
+    "JwtAlgorithm",
+    "JwtSigner",
+    "JwtSignerImpl",
+    "SignerError",
     "StoreError",
     "TokenManager",
     "TokenOptions",
@@ -38,6 +42,7 @@ __all__ = [
     "decode_basic",
     "file_store",
     "open_connectors_auth",
+    "pem_signer",
     "redis_store",
     "scheme_auth",
     "scheme_auth_param_lists",
@@ -161,6 +166,7 @@ class ExpiryFormat(enum.Enum):
     SECONDS_FROM_NOW = 0
     EPOCH_SECONDS = 1
     EPOCH_MILLISECONDS = 2
+    RFC3339 = 3
 
 class ClientAuthMethod(enum.Enum):
     """How the client credentials reach the token endpoint (RFC 6749 section 2.3.1)."""
@@ -418,6 +424,55 @@ def file_store(path: str) -> TokenStore:
 def redis_store(url: str, key_prefix: str | None = ..., timeout_ms: int | None = ...) -> TokenStore:
     """A store in Redis (``redis://`` or ``rediss://``) for processes on many hosts."""
 
+# --- Signed JWTs: the signer seam and the built-in PEM signer -----------------------------
+
+class JwtAlgorithm(enum.Enum):
+    """A JWS signature algorithm (RFC 7518 section 3.1)."""
+
+    RS256 = 0
+    """RSASSA-PKCS1-v1_5 with SHA-256: Google service accounts, GitHub Apps, Salesforce."""
+    ES256 = 1
+    """ECDSA on P-256 with SHA-256: App Store Connect and other Apple APIs."""
+
+class SignerError(Exception):
+    """Raise from your own ``JwtSigner.sign`` when the key cannot sign; the caller gets
+    ``AuthError.InvalidConfiguration`` with the reason (which must name no key material)."""
+
+    @final
+    class Failed(SignerError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class Unexpected(SignerError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+class JwtSigner:
+    """Signs JWT assertions with a private key that may never leave its keystore.
+
+    Get one from ``authwire.pem_signer(pem, key_id)`` (a PEM key the core reads) or
+    ``authwire.cryptography.CryptographySigner(private_key, key_id)``, or subclass it and
+    override the three methods over your own keystore or HSM; the core calls them on its
+    own threads.
+    """
+    def algorithm(self) -> JwtAlgorithm:
+        """The algorithm of every signature this signer makes."""
+    def key_id(self) -> str | None:
+        """The JWT header's ``kid`` (Google's ``private_key_id``, App Store Connect's key id),
+        or ``None`` to leave it out."""
+    def sign(self, message: bytes) -> bytes:
+        """The signature of ``message`` (the JWS signing input), hashed with SHA-256: RS256
+        RSASSA-PKCS1-v1_5; ES256 ECDSA as DER or raw ``r || s`` (the core converts DER).
+        Raise ``SignerError.Failed`` when the key cannot sign."""
+
+class JwtSignerImpl(JwtSigner):
+    """A signer implemented in the core (``pem_signer``); prints as ``[redacted]``."""
+    def _uniffi_clone_handle(self) -> int: ...
+
+def pem_signer(pem: str, key_id: str | None = ...) -> JwtSigner:
+    """A signer over a PEM private key (PKCS#8, PKCS#1, SEC1); use ``authwire.pem_signer``."""
+
 # --- The core's objects, wrapped by authwire.TokenManager / authwire.CsrfSession -------
 
 @final
@@ -472,6 +527,60 @@ class TokenManager:
     ) -> TokenManager: ...
     @classmethod
     def static_token(cls, token: str, lifetime_secs: int | None = ...) -> TokenManager: ...
+    @classmethod
+    def google_service_account(
+        cls, key_json: str, scopes: list[str], options: TokenOptions | None = ...
+    ) -> TokenManager: ...
+    @classmethod
+    def google_service_account_jwt(
+        cls, key_json: str, audience: str, options: TokenOptions | None = ...
+    ) -> TokenManager: ...
+    @classmethod
+    def github_app(
+        cls,
+        app_id: str,
+        installation_id: int,
+        signer: JwtSigner,
+        api_url: str | None = ...,
+        options: TokenOptions | None = ...,
+    ) -> TokenManager: ...
+    @classmethod
+    def self_signed_jwt(
+        cls,
+        signer: JwtSigner,
+        issuer: str,
+        audience: str,
+        subject: str | None = ...,
+        lifetime_secs: int = ...,
+        extra_claims: str | None = ...,
+        options: TokenOptions | None = ...,
+    ) -> TokenManager: ...
+    @classmethod
+    def app_store_connect(
+        cls, issuer_id: str, signer: JwtSigner, lifetime_secs: int = ..., options: TokenOptions | None = ...
+    ) -> TokenManager: ...
+    @classmethod
+    def client_credentials_private_key_jwt(
+        cls,
+        token_url: str,
+        client_id: str,
+        signer: JwtSigner,
+        scopes: list[str] = ...,
+        options: TokenOptions | None = ...,
+    ) -> TokenManager: ...
+    @classmethod
+    def jwt_bearer(
+        cls,
+        token_url: str,
+        signer: JwtSigner,
+        issuer: str,
+        audience: str,
+        subject: str | None = ...,
+        scopes: list[str] = ...,
+        extra_claims: str | None = ...,
+        lifetime_secs: int = ...,
+        options: TokenOptions | None = ...,
+    ) -> TokenManager: ...
     def authorization(self) -> str: ...
     async def authorization_async(self) -> str: ...
     def token(self) -> AccessToken: ...

@@ -11,12 +11,13 @@ to be asked again.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import NoReturn, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NoReturn, Union
 
 from . import _ffi
 from ._ffi import (
@@ -28,11 +29,18 @@ from ._ffi import (
     CsrfFetchMethod,
     CsrfHeaders,
     ExpiryFormat,
+    JwtSigner,
     TokenOptions,
     TokenStats,
 )
 
-__all__ = ["CsrfSession", "ListenerLike", "TokenManager"]
+__all__ = ["CsrfSession", "ListenerLike", "TokenManager", "pem_signer"]
+
+#: A path to a file: ``str`` or ``pathlib.Path`` (any ``os.PathLike[str]``).
+StrPath = Union[str, "os.PathLike[str]"]
+
+#: Extra JWT claims: a mapping (serialised with ``json.dumps``) or the JSON object text.
+Claims = Union[Mapping[str, Any], str, None]
 
 #: What ``set_listener`` accepts: an ``AuthListener`` subclass instance, any callable taking
 #: an ``AuthEvent``, or ``None`` to remove the listener.
@@ -125,6 +133,76 @@ def _no_direct_construction(cls: type) -> NoReturn:
     raise TypeError(f"create a {cls.__name__} with one of its classmethod constructors")
 
 
+def pem_signer(pem: str | bytes, key_id: str | None = None) -> JwtSigner:
+    """A JWT signer over a PEM private key, read and used by the core (no Python runs when
+    it signs): PKCS#8 (``BEGIN PRIVATE KEY``: Google's key files, Apple's ``.p8``), PKCS#1
+    (``BEGIN RSA PRIVATE KEY``: GitHub's download) or SEC1 (``BEGIN EC PRIVATE KEY``). An RSA
+    key (2048 to 8192 bits) signs RS256, a P-256 key ES256. ``pem`` is the text (``str``, or
+    ``bytes`` as read from the file); ``key_id`` becomes the JWT header's ``kid``::
+
+        signer = authwire.pem_signer(Path("AuthKey_2X9R4HXF34.p8").read_text(), key_id="2X9R4HXF34")
+
+    The signer prints as ``[redacted]``. Raises ``AuthError.InvalidConfiguration`` naming what
+    is wrong (no PEM private key found, a truncated block, a password-protected key, neither
+    an RSA nor a P-256 key), never the key itself. For a ``cryptography`` key object use
+    ``authwire.cryptography.CryptographySigner``.
+    """
+    if isinstance(pem, (bytes, bytearray, memoryview)):
+        try:
+            pem = bytes(pem).decode("ascii")
+        except UnicodeDecodeError:
+            raise _ffi.AuthError.InvalidConfiguration(
+                "the private key: it is not PEM text (a DER key? convert it with openssl pkey -outform PEM)"
+            ) from None
+    if not isinstance(pem, str):
+        raise TypeError(f"pem must be the PEM text as str or bytes, not {type(pem).__name__}")
+    return _ffi.pem_signer(pem, key_id)
+
+
+def _read_key_file(key_file_or_json: StrPath) -> str:
+    """The text of a service-account key: ``key_file_or_json`` itself when it is JSON text,
+    else the file it names."""
+    if isinstance(key_file_or_json, str) and key_file_or_json.lstrip().startswith("{"):
+        return key_file_or_json
+    if not isinstance(key_file_or_json, (str, os.PathLike)):
+        raise TypeError(
+            "key_file_or_json must be the key file's path (str or os.PathLike) or its JSON text, "
+            f"not {type(key_file_or_json).__name__}"
+        )
+    path = os.fspath(key_file_or_json)
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise _ffi.AuthError.InvalidConfiguration(
+            f"the service-account key file {path!r} cannot be read: {why}"
+        ) from None
+
+
+def _scope_list(scopes: Iterable[str]) -> list[str]:
+    if isinstance(scopes, str):
+        raise TypeError('scopes must be a list of scope tokens, e.g. ["read", "write"], not a str')
+    return list(scopes)
+
+
+def _claims_json(extra_claims: Claims) -> str | None:
+    if extra_claims is None or isinstance(extra_claims, str):
+        return extra_claims
+    if not isinstance(extra_claims, Mapping):
+        raise TypeError(f"extra_claims must be a mapping or JSON object text, not {type(extra_claims).__name__}")
+    return json.dumps(dict(extra_claims))
+
+
+def _check_signer(signer: JwtSigner) -> JwtSigner:
+    if not isinstance(signer, JwtSigner):
+        raise TypeError(
+            "signer must be an authwire.JwtSigner: authwire.pem_signer(pem, key_id), "
+            f"authwire.cryptography.CryptographySigner(private_key, key_id) or a subclass, not {type(signer).__name__}"
+        )
+    return signer
+
+
 class TokenManager:
     """Keeps a short-lived API token fresh and hands out its ``Authorization`` header.
 
@@ -135,6 +213,18 @@ class TokenManager:
     * :meth:`client_credentials`: the OAuth2 client credentials grant (RFC 6749 section 4.4)
     * :meth:`custom_exchange`: any other JSON token API, described by configuration
     * :meth:`static_token`: a token you already hold
+
+    and, with a signed JWT assertion instead of a secret (a ``signer`` is
+    :func:`authwire.pem_signer`, :class:`authwire.cryptography.CryptographySigner` or your own
+    :class:`authwire.JwtSigner`):
+
+    * :meth:`google_service_account`: a Google service-account key file (JWT-bearer grant)
+    * :meth:`google_service_account_jwt`: a self-signed Google JWT, with no token request
+    * :meth:`github_app`: a GitHub App installation token
+    * :meth:`app_store_connect`: App Store Connect API tokens (ES256)
+    * :meth:`client_credentials_private_key_jwt`: client credentials with ``private_key_jwt``
+    * :meth:`jwt_bearer`: any other RFC 7523 JWT-bearer grant (Salesforce, ...)
+    * :meth:`self_signed_jwt`: a JWT signed here and sent as the token itself
 
     ``authorization()`` (blocking, for threads) and ``await authorization_async()`` (asyncio)
     return the header value. While the token is before its refresh point they return at once
@@ -266,6 +356,190 @@ class TokenManager:
         an empty token or one with a space, a control character, DEL or non-ASCII.
         """
         return cls._wrap(_ffi.TokenManager.static_token(token, lifetime_secs))
+
+    # --- Constructors: signed JWT assertions ------------------------------------------------
+
+    @classmethod
+    def google_service_account(
+        cls, key_file_or_json: StrPath, scopes: Iterable[str], *, options: TokenOptions | None = None
+    ) -> TokenManager:
+        """A Google service account: the JWT-bearer grant (RFC 7523 section 2.1) to the key
+        file's ``token_uri`` (``https://oauth2.googleapis.com/token``) with ``scopes``, e.g.
+        ``["https://www.googleapis.com/auth/cloud-platform"]``.
+
+        ``key_file_or_json`` is the path of the JSON key file downloaded from the Cloud
+        console (``str`` or ``pathlib.Path``), or the file's text (a ``str`` starting with
+        ``{``, e.g. from a secret manager). The RS256 assertion carries the key's
+        ``private_key_id`` as ``kid`` and lives one hour; the access token is refreshed like
+        any other. When Google's clock (its ``Date`` header) is more than 5 s off the local
+        one and the assertion is refused, it is signed once more on Google's time.
+
+        Raises ``AuthError.InvalidConfiguration`` for a file that cannot be read, a key file
+        that is not a service-account key (naming the missing or wrong field, never the
+        key), an unreadable private key, no scope, a non-HTTPS ``token_uri`` or invalid
+        options. Token request errors (``AuthError.OAuth`` with ``invalid_grant``) never
+        show the key or the assertion.
+        """
+        native = _ffi.TokenManager.google_service_account(
+            _read_key_file(key_file_or_json), _scope_list(scopes), options
+        )
+        return cls._wrap(native)
+
+    @classmethod
+    def google_service_account_jwt(
+        cls, key_file_or_json: StrPath, audience: str, *, options: TokenOptions | None = None
+    ) -> TokenManager:
+        """A Google service account's self-signed JWT, sent as the bearer token with no token
+        request: ``iss`` and ``sub`` the account's email, ``aud`` the API's ``audience``
+        (e.g. ``https://pubsub.googleapis.com/``), RS256 with the key's ``private_key_id`` as
+        ``kid``, one hour of life; a new one is signed before it expires.
+
+        ``key_file_or_json`` is the key file's path or text, as for
+        :meth:`google_service_account`. Raises ``AuthError.InvalidConfiguration`` like it, or
+        for an empty audience.
+        """
+        native = _ffi.TokenManager.google_service_account_jwt(_read_key_file(key_file_or_json), audience, options)
+        return cls._wrap(native)
+
+    @classmethod
+    def github_app(
+        cls,
+        app_id: str | int,
+        installation_id: int,
+        signer: JwtSigner,
+        *,
+        api_url: str | None = None,
+        options: TokenOptions | None = None,
+    ) -> TokenManager:
+        """A GitHub App installation token: ``POST {api_url}/app/installations/
+        {installation_id}/access_tokens`` with an RS256 JWT (``iss`` the app id, ``iat`` 60 s
+        in the past, nine minutes of life). The token's expiry is read from ``expires_at``
+        (one hour); it is refreshed before then.
+
+        ``signer`` signs with the app's private key, e.g.
+        ``authwire.pem_signer(Path("my-app.private-key.pem").read_text())`` (GitHub's PKCS#1
+        download). ``api_url`` defaults to ``https://api.github.com``; for GitHub Enterprise
+        Server give ``https://<host>/api/v3``.
+
+        Raises ``AuthError.InvalidConfiguration`` for an empty app id, a signer that is not
+        RS256, a non-HTTPS API URL or invalid options.
+        """
+        native = _ffi.TokenManager.github_app(
+            str(app_id), installation_id, _check_signer(signer), api_url, options
+        )
+        return cls._wrap(native)
+
+    @classmethod
+    def app_store_connect(
+        cls,
+        issuer_id: str,
+        signer: JwtSigner,
+        *,
+        lifetime_secs: int = 1200,
+        options: TokenOptions | None = None,
+    ) -> TokenManager:
+        """App Store Connect API tokens: an ES256 JWT (``iss`` the issuer id, ``aud``
+        ``appstoreconnect-v1``, ``kid`` the key id) sent as the bearer token with no token
+        request, signed again before it expires.
+
+        ``signer`` holds the ``AuthKey_<key id>.p8`` key and its key id:
+        ``authwire.pem_signer(p8_text, key_id="2X9R4HXF34")``. ``lifetime_secs`` is at most
+        1200 (20 minutes, App Store Connect's limit).
+
+        Raises ``AuthError.InvalidConfiguration`` for an empty issuer id, a signer without a
+        key id or that is not ES256 (an RSA key), or a lifetime outside 10..1200 s.
+        """
+        native = _ffi.TokenManager.app_store_connect(issuer_id, _check_signer(signer), lifetime_secs, options)
+        return cls._wrap(native)
+
+    @classmethod
+    def client_credentials_private_key_jwt(
+        cls,
+        token_url: str,
+        client_id: str,
+        signer: JwtSigner,
+        scopes: Iterable[str] = (),
+        *,
+        options: TokenOptions | None = None,
+    ) -> TokenManager:
+        """The OAuth2 client credentials grant with ``private_key_jwt`` client authentication
+        (RFC 7523 section 2.2, OpenID Connect Core section 9), which Okta, Auth0, Keycloak and
+        Azure AD recommend over client secrets: the form carries a signed
+        ``client_assertion`` (``iss`` and ``sub`` the client id, ``aud`` the token URL, a
+        fresh ``jti``, two minutes of life) instead of a secret. The answer is read as for
+        :meth:`client_credentials`.
+
+        Raises ``AuthError.InvalidConfiguration`` for a non-HTTPS URL, an empty client id, an
+        invalid scope or invalid options.
+        """
+        native = _ffi.TokenManager.client_credentials_private_key_jwt(
+            token_url, client_id, _check_signer(signer), _scope_list(scopes), options
+        )
+        return cls._wrap(native)
+
+    @classmethod
+    def jwt_bearer(
+        cls,
+        token_url: str,
+        signer: JwtSigner,
+        issuer: str,
+        audience: str,
+        *,
+        subject: str | None = None,
+        scopes: Iterable[str] = (),
+        extra_claims: Claims = None,
+        lifetime_secs: int = 180,
+        options: TokenOptions | None = None,
+    ) -> TokenManager:
+        """Any RFC 7523 section 2.1 JWT-bearer grant: ``POST token_url`` with
+        ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` and an assertion with
+        ``issuer``, ``audience``, ``subject`` and ``extra_claims`` (a mapping or JSON object
+        text), a fresh ``jti``, living ``lifetime_secs``; the form's ``scope`` when
+        ``scopes`` are given. Salesforce: ``issuer`` the connected app's consumer key,
+        ``subject`` the user name, ``audience`` ``https://login.salesforce.com``.
+
+        Raises ``AuthError.InvalidConfiguration`` for a non-HTTPS URL, an empty issuer or
+        audience, extra claims that are not an object or set a registered claim (``iss``,
+        ``sub``, ``aud``, ``iat``, ``exp``, ``jti``), an invalid scope, a lifetime under 10 s or
+        invalid options.
+        """
+        native = _ffi.TokenManager.jwt_bearer(
+            token_url,
+            _check_signer(signer),
+            issuer,
+            audience,
+            subject,
+            _scope_list(scopes),
+            _claims_json(extra_claims),
+            lifetime_secs,
+            options,
+        )
+        return cls._wrap(native)
+
+    @classmethod
+    def self_signed_jwt(
+        cls,
+        signer: JwtSigner,
+        issuer: str,
+        audience: str,
+        *,
+        subject: str | None = None,
+        lifetime_secs: int = 3600,
+        extra_claims: Claims = None,
+        options: TokenOptions | None = None,
+    ) -> TokenManager:
+        """A JWT signed here and sent as the bearer token itself, with no token request:
+        ``iss``, ``aud``, ``sub`` (when given), ``iat``, ``exp`` (``lifetime_secs`` later),
+        the signer's key id as ``kid``, and ``extra_claims`` (a mapping or JSON object text).
+        A new JWT is signed before the old one expires, and after :meth:`invalidate`.
+
+        Raises ``AuthError.InvalidConfiguration`` for an empty issuer or audience, extra
+        claims that are not an object or set a registered claim, or a lifetime under 10 s.
+        """
+        native = _ffi.TokenManager.self_signed_jwt(
+            _check_signer(signer), issuer, audience, subject, lifetime_secs, _claims_json(extra_claims), options
+        )
+        return cls._wrap(native)
 
     # --- The header -----------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ public typealias AuthEvent = AuthwireUniFFI.AuthEvent
 /// - `.clientSecretPost`: `client_id` and `client_secret` as form fields of the body.
 public typealias ClientAuthMethod = AuthwireUniFFI.ClientAuthMethod
 
-/// How a custom exchange's expiry field is read: `.secondsFromNow`, `.epochSeconds` or
-/// `.epochMilliseconds`.
+/// How a custom exchange's expiry field is read: `.secondsFromNow`, `.epochSeconds`,
+/// `.epochMilliseconds` or `.rfc3339` (a timestamp such as `2026-01-01T12:00:00Z`).
 public typealias ExpiryFormat = AuthwireUniFFI.ExpiryFormat
 
 /// How a CSRF session fetches its token: `.head` (default) or `.get`.

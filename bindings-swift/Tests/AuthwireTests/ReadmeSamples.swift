@@ -61,3 +61,12 @@ func sharedTokens(tokenURL: URL, apiKey: ApiKey, directory: String) throws -> To
     let options = TokenOptions(store: try fileStore(path: "\(directory)/tokens"))
     return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
 }
+
+func appStoreConnectTokens(p8: String, keyId: String, issuerId: String) throws -> TokenManager {
+    // p8: the text of AuthKey_<keyId>.p8 from App Store Connect, signed by the core (ES256).
+    // On iOS (the mobile core has no built-in signer) use a Secure Enclave or keychain key:
+    // SecKeySigner(privateKey: key, keyId: keyId), or your own JwtSigner conformance.
+    let signer = try pemSigner(pem: p8, keyId: keyId)
+    print(signer)  // PemSigner(ES256, keyId: 2X9R4HXF34, key: [redacted])
+    return try TokenManager.appStoreConnect(issuerId: issuerId, signer: signer)
+}

@@ -167,5 +167,40 @@ final class TransportTests: XCTestCase {
             }
             XCTAssertEqual(try TokenManager.staticToken("abc").authorizationBlocking(), "Bearer abc")
         }
+
+        /// No built-in signer (no ring): the PEM-based sources say so, and a host signer
+        /// (a JwtSigner written in Swift, as SecKeySigner is on iOS) is what signs.
+        func testWithoutAHostSignerTheSignedSourcesAreAConfigurationError() throws {
+            let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+            let keyJSON = String(
+                decoding: try JSONSerialization.data(withJSONObject: [
+                    "type": "service_account", "private_key": pem, "private_key_id": "k",
+                    "client_email": "svc@example.iam.gserviceaccount.com",
+                ]), as: UTF8.self)
+            let attempts: [(String, () throws -> Any)] = [
+                ("pemSigner", { try pemSigner(pem: pem, keyId: "k") }),
+                ("googleServiceAccount", { try TokenManager.googleServiceAccount(json: keyJSON, scopes: ["s"]) }),
+                ("googleServiceAccountJWT", { try TokenManager.googleServiceAccountJWT(json: keyJSON, audience: "a") }),
+            ]
+            for (what, attempt) in attempts {
+                XCTAssertThrowsError(try attempt(), what) { error in
+                    guard case AuthError.invalidConfiguration(let reason) = error else { return XCTFail("\(what): \(error)") }
+                    XCTAssertTrue(reason.contains("no built-in JWT signer"), "\(what): \(reason)")
+                    XCTAssertTrue(reason.contains("JwtSigner"), "\(what): \(reason)")
+                    XCTAssertFalse(reason.contains("MIIBVQ"), reason)
+                }
+            }
+            // A host signer works: the self-signed JWT needs no request, so no transport.
+            let tokens = try TokenManager.selfSignedJWT(
+                signer: FixedSignatureSigner(), issuer: "me", audience: "you")
+            XCTAssertTrue(try tokens.authorizationBlocking().hasPrefix("Bearer eyJ"))
+        }
+    }
+
+    /// A stand-in host signer for the mobile core (which cannot verify anything here).
+    private final class FixedSignatureSigner: JwtSigner {
+        func algorithm() -> JwtAlgorithm { .rs256 }
+        func keyId() -> String? { "host" }
+        func sign(message: Data) throws -> Data { Data(repeating: 7, count: 256) }
     }
 #endif
