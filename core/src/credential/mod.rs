@@ -9,12 +9,10 @@ pub(crate) mod signer;
 
 use std::time::Duration;
 
-use url::Url;
-
 use self::assertion::Assertion;
 
 use crate::error::AuthError;
-use crate::exchange::{AttemptError, Request, Response, one_line, status_error};
+use crate::exchange::{AttemptError, Endpoint, Request, Response, one_line, status_error};
 use crate::header::check_token;
 use crate::secret::Secret;
 
@@ -75,10 +73,10 @@ pub(crate) enum Source {
         lifetime: Option<Duration>,
     },
     /// XTD: `POST {"apiKey": ...}` → `{"token", "expirationTime"}`.
-    ApiKeyExchange { url: Url, encoded_key: Secret },
+    ApiKeyExchange { url: Endpoint, encoded_key: Secret },
     /// RFC 6749 §4.4 client credentials grant.
     ClientCredentials {
-        url: Url,
+        url: Endpoint,
         client_id: Secret,
         client_secret: Secret,
         scopes: Vec<String>,
@@ -90,20 +88,20 @@ pub(crate) enum Source {
     /// RFC 7523 §2.1: a signed JWT exchanged for a token (Google service accounts,
     /// Salesforce, any JWT-bearer grant).
     JwtBearer {
-        url: Url,
+        url: Endpoint,
         assertion: Assertion,
         /// The form's `scope` parameter, when the server takes scopes there.
         scopes: Vec<String>,
     },
     /// A GitHub App: an RS256 JWT of at most 10 minutes, exchanged for a 1-hour installation
     /// token at `POST /app/installations/{id}/access_tokens`.
-    GitHubApp { url: Url, assertion: Assertion },
+    GitHubApp { url: Endpoint, assertion: Assertion },
     /// A JWT signed here and used as the bearer token itself (App Store Connect, Google's
     /// self-signed service-account JWTs); no request is sent.
     SelfSigned { assertion: Assertion },
     /// A JSON exchange described by configuration.
     Custom {
-        url: Url,
+        url: Endpoint,
         body: Secret,
         headers: Vec<(String, Secret)>,
         token_field: String,
@@ -113,7 +111,7 @@ pub(crate) enum Source {
     },
     /// SAP API Management: `X-CSRF-Token: fetch` with Basic credentials.
     Csrf {
-        url: Url,
+        url: Endpoint,
         method: CsrfFetchMethod,
         authorization: Secret,
     },
@@ -132,7 +130,7 @@ pub(crate) struct Fetched {
 
 impl Source {
     /// The endpoint this source talks to; `None` for a static token.
-    pub(crate) fn url(&self) -> Option<&Url> {
+    pub(crate) fn url(&self) -> Option<&Endpoint> {
         match self {
             Source::Static { .. } | Source::SelfSigned { .. } => None,
             Source::ApiKeyExchange { url, .. }
@@ -238,7 +236,7 @@ impl Source {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] when the signer fails.
     pub(crate) fn request(&self, now: Duration) -> Result<Option<Request>, AuthError> {
-        let json = |url: &Url, body: Secret, mut headers: Vec<(String, Secret)>| {
+        let json = |url: &Endpoint, body: Secret, mut headers: Vec<(String, Secret)>| {
             headers.push((CONTENT_TYPE.to_owned(), Secret::new("application/json")));
             headers.push((ACCEPT.to_owned(), Secret::new("application/json")));
             Request {

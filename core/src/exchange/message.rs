@@ -1,13 +1,12 @@
 //! One token request and its answer as the core sees them, whatever transport carried them.
 
-use url::Url;
-
+use super::Endpoint;
 use crate::secret::Secret;
 
 /// A request to send. The body and header values may hold secrets.
 pub(crate) struct Request {
     pub(crate) method: &'static str,
-    pub(crate) url: Url,
+    pub(crate) url: Endpoint,
     /// Lower-case names.
     pub(crate) headers: Vec<(String, Secret)>,
     pub(crate) body: Option<Secret>,

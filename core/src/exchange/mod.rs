@@ -3,9 +3,11 @@
 //! failed attempt is classified for the retry policy ([`AttemptError`], [`Retry`]).
 
 mod attempt;
+mod endpoint;
 mod message;
 
 pub(crate) use attempt::{
     AttemptError, Retry, httpdate_parse, one_line, rfc3339_secs, status_error,
 };
+pub(crate) use endpoint::Endpoint;
 pub(crate) use message::{Request, Response};

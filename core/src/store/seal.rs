@@ -273,7 +273,7 @@ mod tests {
 
     fn source(key: &str) -> Source {
         Source::ApiKeyExchange {
-            url: url::Url::parse("https://auth.example.com/token").unwrap(),
+            url: crate::exchange::Endpoint::parse("https://auth.example.com/token").unwrap(),
             encoded_key: Secret::new(key),
         }
     }

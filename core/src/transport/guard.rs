@@ -5,54 +5,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use url::Url;
-
 use super::{
     BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport,
     HttpTransportError, TransportSettings,
 };
 use crate::error::{AuthError, Result};
-use crate::exchange::{AttemptError, Request, Response, Retry, one_line};
+use crate::exchange::{AttemptError, Endpoint, Request, Response, Retry, one_line};
 
 /// Parses a token or CSRF URL and enforces HTTPS, allowing plain HTTP only to loopback
 /// (127.0.0.0/8, ::1, `localhost`) for development and tests.
-pub(crate) fn check_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text)
-        .map_err(|err| AuthError::invalid_configuration(format!("the URL is not valid: {err}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(AuthError::invalid_configuration(
+pub(crate) fn check_url(text: &str) -> Result<Endpoint> {
+    let url = Endpoint::parse(text).map_err(|why| match why.as_str() {
+        "credentials" => AuthError::invalid_configuration(
             "the URL must not carry credentials; pass them to the constructor",
-        ));
-    }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(AuthError::invalid_configuration(
+        ),
+        _ if why.starts_with("unsupported URL scheme") => {
+            AuthError::invalid_configuration(format!("{why}; use https://"))
+        }
+        _ => AuthError::invalid_configuration(format!("the URL is not valid: {why}")),
+    })?;
+    if url.is_https() || url.is_loopback() {
+        Ok(url)
+    } else {
+        Err(AuthError::invalid_configuration(
             "plain http:// is only allowed to loopback (127.0.0.0/8, ::1, localhost); use https://",
-        )),
-        other => Err(AuthError::invalid_configuration(format!(
-            "unsupported URL scheme {other:?}; use https://"
-        ))),
+        ))
     }
-}
-
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-/// Where a request went, for error messages: scheme, host and port, never path or query.
-pub(crate) fn endpoint(url: &Url) -> String {
-    format!(
-        "{}://{}{}",
-        url.scheme(),
-        url.host_str().unwrap_or("?"),
-        url.port().map(|p| format!(":{p}")).unwrap_or_default()
-    )
 }
 
 /// Which transport sends the requests.
@@ -75,7 +53,7 @@ impl Guarded {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] when both transports are given, or none is and
     /// the library was built without the built-in one.
-    pub(crate) fn new(options: &TransportSettings, url: Option<&Url>) -> Result<Self> {
+    pub(crate) fn new(options: &TransportSettings, url: Option<&Endpoint>) -> Result<Self> {
         let backend = match (&options.transport, &options.blocking_transport) {
             (Some(_), Some(_)) => {
                 return Err(AuthError::invalid_configuration(
@@ -110,7 +88,7 @@ impl Guarded {
         // Checked when the manager was built; checked again here so that no code path can
         // hand a transport a non-HTTPS URL.
         check_url(request.url.as_str()).map_err(AttemptError::fatal)?;
-        let where_to = endpoint(&request.url);
+        let where_to = request.url.origin().to_owned();
         let full_url = request.url.as_str().to_owned();
         let wire = HttpRequest {
             method: request.method.to_owned(),
@@ -232,18 +210,18 @@ impl Guarded {
 #[cfg(feature = "reqwest-transport")]
 fn default_transport(
     options: &TransportSettings,
-    url: Option<&Url>,
+    url: Option<&Endpoint>,
 ) -> Result<Arc<dyn HttpTransport>> {
     Ok(Arc::new(super::reqwest_transport::ReqwestTransport::new(
         options,
-        url.is_some_and(is_loopback),
+        url.is_some_and(Endpoint::is_loopback),
     )?))
 }
 
 #[cfg(not(feature = "reqwest-transport"))]
 fn default_transport(
     _options: &TransportSettings,
-    _url: Option<&Url>,
+    _url: Option<&Endpoint>,
 ) -> Result<Arc<dyn HttpTransport>> {
     Err(AuthError::invalid_configuration(
         "this build of authwire has no built-in HTTP client (it was built without the \

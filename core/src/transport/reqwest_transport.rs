@@ -46,7 +46,9 @@ impl HttpTransport for ReqwestTransport {
         let url = reqwest::Url::parse(&request.url).map_err(|_| HttpTransportError::Network {
             reason: "the URL is not valid".to_owned(),
         })?;
-        let where_to = super::guard::endpoint(&url);
+        let where_to = crate::exchange::Endpoint::parse(url.as_str())
+            .map(|endpoint| endpoint.origin().to_owned())
+            .unwrap_or_else(|_| "the token endpoint".to_owned());
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
             HttpTransportError::Network {
                 reason: "the method is not valid".to_owned(),
