@@ -18,14 +18,10 @@ under the repository's ``.venv/bin/python``; without any, these tests are skippe
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import os
 import secrets
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,35 +32,16 @@ from urllib.request import Request, urlopen
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from scenario_scripts import run_scenario_script
 
 import authwire
 from authwire import AuthError, AuthEvent, JwtAlgorithm, JwtSigner, SignerError, TokenManager
 from authwire.cryptography import CryptographySigner
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SCRIPT = REPO / "tests" / "scenarios" / "jwt_servers.py"
 SERVER_MODULES = ("jwt", "cryptography", "authlib", "flask")
-STARTUP_TIMEOUT_S = 60
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 # The key material of the ready line that must never show in a repr, a str or an error.
 PRIVATE_KEYS = ("rsa_pkcs8", "rsa_pkcs1", "ec_pkcs8", "ec_sec1", "wrong_rsa_pkcs8", "ec_p384_pkcs8", "rsa_encrypted")
-
-
-def server_python() -> str | None:
-    """The interpreter that runs jwt_servers.py (see the module docstring)."""
-    configured = os.environ.get("AUTHWIRE_TEST_PYTHON")
-    if configured:
-        return configured
-    if all(importlib.util.find_spec(name) is not None for name in SERVER_MODULES):
-        return sys.executable
-    venv = REPO / ".venv" / "bin" / "python"
-    if venv.exists():
-        check = subprocess.run(
-            [str(venv), "-c", "import " + ", ".join(SERVER_MODULES)], capture_output=True, timeout=120, check=False
-        )
-        if check.returncode == 0:
-            return str(venv)
-    return None
 
 
 class Servers:
@@ -133,35 +110,8 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
     """jwt_servers.py, started once for the module."""
-    python = server_python()
-    if python is None:
-        pytest.skip(
-            "no Python with PyJWT, cryptography, Authlib and Flask for tests/scenarios/jwt_servers.py: "
-            "set AUTHWIRE_TEST_PYTHON to one (pip install 'authwire[test]' under Python 3.10+)"
-        )
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
-        process = subprocess.Popen(
-            [python, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
-        assert process.stdin is not None and process.stdout is not None
-        watchdog = threading.Timer(STARTUP_TIMEOUT_S, process.kill)
-        watchdog.start()
-        try:
-            line = process.stdout.readline()
-            watchdog.cancel()
-            if not line.strip():
-                process.wait(timeout=10)
-                stderr.seek(0)
-                pytest.fail(f"{SCRIPT.name} under {python} did not start (exit {process.returncode}):\n{stderr.read()}")
-            yield Servers(json.loads(line))
-        finally:
-            watchdog.cancel()
-            process.stdin.close()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with run_scenario_script("jwt_servers.py", SERVER_MODULES, "PyJWT, cryptography, Authlib and Flask") as ready:
+        yield Servers(ready)
 
 
 def fresh(prefix: str) -> str:
@@ -506,7 +456,7 @@ class FailingSigner(JwtSigner):
     ("error", "says"),
     [
         (SignerError.Failed("the HSM is offline"), "the HSM is offline"),
-        (RuntimeError("boom"), "unexpectedly"),
+        (RuntimeError("boom-f00d"), "does not declare"),
     ],
     ids=["signer-error", "undeclared"],
 )
@@ -518,6 +468,7 @@ def test_a_signer_that_cannot_sign_is_invalid_configuration(servers: Servers, er
         manager.authorization()
     assert str(caught.value).startswith("invalid configuration: the JWT signer failed: "), str(caught.value)
     assert says in str(caught.value), str(caught.value)
+    assert "f00d" not in str(caught.value) and "f00d" not in repr(caught.value)
     stats = manager.stats()
     assert (stats.failures, stats.retries) == (1, 0), "a signer that cannot sign is not retried"
 

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use super::signer::{JwtAlgorithm, JwtSigner};
+use super::signer::{JwtAlgorithm, JwtSigner, SignerError};
 use crate::error::{AuthError, Result};
 use crate::secret::Secret;
 
@@ -111,8 +111,16 @@ impl Assertion {
         let signature = self
             .signer
             .sign(input.clone().into_bytes())
-            .map_err(|err| {
-                AuthError::invalid_configuration(format!("the JWT signer failed: {err}"))
+            .map_err(|err| match err {
+                // A declared failure: the host's reason, which must name no key material.
+                SignerError::Failed { reason } => {
+                    AuthError::invalid_configuration(format!("the JWT signer failed: {reason}"))
+                }
+                // An undeclared exception's text is the host's, unchecked: left out.
+                SignerError::Unexpected { .. } => AuthError::invalid_configuration(
+                    "the JWT signer failed: it threw an error it does not declare (a bug in \
+                     the signer; its text is left out, as it could hold key material)",
+                ),
             })?;
         let signature = match algorithm {
             JwtAlgorithm::Rs256 if signature.len() >= 256 => signature,

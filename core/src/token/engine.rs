@@ -129,7 +129,9 @@ impl Engine {
             && !matches!(source, Source::Static { .. } | Source::SelfSigned { .. })
         {
             return Err(AuthError::invalid_configuration(
-                "a token store seals tokens with a key derived from the credential, and this                  signer's signatures are not deterministic (ES256), so none can be derived:                  leave the store out, or use an RS256 key",
+                "a token store seals tokens with a key derived from the credential, and this \
+                 signer's signatures are not deterministic (ES256), so none can be derived: \
+                 leave the store out, or use an RS256 key",
             ));
         }
         Ok(Arc::new(Self {
