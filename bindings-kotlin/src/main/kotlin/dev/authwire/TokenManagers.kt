@@ -1,5 +1,7 @@
 package dev.authwire
 
+import java.io.IOException
+import java.nio.file.Files
 import java.nio.file.Path
 import java.util.logging.Level
 import java.util.logging.Logger
@@ -37,6 +39,71 @@ fun TokenManager.Companion.apiKeyExchange(
     apiKeyFile: Path,
     options: TokenOptions? = null,
 ): TokenManager = ApiKey.fromFile(apiKeyFile).use { key -> apiKeyExchange(tokenUrl, key, options) }
+
+/**
+ * A [TokenManager] for the Google service account whose JSON key file is at [keyFile]: the
+ * file is read once, here, and the core signs an RS256 assertion with its `private_key` (the
+ * RFC 7523 JWT-bearer grant, `kid` = the file's `private_key_id`) and posts it to the file's
+ * `token_uri` whenever a token is needed.
+ *
+ * The same as passing the file's text to the generated
+ * `TokenManager.googleServiceAccount(keyJson, scopes, options)`.
+ *
+ * ```kotlin
+ * val tokens = TokenManager.googleServiceAccount(
+ *     Path.of("service-account.json"),
+ *     listOf("https://www.googleapis.com/auth/cloud-platform"),
+ * )
+ * val header = tokens.authorization() // Bearer ya29....
+ * ```
+ *
+ * @param scopes at least one OAuth scope.
+ * @param options how to refresh, retry and time out; `null` for the defaults.
+ * @throws AuthException.InvalidConfiguration when the file cannot be read (the message names
+ *   the path and the I/O error), is not a service-account key file, its key is not a usable
+ *   RSA key, or [scopes] is empty. The message never contains the key.
+ */
+@Throws(AuthException::class)
+fun TokenManager.Companion.googleServiceAccount(
+    keyFile: Path,
+    scopes: List<String>,
+    options: TokenOptions? = null,
+): TokenManager = googleServiceAccount(readKeyFile(keyFile, "service-account key file"), scopes, options)
+
+/**
+ * A [TokenManager] that hands out self-signed JWTs for Google APIs that accept them in place
+ * of an access token (no request is sent), signed with the service-account key file at
+ * [keyFile]: `iss` = `sub` = the file's `client_email`, `aud` = [audience] (e.g.
+ * `https://pubsub.googleapis.com/`). The same as the generated
+ * `TokenManager.googleServiceAccountJwt(keyJson, audience, options)` with the file's text.
+ *
+ * @throws AuthException.InvalidConfiguration as [googleServiceAccount] does.
+ */
+@Throws(AuthException::class)
+fun TokenManager.Companion.googleServiceAccountJwt(
+    keyFile: Path,
+    audience: String,
+    options: TokenOptions? = null,
+): TokenManager = googleServiceAccountJwt(readKeyFile(keyFile, "service-account key file"), audience, options)
+
+/**
+ * A [JwtSigner] over the PEM private key in the file at [pemFile] (PKCS#8 `PRIVATE KEY`, as
+ * App Store Connect's `.p8` and GitHub's downloads are; PKCS#1 `RSA PRIVATE KEY`; SEC1
+ * `EC PRIVATE KEY`), signed by the core: the same as the generated `pemSigner(pem, keyId)`
+ * with the file's text.
+ *
+ * @throws AuthException.InvalidConfiguration when the file cannot be read or holds no usable
+ *   key (encrypted, truncated, neither RSA nor EC P-256). The message never contains the key.
+ */
+@Throws(AuthException::class)
+fun pemSigner(pemFile: Path, keyId: String? = null): JwtSigner = pemSigner(readKeyFile(pemFile, "private key file"), keyId)
+
+private fun readKeyFile(file: Path, what: String): String = try {
+    Files.readString(file)
+} catch (e: IOException) {
+    // The I/O error names the path and the cause; it cannot contain the file's contents.
+    throw AuthException.InvalidConfiguration("cannot read the $what $file: ${e.javaClass.simpleName}: ${e.message}")
+}
 
 /**
  * How long this token is still handed out: [AccessToken.expiresInMs] as a [Duration],

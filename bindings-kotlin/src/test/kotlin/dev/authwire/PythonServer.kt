@@ -89,6 +89,13 @@ class PythonServer(python: String, script: Path, startTimeoutSeconds: Long = 60)
         /** `tests/scenarios/oauth_servers.py`, with [testPython] (which must not be `null`). */
         fun oauthServers(): PythonServer =
             PythonServer(checkNotNull(testPython) { testPythonMissing }.toString(), repoRoot.resolve("tests/scenarios/oauth_servers.py"))
+
+        /**
+         * `tests/scenarios/jwt_servers.py` (PyJWT and Authlib verifiers of signed JWTs), with
+         * [testPython] (which must not be `null`). Its ready line is a JSON object.
+         */
+        fun jwtServers(): PythonServer =
+            PythonServer(checkNotNull(testPython) { testPythonMissing }.toString(), repoRoot.resolve("tests/scenarios/jwt_servers.py"))
     }
 }
 

@@ -2,18 +2,29 @@ package dev.authwire.samples
 
 import dev.authwire.LocalServer
 import dev.authwire.Vectors
+import dev.authwire.PythonServer
 import dev.authwire.basicAuth
+import dev.authwire.samples.jwt.listApps
+import dev.authwire.samples.jwt.listBuckets
+import dev.authwire.samples.jwt.listRepositories
 import dev.authwire.samples.tokens.createOrder
 import dev.authwire.samples.tokens.listThings
+import dev.authwire.testPython
+import dev.authwire.testPythonMissing
 import dev.authwire.text
+import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 import java.nio.file.Files
 import java.nio.file.Path
+import java.security.KeyFactory
+import java.security.spec.PKCS8EncodedKeySpec
+import java.util.Base64
 
 /**
  * The README's Kotlin samples are the sample files, verbatim, and print what their comments
@@ -21,7 +32,9 @@ import java.nio.file.Path
  *
  * - the quickstart: [ReadmeSample.kt][main];
  * - the token manager and OkHttp sample: `samples/tokens/TokenSample.kt`, run against local
- *   servers (its `main`, with the real URLs, is compiled but not run).
+ *   servers (its `main`, with the real URLs, is compiled but not run);
+ * - the signed-JWT sample: `samples/jwt/JwtSample.kt`, run against the verifiers of
+ *   `tests/scenarios/jwt_servers.py` (skipped without the test Python, see [testPython]).
  */
 class ReadmeSampleTest {
     private val moduleDir: Path = Path.of(
@@ -37,6 +50,7 @@ class ReadmeSampleTest {
 
     private val quickstart: String by lazy { sample("ReadmeSample.kt") }
     private val tokenSample: String by lazy { sample("tokens/TokenSample.kt") }
+    private val jwtSample: String by lazy { sample("jwt/JwtSample.kt") }
 
     /** The README's ```kotlin blocks that start with an import, in order. */
     private val readmeSamples: List<String> by lazy {
@@ -53,8 +67,14 @@ class ReadmeSampleTest {
 
     @Test
     fun `the README token manager and OkHttp sample is TokenSample kt, verbatim`() {
-        assertEquals(2, readmeSamples.size, "README.md should have two ```kotlin blocks starting with an import")
+        assertEquals(3, readmeSamples.size, "README.md should have three ```kotlin blocks starting with an import")
         assertEquals(tokenSample, readmeSamples[1], "README.md's token manager sample differs from tokens/TokenSample.kt")
+    }
+
+    @Test
+    fun `the README signed-JWT sample is JwtSample kt, verbatim`() {
+        assertEquals(3, readmeSamples.size, "README.md should have three ```kotlin blocks starting with an import")
+        assertEquals(jwtSample, readmeSamples[2], "README.md's signed-JWT sample differs from jwt/JwtSample.kt")
     }
 
     @Test
@@ -85,6 +105,29 @@ class ReadmeSampleTest {
                     }
                     assertEquals("/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder", sap.requests.last().path)
                 }
+            }
+        }
+    }
+
+    @Test
+    fun `the signed-JWT sample prints what its comments say, against the JWT verifiers`(@TempDir dir: Path) {
+        assumeTrue(testPython != null) { "the signed-JWT sample needs jwt_servers.py: $testPythonMissing" }
+        PythonServer.jwtServers().use { server ->
+            val ready = JSONObject(server.readyLine)
+            val base = ready.getString("base")
+            val keys = ready.getJSONObject("keys")
+            val google = ready.getJSONObject("google_key_json").put("token_uri", "$base/google/0.sample/token")
+            val keyFile = Files.writeString(dir.resolve("service-account.json"), google.toString())
+            val asc = ready.getJSONObject("asc")
+            val p8File = Files.writeString(dir.resolve("AuthKey.p8"), keys.getString("ec_pkcs8"))
+            // GitHub's stand-in takes the server's RSA key when the JWT has no kid: read it with JCA.
+            val der = Base64.getDecoder().decode(keys.getString("rsa_pkcs8").lines().filterNot { it.startsWith("-----") }.joinToString(""))
+            val rsaKey = KeyFactory.getInstance("RSA").generatePrivate(PKCS8EncodedKeySpec(der))
+            val github = ready.getJSONObject("github")
+            assertPrintsItsComments(jwtSample, minimum = 6) {
+                listBuckets(keyFile, "$base/google/0.sample/resource")
+                listApps(asc.getString("issuer_id"), asc.getString("key_id"), p8File, "$base/verify/asc")
+                listRepositories(github.getString("app_id"), github.getLong("installation_id"), rsaKey, github.getString("api"))
             }
         }
     }
