@@ -18,13 +18,7 @@ are skipped.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +29,7 @@ from urllib.request import Request, urlopen
 import httpx
 import pytest
 import requests
+from scenario_scripts import run_scenario_script
 
 import authwire
 from authwire import ClientAuthMethod
@@ -42,10 +37,8 @@ from authwire.httpx import HttpxTransport
 from authwire.requests import RequestsTransport
 
 REPO = Path(__file__).resolve().parent.parent.parent
-SCRIPT = REPO / "tests" / "scenarios" / "oauth_servers.py"
 CLIENTS: list[dict[str, Any]] = json.loads((REPO / "tests/scenarios/oauth_clients.json").read_text("utf-8"))["clients"]
 SERVER_MODULES = ("authlib", "flask", "django", "oauth2_provider")
-STARTUP_TIMEOUT_S = 60
 
 BASIC = ClientAuthMethod.CLIENT_SECRET_BASIC
 POST = ClientAuthMethod.CLIENT_SECRET_POST
@@ -61,55 +54,13 @@ def client_label(client: dict[str, Any]) -> str:
     return str(client["client_id"])
 
 
-def server_python() -> str | None:
-    """The interpreter that runs oauth_servers.py (see the module docstring)."""
-    configured = os.environ.get("AUTHWIRE_TEST_PYTHON")
-    if configured:
-        return configured
-    if all(importlib.util.find_spec(name) is not None for name in SERVER_MODULES):
-        return sys.executable
-    venv = REPO / ".venv" / "bin" / "python"
-    if venv.exists():
-        check = subprocess.run(
-            [str(venv), "-c", "import " + ", ".join(SERVER_MODULES)], capture_output=True, timeout=120, check=False
-        )
-        if check.returncode == 0:
-            return str(venv)
-    return None
-
-
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, Any]]:
     """oauth_servers.py, started once for the module: its ready line (base URLs, endpoints)."""
-    python = server_python()
-    if python is None:
-        pytest.skip(
-            "no Python with Authlib, Flask, Django and django-oauth-toolkit for tests/scenarios/oauth_servers.py: "
-            "set AUTHWIRE_TEST_PYTHON to one (pip install 'authwire[test]' under Python 3.10+)"
-        )
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
-        process = subprocess.Popen(
-            [python, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
-        assert process.stdin is not None and process.stdout is not None
-        watchdog = threading.Timer(STARTUP_TIMEOUT_S, process.kill)
-        watchdog.start()
-        try:
-            line = process.stdout.readline()
-            watchdog.cancel()
-            if not line.strip():
-                process.wait(timeout=10)
-                stderr.seek(0)
-                pytest.fail(f"{SCRIPT.name} under {python} did not start (exit {process.returncode}):\n{stderr.read()}")
-            yield json.loads(line)
-        finally:
-            watchdog.cancel()
-            process.stdin.close()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with run_scenario_script(
+        "oauth_servers.py", SERVER_MODULES, "Authlib, Flask, Django and django-oauth-toolkit"
+    ) as ready:
+        yield ready
 
 
 def token_url(servers: dict[str, Any], server: str, endpoint: str = "token") -> str:

@@ -171,9 +171,7 @@ from __future__ import annotations
 
 import email.utils
 import json
-import logging
 import secrets
-import signal
 import string
 import sys
 import threading
@@ -184,10 +182,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt  # PyJWT
+from _serving import HOST, Servers, base_url, serve
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-HOST = "127.0.0.1"
 LEEWAY = 30
 IAT_MAX_AGE = 300  # google: an assertion older than this (server clock) is refused
 CLIENT_EMAIL = "svc@authwire-test.iam.gserviceaccount.com"
@@ -399,7 +397,7 @@ class BaseServer(ThreadingHTTPServer):
         super().__init__((HOST, 0), Handler)
         self.keys = keys
         self.stats = Stats()
-        self.base = f"http://{HOST}:{self.server_address[1]}"
+        self.base = base_url(self)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -895,66 +893,46 @@ def make_authlib_app(keys: Keys, base: list[str]) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+def start(servers: Servers) -> dict[str, Any]:
+    """The servers, added to ``servers``; the ready line."""
+    keys = Keys()
+    base_server = servers.add(BaseServer(keys))
+    authlib_base: list[str] = []  # filled once the port is known
+    authlib_server = servers.wsgi(make_authlib_app(keys, authlib_base))
+    authlib_base.append(base_url(authlib_server))
+
+    base = base_server.base
+    pems = keys.pems()
+    return {
+        "base": base,
+        "authlib": authlib_base[0],
+        "keys": pems,
+        "google_key_json": {
+            "type": "service_account",
+            "project_id": PROJECT_ID,
+            "private_key_id": keys.google_kid,
+            "private_key": pems["rsa_pkcs8"],
+            "client_email": CLIENT_EMAIL,
+            "client_id": str(100000000000000000000 + secrets.randbelow(10**20)),
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": f"{base}/google/0/token",
+            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+            "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/"
+            + CLIENT_EMAIL.replace("@", "%40"),
+            "universe_domain": "googleapis.com",
+        },
+        "github": {"app_id": GITHUB_APP_ID, "installation_id": GITHUB_INSTALLATION_ID, "api": f"{base}/github/0"},
+        "asc": {"issuer_id": ASC_ISSUER_ID, "key_id": ASC_KEY_ID},
+        "private_key_jwt": {
+            "client_id": PKJWT_CLIENT_ID,
+            "token_url": f"{authlib_base[0]}/oauth/token",
+            "scope": PKJWT_SCOPE,
+        },
+    }
+
+
 def main() -> int:
-    # Only the ready line goes to the real stdout; anything a library prints goes to stderr.
-    stdout = sys.stdout
-    sys.stdout = sys.stderr
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request lines
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
-    from werkzeug.serving import make_server
-
-    servers: list[Any] = []
-    try:
-        keys = Keys()
-        base_server = BaseServer(keys)
-        authlib_base: list[str] = []  # filled once the port is known
-        authlib_server = make_server(HOST, 0, make_authlib_app(keys, authlib_base), threaded=True)
-        authlib_base.append(f"http://{HOST}:{authlib_server.server_address[1]}")
-        servers = [base_server, authlib_server]
-        for s in servers:
-            threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
-
-        base = base_server.base
-        pems = keys.pems()
-        ready = {
-            "base": base,
-            "authlib": authlib_base[0],
-            "keys": pems,
-            "google_key_json": {
-                "type": "service_account",
-                "project_id": PROJECT_ID,
-                "private_key_id": keys.google_kid,
-                "private_key": pems["rsa_pkcs8"],
-                "client_email": CLIENT_EMAIL,
-                "client_id": str(100000000000000000000 + secrets.randbelow(10**20)),
-                "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-                "token_uri": f"{base}/google/0/token",
-                "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-                "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/"
-                + CLIENT_EMAIL.replace("@", "%40"),
-                "universe_domain": "googleapis.com",
-            },
-            "github": {"app_id": GITHUB_APP_ID, "installation_id": GITHUB_INSTALLATION_ID, "api": f"{base}/github/0"},
-            "asc": {"issuer_id": ASC_ISSUER_ID, "key_id": ASC_KEY_ID},
-            "private_key_jwt": {
-                "client_id": PKJWT_CLIENT_ID,
-                "token_url": f"{authlib_base[0]}/oauth/token",
-                "scope": PKJWT_SCOPE,
-            },
-        }
-        stdout.write(json.dumps(ready) + "\n")
-        stdout.flush()
-        sys.stdin.read()
-        return 0
-    finally:
-        stoppers = [threading.Thread(target=s.shutdown) for s in servers]  # each waits for a poll
-        for t in stoppers:
-            t.start()
-        for t in stoppers:
-            t.join()
-        for s in servers:
-            s.server_close()
+    return serve(start)
 
 
 if __name__ == "__main__":

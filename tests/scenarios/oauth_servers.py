@@ -82,7 +82,6 @@ import logging
 import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -92,7 +91,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-HOST = "127.0.0.1"
+from _serving import HOST, Servers, base_url, serve
+
 EXPIRES_IN = 3600
 # A confidential client allowed only the authorization-code grant (Authlib and DOT).
 AUTH_CODE_ONLY = {"client_id": "authwire-auth-code-only", "client_secret": "auth-code-only-secret"}
@@ -486,6 +486,26 @@ class LiteralServer(ThreadingHTTPServer):
 # --------------------------------------------------------------------------------------------
 
 
+def start(servers: Servers, clients_file: str, tmpdir: str) -> dict[str, Any]:
+    """The three servers, added to ``servers``; the ready line."""
+    clients = load_clients(clients_file)
+    authlib_server = servers.wsgi(make_authlib_app(clients))
+    dot_server = servers.wsgi(make_dot_app(clients, tmpdir))
+    literal_server = servers.add(LiteralServer(clients))
+    return {
+        "authlib": base_url(authlib_server),
+        "dot": base_url(dot_server),
+        "literal": base_url(literal_server),
+        "endpoints": {
+            "authlib": {"token": "/oauth/token", "resource": "/api/resource", "no_cc": "/oauth/token-no-cc"},
+            "dot": {"token": "/o/token/", "resource": "/api/resource", "no_cc": "/o/token-no-cc/"},
+            "literal": {"token": "/oauth/token", "resource": "/api/resource", "no_cc": None},
+        },
+        "clients_file": clients_file,
+        "unauthorized_client": {**AUTH_CODE_ONLY, "servers": ["authlib", "dot"]},
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -496,53 +516,11 @@ def main() -> int:
     args = parser.parse_args()
     clients_file = os.path.abspath(args.clients)
 
-    # Only the ready line goes to the real stdout; anything a library prints goes to stderr.
-    stdout = sys.stdout
-    sys.stdout = sys.stderr
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request lines
     logging.getLogger("django.request").setLevel(logging.ERROR)  # no 4xx warnings, 5xx kept
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-
-    from werkzeug.serving import make_server
-
     tmpdir = tempfile.mkdtemp(prefix="authwire-oauth-")
-    servers: list[Any] = []
     try:
-        clients = load_clients(clients_file)
-        authlib_server = make_server(HOST, 0, make_authlib_app(clients), threaded=True)
-        dot_server = make_server(HOST, 0, make_dot_app(clients, tmpdir), threaded=True)
-        literal_server = LiteralServer(clients)
-        servers = [authlib_server, dot_server, literal_server]
-        for s in servers:
-            threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
-
-        def base(s: Any) -> str:
-            return f"http://{HOST}:{s.server_address[1]}"
-
-        ready = {
-            "authlib": base(authlib_server),
-            "dot": base(dot_server),
-            "literal": base(literal_server),
-            "endpoints": {
-                "authlib": {"token": "/oauth/token", "resource": "/api/resource", "no_cc": "/oauth/token-no-cc"},
-                "dot": {"token": "/o/token/", "resource": "/api/resource", "no_cc": "/o/token-no-cc/"},
-                "literal": {"token": "/oauth/token", "resource": "/api/resource", "no_cc": None},
-            },
-            "clients_file": clients_file,
-            "unauthorized_client": {**AUTH_CODE_ONLY, "servers": ["authlib", "dot"]},
-        }
-        stdout.write(json.dumps(ready) + "\n")
-        stdout.flush()
-        sys.stdin.read()
-        return 0
+        return serve(lambda servers: start(servers, clients_file, tmpdir))
     finally:
-        stoppers = [threading.Thread(target=s.shutdown) for s in servers]  # each waits for a poll
-        for t in stoppers:
-            t.start()
-        for t in stoppers:
-            t.join()
-        for s in servers:
-            s.server_close()
         try:
             from django.db import connections
 

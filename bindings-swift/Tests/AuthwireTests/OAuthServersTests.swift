@@ -31,52 +31,13 @@ func oauthClients() -> [OAuthClient] {
     }
 }
 
-/// tests/scenarios/oauth_servers.py as a child process: started by `init`, stopped by
-/// ``stop()`` (it serves until its standard input closes).
+/// The ready line of tests/scenarios/oauth_servers.py (a ``PythonServer``).
 final class OAuthServers: @unchecked Sendable {
     /// Server name (`authlib`, `dot`, `literal`) to its base URL and endpoint paths.
     private let ready: [String: Any]
-    private let process: Process
-    private let input: Pipe
 
-    /// The Python to run the servers with: AUTHWIRE_TEST_PYTHON, else <repo>/.venv/bin/python.
-    static func python() -> String? {
-        let candidates: [String?] = [
-            ProcessInfo.processInfo.environment["AUTHWIRE_TEST_PYTHON"],
-            repositoryRoot.appendingPathComponent(".venv/bin/python").path,
-        ]
-        return candidates.compactMap { $0 }.first {
-            !$0.isEmpty && FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }
-
-    init(python: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repositoryRoot.appendingPathComponent("tests/scenarios/oauth_servers.py").path]
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.waitUntilExit()
-                throw OAuthServersError(
-                    description: "tests/scenarios/oauth_servers.py exited (status \(process.terminationStatus)) "
-                        + "before it printed its ready line; does \(python) have the test extra "
-                        + "(Authlib, Flask, Django, django-oauth-toolkit)? Its stderr is above.")
-            }
-            line.append(chunk)
-        }
-        guard let ready = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
-            throw OAuthServersError(description: "unexpected ready line: \(String(decoding: line, as: UTF8.self))")
-        }
-        self.ready = ready
-        self.process = process
-        self.input = input
+    init(_ server: PythonServer) {
+        ready = server.ready
     }
 
     /// `<base of server><its path for endpoint>` (`token`, `resource`, `no_cc`), or `nil` when
@@ -93,61 +54,14 @@ final class OAuthServers: @unchecked Sendable {
         let client = ready["unauthorized_client"] as! [String: Any]
         return (client["client_id"] as! String, client["client_secret"] as! String, client["servers"] as! [String])
     }
-
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-}
-
-struct OAuthServersError: Error, CustomStringConvertible {
-    let description: String
 }
 
 /// The servers of the running test class: started in its `class func setUp()`, stopped in its
 /// `class func tearDown()`.
-private final class ServersSlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var servers: OAuthServers?
-    private var skip: String?
-    private var failure: String?
-
-    func start() {
-        lock.withLock {
-            servers = nil
-            skip = nil
-            failure = nil
-            guard let python = OAuthServers.python() else {
-                skip = "no Python for tests/scenarios/oauth_servers.py: set AUTHWIRE_TEST_PYTHON to a "
-                    + "Python with the test extra of bindings-python (Authlib, Django, django-oauth-toolkit), "
-                    + "or create \(repositoryRoot.path)/.venv"
-                return
-            }
-            do {
-                servers = try OAuthServers(python: python)
-            } catch {
-                failure = "\(error)"
-            }
-        }
-    }
-
-    func stop() {
-        lock.withLock {
-            servers?.stop()
-            servers = nil
-        }
-    }
-
-    func current() throws -> OAuthServers {
-        try lock.withLock {
-            if let skip { throw XCTSkip(skip) }
-            guard let servers else { throw OAuthServersError(description: failure ?? "the servers are not running") }
-            return servers
-        }
-    }
-}
-
-private let slot = ServersSlot()
+private let slot = PythonServerSlot(
+    script: "oauth_servers.py",
+    needs: "the test extra of bindings-python (Authlib, Flask, Django, django-oauth-toolkit)",
+    view: OAuthServers.init)
 
 final class OAuthServersTests: XCTestCase {
     private var servers: OAuthServers!

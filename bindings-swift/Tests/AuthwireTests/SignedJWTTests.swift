@@ -15,39 +15,13 @@ import XCTest
     import FoundationNetworking
 #endif
 
-/// tests/scenarios/jwt_servers.py as a child process: started by `init`, stopped by ``stop()``.
+/// The ready line of tests/scenarios/jwt_servers.py (a ``PythonServer``), with helpers for its
+/// endpoints.
 final class JwtServers: @unchecked Sendable {
     let ready: [String: Any]
-    private let process: Process
-    private let input: Pipe
 
-    init(python: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repositoryRoot.appendingPathComponent("tests/scenarios/jwt_servers.py").path]
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.waitUntilExit()
-                throw OAuthServersError(
-                    description: "tests/scenarios/jwt_servers.py exited (status \(process.terminationStatus)) "
-                        + "before it printed its ready line; does \(python) have cryptography, PyJWT, "
-                        + "Authlib and Flask? Its stderr is above.")
-            }
-            line.append(chunk)
-        }
-        guard let ready = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
-            throw OAuthServersError(description: "unexpected ready line from jwt_servers.py")
-        }
-        self.ready = ready
-        self.process = process
-        self.input = input
+    init(_ server: PythonServer) {
+        ready = server.ready
     }
 
     var base: String { ready["base"] as! String }
@@ -102,55 +76,11 @@ final class JwtServers: @unchecked Sendable {
             .flatMap { key($0).split(separator: "\n").map(String.init) }
             .filter { !$0.hasPrefix("-----") && $0.count >= 16 }
     }
-
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
 }
 
 /// The servers of the running class: started in `class func setUp()`, stopped in `tearDown()`.
-private final class JwtServersSlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var servers: JwtServers?
-    private var skip: String?
-    private var failure: String?
-
-    func start() {
-        lock.withLock {
-            servers = nil
-            skip = nil
-            failure = nil
-            guard let python = OAuthServers.python() else {
-                skip = "no Python for tests/scenarios/jwt_servers.py: set AUTHWIRE_TEST_PYTHON to a Python "
-                    + "with cryptography, PyJWT, Authlib and Flask, or create \(repositoryRoot.path)/.venv"
-                return
-            }
-            do {
-                servers = try JwtServers(python: python)
-            } catch {
-                failure = "\(error)"
-            }
-        }
-    }
-
-    func stop() {
-        lock.withLock {
-            servers?.stop()
-            servers = nil
-        }
-    }
-
-    func current() throws -> JwtServers {
-        try lock.withLock {
-            if let skip { throw XCTSkip(skip) }
-            guard let servers else { throw OAuthServersError(description: failure ?? "the servers are not running") }
-            return servers
-        }
-    }
-}
-
-private let jwtSlot = JwtServersSlot()
+private let jwtSlot = PythonServerSlot(
+    script: "jwt_servers.py", needs: "cryptography, PyJWT, Authlib and Flask", view: JwtServers.init)
 
 /// A signer implemented in Swift: it signs with a `pemSigner` (the only key material Swift on
 /// Linux can use without swift-crypto) but is NOT the core's object, so every signature is a
