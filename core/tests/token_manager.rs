@@ -236,11 +236,11 @@ fn a_token_type_other_than_bearer_is_refused_and_named() {
         let server = TestServer::start(move |_, _| {
             Reply::json(
                 200,
-                json!({"access_token": "a!b%2F|c=d", "token_type": token_type}),
+                json!({"access_token": "a!b%2F|c=d\"e", "token_type": token_type}),
             )
         });
         let manager = oauth_client(&server);
-        assert_eq!(manager.authorization().unwrap(), "Bearer a!b%2F|c=d");
+        assert_eq!(manager.authorization().unwrap(), "Bearer a!b%2F|c=d\"e");
     }
 }
 

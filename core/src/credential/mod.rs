@@ -460,8 +460,10 @@ impl Source {
             AuthError::InvalidInput { reason } => invalid(reason),
             other => AttemptError::fatal(other),
         })?;
-        let authorization = crate::header::scheme_auth(&scheme, token)
-            .map_err(|_| invalid(format!("the token type {scheme:?} is not a valid scheme")))?;
+        // The scheme is Bearer or was checked when the manager was built, and the token was
+        // just checked: any visible ASCII, as `bearer_auth` takes it (a token with a quote is
+        // no auth-param list, so `scheme_auth` would refuse what `bearer_auth` accepts).
+        let authorization = format!("{scheme} {token}");
         let lifetime = match expiry_field.and_then(|f| lookup(&body, f)) {
             Some(value) => Some(expiry(value, format, wall_now).ok_or_else(|| {
                 invalid(format!(
