@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use authwire::AuthError;
+use authwire::{AuthError, NetworkErrorKind};
 
 /// Exit code for a command line that cannot be used as given (clap's own code too).
 pub const EXIT_USAGE: i32 = 2;
@@ -75,12 +75,39 @@ pub fn auth_exit_code(error: &AuthError) -> i32 {
 }
 
 impl From<AuthError> for CliError {
+    /// The error's sentence; for a network failure a second line names its kind and whether
+    /// it was retried, e.g. `  kind: certificate-untrusted (not retried: retrying cannot help)`.
     fn from(error: AuthError) -> Self {
+        let mut message = error.to_string();
+        if let Some(kind) = error.network_kind() {
+            let retried = if kind.is_retried() {
+                "retried before giving up"
+            } else {
+                "not retried: retrying cannot help"
+            };
+            message.push_str(&format!("\n  kind: {} ({retried})", kind_name(kind)));
+        }
         Self {
             code: auth_exit_code(&error),
-            message: error.to_string(),
+            message,
         }
     }
+}
+
+/// The kebab-case name of a network failure kind, as the CLI prints it.
+pub fn kind_name(kind: NetworkErrorKind) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{kind:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                name.push('-');
+            }
+            name.push(c.to_ascii_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    name
 }
 
 /// The CLI's `Result`.

@@ -490,6 +490,7 @@ fn print_event(
             true
         }
         AuthEvent::RefreshRetrying {
+            network_kind: _,
             attempt,
             delay_ms,
             reason,
@@ -498,6 +499,7 @@ fn print_event(
             false
         }
         AuthEvent::RefreshFailed {
+            network_kind: _,
             reason,
             serving_stale,
         } => {

@@ -703,3 +703,73 @@ fn processes_with_the_same_store_share_one_token() {
     );
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+/// A closed local port: the classified error, its kind and hint on stderr, exit code 4.
+#[test]
+fn a_network_failure_prints_its_kind_and_what_to_do() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let key = TempFile::new("key.json", API_KEY_FILE);
+    let url = format!("http://127.0.0.1:{port}/v1/token");
+    let run = authwire(
+        &[
+            "token",
+            "--api-key-file",
+            key.path_str(),
+            "--token-url",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 4, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains(&format!(
+            "could not connect to http://127.0.0.1:{port} (refused or unreachable)"
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("check that the server is up"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("kind: connection-refused (retried before giving up)"),
+        "{run:?}"
+    );
+    assert!(!run.all_output().contains("enc-key-Zq81"), "{run:?}");
+}
+
+/// A host name that cannot exist (RFC 6761 `.invalid`): not retried, named in the message.
+#[test]
+fn a_host_that_does_not_resolve_fails_at_once_with_a_hint() {
+    let key = TempFile::new("key.json", API_KEY_FILE);
+    let started = std::time::Instant::now();
+    let run = authwire(
+        &[
+            "token",
+            "--api-key-file",
+            key.path_str(),
+            "--token-url",
+            "https://no-such-host.invalid/v1/token",
+        ],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("no-such-host.invalid did not resolve (no such host name)"),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("check the URL"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("kind: name-not-resolved (not retried: retrying cannot help)"),
+        "{run:?}"
+    );
+    println!("a name that does not resolve failed after {took:?}");
+}

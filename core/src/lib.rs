@@ -35,7 +35,7 @@ pub use api_key::ApiKey;
 pub use credential::signer::{JwtAlgorithm, JwtSigner, SignerError, pem_signer};
 pub use credential::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use csrf::{CsrfHeaders, CsrfSession};
-pub use error::{AuthError, Result};
+pub use error::{AuthError, NetworkErrorKind, Result, network_error_is_retried};
 pub use header::{
     AUTHORIZATION, BasicCredentials, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
     scheme_auth, scheme_auth_param_lists, scheme_auth_params,

@@ -21,11 +21,15 @@ pub enum AuthEvent {
         attempt: u32,
         /// The wait before the next attempt, in milliseconds.
         delay_ms: u64,
+        /// The kind of network failure, when the attempt failed on the network.
+        network_kind: Option<crate::NetworkErrorKind>,
         /// The error, as the sentence of [`AuthError`](crate::AuthError).
         reason: String,
     },
     /// A refresh failed for good.
     RefreshFailed {
+        /// The kind of network failure, when the refresh failed on the network.
+        network_kind: Option<crate::NetworkErrorKind>,
         /// The error, as the sentence of [`AuthError`](crate::AuthError).
         reason: String,
         /// True when a still-valid token keeps being served meanwhile.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use authwire::{
     ApiKey, AuthError, BlockingHttpTransport, CsrfSession, HttpRequest, HttpResponse,
-    HttpTransport, HttpTransportError, TokenManager, TokenOptions,
+    HttpTransport, HttpTransportError, NetworkErrorKind, TokenManager, TokenOptions,
 };
 use serde_json::json;
 use support::server::{Reply, TestServer};
@@ -84,7 +84,10 @@ fn a_transport_that_never_answers_gets_the_cores_timeout_and_is_cancelled() {
     assert_eq!(
         error,
         AuthError::Network {
-            reason: "http://127.0.0.1:9 did not answer within 200 ms".into()
+            kind: NetworkErrorKind::ReadTimeout,
+            reason:
+                "http://127.0.0.1:9 did not answer in time (no answer within 200 ms): retry later"
+                    .into()
         }
     );
     assert_eq!(
@@ -139,16 +142,21 @@ fn a_transport_that_throws_gives_a_typed_error_and_the_manager_keeps_working() {
         };
         let manager = manager(TOKEN_URL, options);
         let failed = manager.authorization().unwrap_err();
-        let AuthError::Network { reason } = &failed else {
+        let AuthError::Network { kind, reason } = &failed else {
             panic!("{failed:?}")
         };
+        assert_eq!(*kind, NetworkErrorKind::Other, "a failure without a kind");
         match &error {
             HttpTransportError::Unexpected { .. } => assert_eq!(
                 reason,
-                "the HTTP transport failed unexpectedly on a request to http://127.0.0.1:9: \
-                 java.lang.IllegalStateException: boom"
+                "the request to http://127.0.0.1:9 failed (the HTTP transport failed \
+                 unexpectedly: java.lang.IllegalStateException: boom): retry later"
             ),
-            HttpTransportError::Network { .. } => assert_eq!(reason, "connection reset"),
+            HttpTransportError::Network { .. } => assert_eq!(
+                reason,
+                "the request to http://127.0.0.1:9 failed (connection reset): retry later"
+            ),
+            HttpTransportError::Classified { .. } => unreachable!(),
         }
         assert_eq!(flaky.calls.load(Ordering::SeqCst), 2, "retried once");
         // After the cool-down the same manager recovers (third call fails, fourth answers).
@@ -163,6 +171,58 @@ fn a_transport_that_throws_gives_a_typed_error_and_the_manager_keeps_working() {
             }
         };
         assert_eq!(header, "Bearer t-ok");
+    }
+}
+
+/// A host transport that says what kind of failure happened: a certificate failure fails at
+/// once with its kind; a reset is retried; the events carry the kind.
+#[test]
+fn a_classified_transport_failure_is_retried_by_kind() {
+    for (kind, retried) in [
+        (NetworkErrorKind::CertificateUntrusted, false),
+        (NetworkErrorKind::TlsHandshake, false),
+        (NetworkErrorKind::NameNotResolved, false),
+        (NetworkErrorKind::ConnectionReset, true),
+        (NetworkErrorKind::NameResolutionTemporary, true),
+    ] {
+        let flaky = Arc::new(Flaky {
+            failures: usize::MAX,
+            calls: AtomicUsize::new(0),
+            error: HttpTransportError::Classified {
+                kind,
+                reason: "the client's own words".into(),
+            },
+        });
+        let events = Arc::new(support::Events::default());
+        let options = TokenOptions {
+            max_attempts: 3,
+            ..through(flaky.clone())
+        };
+        let manager = manager(TOKEN_URL, options);
+        manager.set_listener(Some(events.clone()));
+        let failed = manager.authorization().unwrap_err();
+        assert_eq!(failed.network_kind(), Some(kind), "{failed:?}");
+        assert!(
+            failed.to_string().contains("(the client's own words)"),
+            "{failed}"
+        );
+        assert_eq!(kind.is_retried(), retried);
+        assert_eq!(authwire::network_error_is_retried(kind), retried);
+        let calls = flaky.calls.load(Ordering::SeqCst);
+        assert_eq!(calls, if retried { 3 } else { 1 }, "{kind:?}");
+        let seen = events.all();
+        let retry_kinds: Vec<_> = seen
+            .iter()
+            .filter_map(|e| match e {
+                authwire::AuthEvent::RefreshRetrying { network_kind, .. } => Some(*network_kind),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(retry_kinds, vec![Some(kind); calls - 1]);
+        assert!(seen.iter().any(|e| matches!(
+            e,
+            authwire::AuthEvent::RefreshFailed { network_kind: Some(k), .. } if *k == kind
+        )));
     }
 }
 

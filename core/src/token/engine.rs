@@ -294,6 +294,7 @@ impl Engine {
         let shared = async move {
             task.await.unwrap_or_else(|_| {
                 Err(AuthError::Network {
+                    kind: crate::NetworkErrorKind::Other,
                     reason: "the token refresh stopped unexpectedly".to_owned(),
                 })
             })
@@ -353,6 +354,7 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|c| now < c.schedule.usable_until);
                 let event = AuthEvent::RefreshFailed {
+                    network_kind: error.network_kind(),
                     reason: error.to_string(),
                     serving_stale,
                 };
@@ -433,6 +435,7 @@ impl Engine {
                     self.emit(AuthEvent::RefreshRetrying {
                         attempt,
                         delay_ms: 0,
+                        network_kind: None,
                         reason: format!(
                             "the token server's clock differs from this device's by {:.0} s (more than {} s): signing the assertion again with the server's time",
                             self.server_time.offset_secs(&*self.clock),
@@ -460,6 +463,7 @@ impl Engine {
             self.emit(AuthEvent::RefreshRetrying {
                 attempt,
                 delay_ms: millis(delay),
+                network_kind: error.network_kind(),
                 reason: error.to_string(),
             });
             tokio::time::sleep(delay).await;

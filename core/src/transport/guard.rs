@@ -9,7 +9,7 @@ use super::{
     BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport,
     HttpTransportError, TransportSettings,
 };
-use crate::error::{AuthError, Result};
+use crate::error::{AuthError, NetworkErrorKind, Result};
 use crate::exchange::{AttemptError, Endpoint, Request, Response, Retry, one_line};
 
 /// Parses a token or CSRF URL and enforces HTTPS, allowing plain HTTP only to loopback
@@ -142,27 +142,31 @@ impl Guarded {
         };
         let response = match outcome {
             None => {
+                let waited = format!("no answer within {} ms", self.request_timeout.as_millis());
                 return Err(AttemptError {
-                    error: AuthError::Network {
-                        reason: format!(
-                            "{where_to} did not answer within {} ms",
-                            self.request_timeout.as_millis()
-                        ),
-                    },
+                    error: AuthError::network(NetworkErrorKind::ReadTimeout, &where_to, &waited),
                     retry: Retry::Yes { after: None },
                 });
             }
             Some(Err(error)) => {
-                let reason = match error {
-                    HttpTransportError::Network { reason } => clean(reason),
-                    HttpTransportError::Unexpected { reason } => format!(
-                        "the HTTP transport failed unexpectedly on a request to {where_to}: {}",
-                        clean(reason)
+                let (kind, detail) = match error {
+                    HttpTransportError::Classified { kind, reason } => (kind, clean(reason)),
+                    HttpTransportError::Network { reason } => {
+                        (NetworkErrorKind::Other, clean(reason))
+                    }
+                    HttpTransportError::Unexpected { reason } => (
+                        NetworkErrorKind::Other,
+                        format!("the HTTP transport failed unexpectedly: {}", clean(reason)),
                     ),
                 };
+                let retry = if kind.is_retried() {
+                    Retry::Yes { after: None }
+                } else {
+                    Retry::No
+                };
                 return Err(AttemptError {
-                    error: AuthError::Network { reason },
-                    retry: Retry::Yes { after: None },
+                    error: AuthError::network(kind, &where_to, &detail),
+                    retry,
                 });
             }
             Some(Ok(response)) => response,

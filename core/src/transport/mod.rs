@@ -19,6 +19,8 @@ mod reqwest_transport;
 
 use std::fmt;
 
+use crate::error::NetworkErrorKind;
+
 pub(crate) use guard::{Guarded, check_url};
 
 use std::sync::Arc;
@@ -106,23 +108,36 @@ pub struct HttpResponse {
 
 /// Why a transport could not produce a response.
 ///
-/// Throw (raise) it from a foreign transport; any other exception reaches the core as
-/// [`HttpTransportError::Unexpected`]. Either way the caller gets
-/// [`AuthError::Network`](crate::AuthError::Network) and the core retries as for a
-/// connection error. Reasons are kept in error messages after the core removes every secret
-/// it holds and the request's path and query, cut to one line.
+/// Throw (raise) it from a foreign transport, preferably as
+/// [`Classified`](Self::Classified) with the [`NetworkErrorKind`] that happened: the core
+/// retries only the kinds that can recover ([`NetworkErrorKind::is_retried`]), and the
+/// caller gets [`AuthError::Network`](crate::AuthError::Network) with that kind and a
+/// sentence that says what to do. [`Network`](Self::Network) (no kind) and any other
+/// exception (which reaches the core as [`Unexpected`](Self::Unexpected)) count as
+/// [`NetworkErrorKind::Other`] and are retried. Reasons are kept in error messages after the
+/// core removes every secret it holds and the request's path and query, cut to one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum HttpTransportError {
-    /// The request could not be completed: no connection, TLS failure, timeout, the
-    /// connection broke off. Retryable.
+    /// The request could not be completed, for a reason the transport did not classify.
+    /// Counts as [`NetworkErrorKind::Other`]: retried.
     #[error("{reason}")]
     Network {
         /// What failed, e.g. `could not connect to https://auth.example.com`.
         reason: String,
     },
+    /// The request could not be completed, and the transport knows why: `kind` decides
+    /// whether the core retries, `reason` (the HTTP client's own words, e.g. the exception's
+    /// message) is added to the caller's message.
+    #[error("{reason}")]
+    Classified {
+        /// What kind of failure it was.
+        kind: NetworkErrorKind,
+        /// The HTTP client's own description of the failure.
+        reason: String,
+    },
     /// The transport failed in a way it did not describe (in Kotlin, Swift or Python, an
-    /// exception of another type). Retryable.
+    /// exception of another type). Counts as [`NetworkErrorKind::Other`]: retried.
     #[error("the HTTP transport failed unexpectedly: {reason}")]
     Unexpected {
         /// The exception as text.

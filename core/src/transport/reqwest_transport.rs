@@ -10,7 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use super::{
     HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError, TransportSettings,
 };
-use crate::error::{AuthError, Result};
+use crate::error::{AuthError, NetworkErrorKind, Result};
 
 /// reqwest with the manager's connect timeout, no redirects, and no proxy for loopback.
 pub(crate) struct ReqwestTransport {
@@ -109,20 +109,125 @@ impl HttpTransport for ReqwestTransport {
     }
 }
 
-/// reqwest's own messages can quote the URL (and so a query string); ours name only the
-/// endpoint.
+/// Classifies a reqwest failure by walking its source chain (reqwest → hyper-util → hyper,
+/// rustls, `std::io::Error`, the resolver's message). The detail is the lowest cause's own
+/// words; reqwest's top-level messages are left out because they quote the URL (and so a
+/// query string).
 fn transport_error(where_to: &str, timeout: Duration, err: &reqwest::Error) -> HttpTransportError {
-    let reason = if err.is_timeout() {
-        format!(
-            "{where_to} did not answer within {} ms",
-            timeout.as_millis()
-        )
-    } else if err.is_connect() {
-        format!("could not connect to {where_to}")
-    } else if err.is_body() || err.is_decode() {
-        format!("the response from {where_to} broke off")
-    } else {
-        format!("the request to {where_to} failed")
+    let (kind, detail) = classify(err);
+    let detail = match kind {
+        NetworkErrorKind::ConnectTimeout | NetworkErrorKind::ReadTimeout if detail.is_empty() => {
+            format!(
+                "no answer from {where_to} within {} ms",
+                timeout.as_millis()
+            )
+        }
+        _ => detail,
     };
-    HttpTransportError::Network { reason }
+    HttpTransportError::Classified {
+        kind,
+        reason: detail,
+    }
+}
+
+/// The kind of a reqwest failure, and the words of its deepest cause.
+fn classify(err: &reqwest::Error) -> (NetworkErrorKind, String) {
+    let mut kind = None;
+    let mut detail = String::new();
+    let mut dns = false;
+    let mut proxy = false;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return (tls_kind(tls), tls.to_string());
+        }
+        let io = cause.downcast_ref::<std::io::Error>();
+        if let Some(io) = io {
+            kind = kind.or_else(|| io_kind(io.kind()));
+        }
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
+            && (hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled())
+        {
+            kind = kind.or(Some(NetworkErrorKind::ConnectionReset));
+        }
+        let text = cause.to_string();
+        dns |= text.contains("dns error") || text.contains("failed to lookup address");
+        proxy |= text.contains("proxy") || text.contains("tunnel");
+        if !text.contains("://") {
+            detail = text;
+        }
+        // An io::Error's source() skips the error it wraps (which may be another io::Error
+        // around a rustls::Error): step into it instead.
+        source = match io {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
+    }
+    let kind = if dns {
+        // getaddrinfo's words (EAI_NONAME, EAI_NODATA) for a name that does not exist;
+        // anything else (EAI_AGAIN: no DNS server answered) may recover.
+        let permanent = [
+            "Name or service not known",
+            "No address associated",
+            "nodename nor servname",
+            "No such host",
+        ];
+        if permanent.iter().any(|words| detail.contains(words)) {
+            NetworkErrorKind::NameNotResolved
+        } else {
+            NetworkErrorKind::NameResolutionTemporary
+        }
+    } else if err.is_timeout() {
+        if err.is_connect() {
+            NetworkErrorKind::ConnectTimeout
+        } else {
+            NetworkErrorKind::ReadTimeout
+        }
+    } else if let Some(kind) = kind {
+        kind
+    } else if proxy {
+        NetworkErrorKind::Proxy
+    } else if err.is_body() || err.is_decode() {
+        NetworkErrorKind::ConnectionReset
+    } else {
+        NetworkErrorKind::Other
+    };
+    (kind, detail)
+}
+
+/// The kind of a rustls failure: a certificate the verifier refused, or another handshake
+/// failure.
+fn tls_kind(error: &rustls::Error) -> NetworkErrorKind {
+    use rustls::CertificateError as C;
+    match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => NetworkErrorKind::CertificateExpired,
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                NetworkErrorKind::CertificateWrongName
+            }
+            C::Revoked => NetworkErrorKind::CertificateRevoked,
+            _ => NetworkErrorKind::CertificateUntrusted,
+        },
+        _ => NetworkErrorKind::TlsHandshake,
+    }
+}
+
+/// The kind of an I/O failure, when the OS error says it.
+fn io_kind(kind: std::io::ErrorKind) -> Option<NetworkErrorKind> {
+    use std::io::ErrorKind as K;
+    Some(match kind {
+        K::ConnectionRefused | K::HostUnreachable | K::NetworkUnreachable | K::AddrNotAvailable => {
+            NetworkErrorKind::ConnectionRefused
+        }
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+            NetworkErrorKind::ConnectionReset
+        }
+        K::TimedOut => NetworkErrorKind::ReadTimeout,
+        _ => return None,
+    })
 }

@@ -29,8 +29,13 @@ pub fn scenarios_dir() -> PathBuf {
 }
 
 fn start(python: &str, script: &str) -> PythonServer {
+    start_with(python, script, &[])
+}
+
+fn start_with(python: &str, script: &str, args: &[&str]) -> PythonServer {
     let mut child = Command::new(python)
         .arg(scenarios_dir().join(script))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -82,6 +87,16 @@ pub fn json_servers(python: &str, script: &str) -> (PythonServer, serde_json::Va
     let server = start(python, script);
     let info = serde_json::from_str(&server.ready_line)
         .unwrap_or_else(|err| panic!("{script} said {:?}: {err}", server.ready_line));
+    (server, info)
+}
+
+/// `tests/scenarios/tls_servers.py --out <out>`: HTTPS servers with good, untrusted, expired
+/// and wrong-name certificates, a server that resets mid-answer, a closed port, and their
+/// counters; returns the server and its ready line as JSON (the CA is `<out>/ca.pem`).
+pub fn tls_servers(python: &str, out: &std::path::Path) -> (PythonServer, serde_json::Value) {
+    let server = start_with(python, "tls_servers.py", &["--out", &out.to_string_lossy()]);
+    let info = serde_json::from_str(&server.ready_line)
+        .unwrap_or_else(|err| panic!("tls_servers.py said {:?}: {err}", server.ready_line));
     (server, info)
 }
 
