@@ -985,3 +985,45 @@ fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
     );
     assert!(!error.contains("pa55word!"), "{error}");
 }
+
+/// A manager dropped while its refresh waits on a server that never answers: the refresh task
+/// stops, its connection is closed (the server reads end-of-stream) long before the request
+/// timeout, and nothing crashes.
+#[test]
+fn dropping_a_manager_stops_its_refresh_in_flight() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1/token", listener.local_addr().unwrap());
+    let key = ApiKey::from_encoded_key("drop-test-key").unwrap();
+    let options = TokenOptions {
+        request_timeout_ms: 60_000,
+        ..TokenOptions::default()
+    };
+    let manager = TokenManager::api_key_exchange(&url, key, Some(options)).unwrap();
+    // The caller gives up after 200 ms; the refresh it started goes on in the background.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let waited = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_millis(200), manager.authorization_async()).await
+    });
+    assert!(waited.is_err(), "the server never answers");
+    let (mut connection, _) = listener.accept().unwrap();
+    connection
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut request = [0u8; 4096];
+    assert!(
+        connection.read(&mut request).unwrap() > 0,
+        "the token request arrived"
+    );
+    let dropped = Instant::now();
+    drop(manager);
+    let mut rest = Vec::new();
+    // End-of-stream (or a reset) once the dropped manager's request is cancelled.
+    let _ = connection.read_to_end(&mut rest);
+    let closed_after = dropped.elapsed();
+    println!("the connection was closed {closed_after:?} after the drop");
+    assert!(closed_after < Duration::from_secs(5), "{closed_after:?}");
+}

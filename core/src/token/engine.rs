@@ -50,6 +50,8 @@ struct State {
     current: Option<Arc<Cached>>,
     /// The refresh under way, and the process it runs in: after a fork it is dead.
     refresh: Option<(u32, SharedRefresh)>,
+    /// Stops the refresh task under way (the last one started) when the manager is dropped.
+    refresh_task: Option<tokio::task::AbortHandle>,
     /// The last failed refresh and when the next may start.
     failure: Option<(AuthError, Mono)>,
     consecutive_failures: u32,
@@ -145,6 +147,7 @@ impl Engine {
             state: RwLock::new(State {
                 current,
                 refresh: None,
+                refresh_task: None,
                 failure: None,
                 consecutive_failures: 0,
                 invalidations: VecDeque::new(),
@@ -153,6 +156,17 @@ impl Engine {
             listener: RwLock::new(None),
             last_fetch_micros: AtomicU64::new(0),
         }))
+    }
+
+    /// Stops the refresh under way, if any: its request is cancelled (a blocking host
+    /// transport's call finishes on its own thread) and nothing is published. Called when the
+    /// manager is dropped, so that no background work outlives it.
+    pub(crate) fn stop(&self) {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(task) = state.refresh_task.take() {
+            task.abort();
+        }
+        state.refresh = None;
     }
 
     pub(crate) fn set_listener(&self, listener: Option<Arc<dyn AuthListener>>) {
@@ -291,6 +305,7 @@ impl Engine {
     fn start_refresh(self: &Arc<Self>, state: &mut State) -> SharedRefresh {
         let engine = Arc::clone(self);
         let task = runtime::get().spawn(async move { engine.refresh().await });
+        state.refresh_task = Some(task.abort_handle());
         let shared = async move {
             task.await.unwrap_or_else(|_| {
                 Err(AuthError::Network {

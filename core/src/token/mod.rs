@@ -40,6 +40,15 @@ pub struct TokenManager {
     kind: &'static str,
 }
 
+impl Drop for TokenManager {
+    /// A manager dropped (in Python, Kotlin and Swift: its last reference released) while a
+    /// refresh is under way stops it: the token request is cancelled and no background work
+    /// is left behind.
+    fn drop(&mut self) {
+        self.engine.stop();
+    }
+}
+
 impl std::fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "TokenManager({}, credentials=[redacted])", self.kind)
