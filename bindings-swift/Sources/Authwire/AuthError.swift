@@ -20,8 +20,11 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
     case invalidInput(reason: String)
     /// The configuration (an API-key file, a URL, an option) is unusable. Fix it.
     case invalidConfiguration(reason: String)
-    /// The token server could not be reached or did not answer in time. Retry later.
-    case network(reason: String)
+    /// The token server could not be reached or did not answer in time. `kind` says what
+    /// failed and whether authwire retried it (``NetworkErrorKind/isRetried``), so code can
+    /// branch without reading the text; `reason` names the host and says what to do. A plain
+    /// `case .network` pattern still matches every network error.
+    case network(kind: NetworkErrorKind, reason: String)
     /// The server rejected the credentials (401 or 403), with its message. Check them.
     case unauthorized(status: UInt16, serverMessage: String)
     /// An RFC 6749 §5.2 error such as `invalid_client`. Fix the client registration.
@@ -37,7 +40,16 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
     /// The API keeps rejecting fresh tokens: too many invalidations in a short window.
     case refreshLoop(refreshes: UInt32, windowMs: UInt64)
 
-    /// The core's sentence, e.g. `network error: ... (retry later)`.
+    /// The kind of a ``network(kind:reason:)`` error; `nil` for every other case.
+    public var networkKind: NetworkErrorKind? {
+        switch self {
+        case .network(let kind, _): kind
+        default: nil
+        }
+    }
+
+    /// The core's sentence, e.g. `network error: could not connect to http://127.0.0.1:8080
+    /// (refused or unreachable): check that the server is up and the port is right; retry later`.
     public var description: String { core.description }
 
     /// The core's sentence, as `LocalizedError` asks.
@@ -47,7 +59,7 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
         switch core {
         case .InvalidInput(let reason): self = .invalidInput(reason: reason)
         case .InvalidConfiguration(let reason): self = .invalidConfiguration(reason: reason)
-        case .Network(let reason): self = .network(reason: reason)
+        case .Network(let kind, let reason): self = .network(kind: kind, reason: reason)
         case .Unauthorized(let status, let message):
             self = .unauthorized(status: status, serverMessage: message)
         case .OAuth(let status, let error, let description):
@@ -67,7 +79,7 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
         switch self {
         case .invalidInput(let reason): .InvalidInput(reason: reason)
         case .invalidConfiguration(let reason): .InvalidConfiguration(reason: reason)
-        case .network(let reason): .Network(reason: reason)
+        case .network(let kind, let reason): .Network(kind: kind, reason: reason)
         case .unauthorized(let status, let message): .Unauthorized(status: status, message: message)
         case .oauth(let status, let error, let description):
             .OAuth(status: status, error: error, description: description)

@@ -8,7 +8,9 @@ public typealias TokenOptions = AuthwireUniFFI.TokenOptions
 public typealias TokenStats = AuthwireUniFFI.TokenStats
 
 /// What a manager did (token requested, refreshed, retrying, failed, invalidated). Events
-/// carry no secret: log them as they are.
+/// carry no secret: log them as they are. `refreshRetrying` and `refreshFailed` carry the
+/// ``NetworkErrorKind`` as `networkKind` when the attempt failed on the network:
+/// `if case .refreshFailed(let kind?, _, _) = event { ... }`.
 public typealias AuthEvent = AuthwireUniFFI.AuthEvent
 
 /// How OAuth2 client credentials authenticate at the token endpoint:
@@ -33,7 +35,10 @@ public typealias CsrfFetchMethod = AuthwireUniFFI.CsrfFetchMethod
 
 /// Sends the core's token requests through the host's HTTP stack: ``URLSessionTransport``, or
 /// your own implementation. Contract: send the request as given, return every status as a
-/// response, never follow redirects, throw `HttpTransportError.Network` when no response came.
+/// response, never follow redirects, and throw ``HttpTransportError`` when no response came:
+/// preferably `.Classified(kind:reason:)` with the ``NetworkErrorKind`` that happened (for a
+/// `URLError`, `NetworkErrorKind(urlError)`), so that failures retrying cannot fix (an
+/// untrusted certificate, an unknown host) fail at once.
 public typealias HttpTransport = AuthwireUniFFI.HttpTransport
 
 /// A token request for a transport to send. It carries credentials: never log it.
@@ -45,9 +50,29 @@ public typealias HttpResponse = AuthwireUniFFI.HttpResponse
 /// One HTTP header of an ``HttpRequest`` or ``HttpResponse``.
 public typealias HttpHeader = AuthwireUniFFI.HttpHeader
 
-/// Why a transport could not produce a response (`.Network(reason:)`); the caller then gets
-/// ``AuthError/network(reason:)`` and the core retries.
+/// Why a transport could not produce a response. `.Classified(kind:reason:)` carries the
+/// ``NetworkErrorKind``: the core retries it only when ``NetworkErrorKind/isRetried`` says so,
+/// and the caller gets ``AuthError/network(kind:reason:)`` with that kind and the transport's
+/// `reason` in the sentence. `.Network(reason:)` (no kind) and any other error a transport
+/// throws count as ``NetworkErrorKind/other``, which is retried.
 public typealias HttpTransportError = AuthwireUniFFI.HttpTransportError
+
+/// What kind of network failure an ``AuthError/network(kind:reason:)`` is, to branch on
+/// without reading the message: `.nameNotResolved`, `.nameResolutionTemporary`,
+/// `.connectionRefused`, `.connectTimeout`, `.readTimeout`, `.connectionReset`,
+/// `.certificateUntrusted`, `.certificateExpired`, `.certificateWrongName`,
+/// `.certificateRevoked`, `.tlsHandshake`, `.proxy` or `.other`. ``isRetried`` says whether
+/// authwire retries it. Also carried by the `refreshRetrying` and `refreshFailed` events
+/// (`networkKind`, `nil` when the failure was not on the network).
+public typealias NetworkErrorKind = AuthwireUniFFI.NetworkErrorKind
+
+extension NetworkErrorKind {
+    /// Whether authwire retries an attempt that failed this way (with backoff, within the
+    /// manager's `maxAttempts`). `false` for a host name that does not exist, every
+    /// certificate failure and other TLS handshake failures: they fail at once, because
+    /// waiting cannot fix them.
+    public var isRetried: Bool { networkErrorIsRetried(kind: self) }
+}
 
 /// Forwards the core's events to a closure.
 final class ClosureListener: AuthwireUniFFI.AuthListener {

@@ -104,8 +104,10 @@ extension URLSession {
 ///
 /// It never follows a redirect (the core treats a 3xx as an error, so credentials are never
 /// re-sent elsewhere), stores no cookies and reads no cache. The core keeps the timeouts, the
-/// body limit, HTTPS-only and the retry policy; a failure of URLSession becomes a network
-/// error that the core retries.
+/// body limit, HTTPS-only and the retry policy. A `URLError` becomes
+/// `HttpTransportError.Classified` with its ``NetworkErrorKind`` (see
+/// `NetworkErrorKind.init(_:)`): an unknown host or a certificate or TLS failure fails at
+/// once, the other kinds are retried.
 public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
     private let session: URLSession
 
@@ -157,7 +159,7 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
         do {
             (data, response) = try await session.data(for: urlRequest, delegate: RefuseRedirects.shared)
         } catch let error as URLError {
-            throw HttpTransportError.Network(reason: "URLSession: \(error.code)")
+            throw HttpTransportError.Classified(kind: NetworkErrorKind(error), reason: Self.reason(error))
         }
         guard let http = response as? HTTPURLResponse else {
             throw HttpTransportError.Network(reason: "URLSession returned a response that is not HTTP")
@@ -168,6 +170,13 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
                 reason: "URLSession followed a redirect, which authwire never does; configure the final URL")
         }
         return HttpResponse(status: UInt16(clamping: http.statusCode), headers: headers(of: http), body: data)
+    }
+
+    /// `URLError -1003: Could not resolve host: ...`: the code and URLSession's own description
+    /// (libcurl's message on Linux), for the caller's message after the core's sentence.
+    private static func reason(_ error: URLError) -> String {
+        let message = URLErrorTexts(error).all.first ?? ""
+        return message.isEmpty ? "URLError \(error.code.rawValue)" : "URLError \(error.code.rawValue): \(message)"
     }
 
     /// The response headers, with `Set-Cookie` split back into one header per cookie
@@ -198,5 +207,168 @@ private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable 
         newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
         completionHandler(nil)
+    }
+}
+
+extension NetworkErrorKind {
+    /// The kind of a `URLError` that URLSession threw, as ``URLSessionTransport`` reports it; for
+    /// your own ``HttpTransport`` over URLSession:
+    /// `throw HttpTransportError.Classified(kind: NetworkErrorKind(error), reason: error.localizedDescription)`.
+    ///
+    /// By code first: `.cannotFindHost` is `.nameNotResolved` (no platform tells a temporary
+    /// resolver failure apart under that code; `.dnsLookupFailed` is `.nameResolutionTemporary`),
+    /// `.cannotConnectToHost`, `.notConnectedToInternet` and the cellular codes are
+    /// `.connectionRefused`, `.timedOut` is `.readTimeout` (`.connectTimeout` when libcurl says
+    /// the connection was not open yet), `.networkConnectionLost` is `.connectionReset`,
+    /// `.serverCertificateUntrusted` and `.serverCertificateHasUnknownRoot` are
+    /// `.certificateUntrusted`, `.serverCertificateHasBadDate` and
+    /// `.serverCertificateNotYetValid` are `.certificateExpired`, `.secureConnectionFailed` and
+    /// the client-certificate codes are `.tlsHandshake`; on Apple platforms the Secure Transport
+    /// code in the error's `userInfo` refines a certificate failure (host name mismatch,
+    /// expiry) and a CFNetwork proxy error is `.proxy`.
+    ///
+    /// swift-corelibs-foundation (Linux) gives only a few codes (`.cannotFindHost`,
+    /// `.cannotConnectToHost` for a refused connection, `.networkConnectionLost` for a reset,
+    /// `.timedOut`) and `.unknown` for everything else, with libcurl's message as the
+    /// description: that message decides (`SSL certificate problem: unable to get local issuer
+    /// certificate` is `.certificateUntrusted`, `... certificate has expired` is
+    /// `.certificateExpired`, `SSL: no alternative certificate subject name matches target host
+    /// name` is `.certificateWrongName`, another `SSL`/`TLS` error is `.tlsHandshake`, and so
+    /// on). Anything else is `.other`, which is retried.
+    public init(_ error: URLError) {
+        let texts = URLErrorTexts(error)
+        self = Self.byCode(error.code, texts) ?? Self.byCurlMessage(texts.all) ?? .other
+    }
+
+    private static func byCode(_ code: URLError.Code, _ texts: URLErrorTexts) -> NetworkErrorKind? {
+        if texts.isCFNetworkProxyError { return .proxy }
+        switch code {
+        // Linux: libcurl's CURLE_COULDNT_RESOLVE_HOST, the same for "no such name" and a
+        // resolver that failed for now; Apple platforms also use this code for both.
+        case .cannotFindHost: return .nameNotResolved
+        case .dnsLookupFailed: return .nameResolutionTemporary
+        case .cannotConnectToHost, .notConnectedToInternet, .internationalRoamingOff, .callIsActive,
+            .dataNotAllowed:
+            return .connectionRefused
+        case .timedOut:
+            let message = texts.all.joined(separator: " ").lowercased()
+            if message.contains("resolving timed out") { return .nameResolutionTemporary }
+            // libcurl: "Connection timed out after N milliseconds" (CURLE_OPERATION_TIMEDOUT
+            // while connecting), "Failed to connect to ... port ...: Connection timed out"
+            // (CURLE_COULDNT_CONNECT with ETIMEDOUT). Apple platforms do not say.
+            if message.contains("connection timed out") || message.contains("failed to connect") {
+                return .connectTimeout
+            }
+            return .readTimeout
+        case .networkConnectionLost: return .connectionReset
+        // Linux: libcurl's CURLE_GOT_NOTHING ("Empty reply from server"), a connection closed
+        // before any answer.
+        case .badServerResponse:
+            return texts.all.contains { $0.contains("Empty reply") } ? .connectionReset : nil
+        case .serverCertificateUntrusted, .serverCertificateHasUnknownRoot:
+            return texts.secureTransportKind ?? .certificateUntrusted
+        case .serverCertificateHasBadDate, .serverCertificateNotYetValid: return .certificateExpired
+        case .secureConnectionFailed:
+            return texts.secureTransportKind ?? .tlsHandshake
+        case .clientCertificateRejected, .clientCertificateRequired: return .tlsHandshake
+        // Linux: every libcurl error that swift-corelibs-foundation does not map, TLS included.
+        case .unknown: return nil
+        default: return .other
+        }
+    }
+
+    /// libcurl's messages (its error buffer, which swift-corelibs-foundation keeps as the
+    /// description), as libcurl 7.88 over OpenSSL 3 words them; GnuTLS's wording is covered
+    /// where it differs.
+    private static func byCurlMessage(_ texts: [String]) -> NetworkErrorKind? {
+        let message = texts.joined(separator: " ")
+        let lower = message.lowercased()
+        func has(_ words: String...) -> Bool { words.contains { lower.contains($0.lowercased()) } }
+        // "Could not resolve proxy: ...", "Received HTTP code 407 from proxy after CONNECT",
+        // "CONNECT tunnel failed, response 403", "Proxy CONNECT aborted".
+        if has("proxy", "CONNECT tunnel") { return .proxy }
+        // "SSL certificate problem: certificate has expired" / "... is not yet valid".
+        if has("certificate") && has("expired", "not yet valid", "not activated") { return .certificateExpired }
+        if has("certificate revoked", "certificate has been revoked") { return .certificateRevoked }
+        // "SSL: no alternative certificate subject name matches target host name '127.0.0.1'",
+        // "SSL: certificate subject name '...' does not match target host name '...'".
+        if has("target host name") { return .certificateWrongName }
+        // "SSL certificate problem: unable to get local issuer certificate" (or "self-signed
+        // certificate in certificate chain", ...); GnuTLS: "server verification failed: ...".
+        if has("SSL certificate problem", "server verification failed", "certificate verify failed") {
+            return .certificateUntrusted
+        }
+        // "Recv failure: Connection reset by peer" (when the errno was not ECONNRESET),
+        // "transfer closed with 95 bytes remaining to read", "OpenSSL SSL_connect:
+        // SSL_ERROR_SYSCALL in connection to ...": the connection broke off.
+        if has(
+            "connection reset", "Recv failure", "Send failure", "transfer closed", "Empty reply",
+            "SSL_ERROR_SYSCALL", "Connection died")
+        {
+            return .connectionReset
+        }
+        if has("Resolving timed out") { return .nameResolutionTemporary }
+        if has("Connection timed out") { return .connectTimeout }
+        if has("timed out", "Timeout was reached") { return .readTimeout }
+        if has("Could not resolve host") { return .nameNotResolved }
+        // "Failed to connect to 10.0.0.1 port 443 after 3 ms: No route to host" (an errno other
+        // than ECONNREFUSED, which has its own code).
+        if has("Failed to connect", "Couldn't connect", "No route to host", "Network is unreachable") {
+            return .connectionRefused
+        }
+        // "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number", "SSL connect
+        // error", "TLS connect error: ...".
+        if message.contains("SSL") || message.contains("TLS") { return .tlsHandshake }
+        return nil
+    }
+}
+
+/// What a `URLError` says about itself: the descriptions of the error and of its underlying
+/// errors, and the codes Apple platforms add.
+struct URLErrorTexts {
+    /// The descriptions, the error's own first (on Linux: libcurl's message).
+    let all: [String]
+    /// The first Secure Transport code (`_kCFStreamErrorCodeKey`) of the chain, as a kind.
+    let secureTransportKind: NetworkErrorKind?
+    /// Whether the chain has a CFNetwork proxy error (`kCFErrorHTTPProxyConnectionFailure`,
+    /// `kCFErrorHTTPBadProxyCredentials`, the PAC file errors,
+    /// `kCFErrorHTTPSProxyConnectionFailure`, an unexpected answer to CONNECT).
+    let isCFNetworkProxyError: Bool
+
+    init(_ error: URLError) {
+        var all: [String] = []
+        var secureTransport: NetworkErrorKind?
+        var proxy = false
+        var next: NSError? = error as NSError
+        var depth = 0
+        while let current = next, depth < 8 {
+            if let text = current.userInfo[NSLocalizedDescriptionKey] as? String, !text.isEmpty,
+                !all.contains(text)
+            {
+                all.append(text)
+            }
+            if secureTransport == nil, let code = current.userInfo["_kCFStreamErrorCodeKey"] as? Int {
+                secureTransport = Self.secureTransportKind(code)
+            }
+            if current.domain == "kCFErrorDomainCFNetwork", (306...311).contains(current.code) {
+                proxy = true
+            }
+            next = current.userInfo[NSUnderlyingErrorKey] as? NSError
+            depth += 1
+        }
+        self.all = all
+        self.secureTransportKind = secureTransport
+        self.isCFNetworkProxyError = proxy
+    }
+
+    /// Secure Transport's certificate codes (SecureTransport.h).
+    private static func secureTransportKind(_ code: Int) -> NetworkErrorKind? {
+        switch code {
+        case -9843: .certificateWrongName  // errSSLHostNameMismatch
+        case -9814, -9815: .certificateExpired  // errSSLCertExpired, errSSLCertNotYetValid
+        // errSSLXCertChainInvalid, errSSLBadCert, errSSLUnknownRootCert, errSSLNoRootCert
+        case -9807, -9808, -9812, -9813: .certificateUntrusted
+        default: nil
+        }
     }
 }

@@ -1,5 +1,5 @@
 // Test support: the scenario scripts that need a Python with third-party packages
-// (tests/scenarios/jwt_servers.py, tests/scenarios/oauth_servers.py) as child processes. Each
+// (tests/scenarios/jwt_servers.py, oauth_servers.py, tls_servers.py) as child processes. Each
 // prints ONE line of JSON (its ready line) once its servers listen, and serves until its
 // standard input closes. The Python is AUTHWIRE_TEST_PYTHON, else <repo>/.venv/bin/python; with
 // neither the tests that need the script are skipped.
@@ -28,12 +28,12 @@ final class PythonServer: @unchecked Sendable {
         }
     }
 
-    /// `tests/scenarios/<script>` under `python`; `needs` names what the script imports (for the
-    /// error when it exits before its ready line).
-    init(script: String, python: String, needs: String) throws {
+    /// `tests/scenarios/<script> <arguments>` under `python`; `needs` names what the script
+    /// imports (for the error when it exits before its ready line).
+    init(script: String, arguments: [String] = [], python: String, needs: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repositoryRoot.appendingPathComponent("tests/scenarios/\(script)").path]
+        process.arguments = [repositoryRoot.appendingPathComponent("tests/scenarios/\(script)").path] + arguments
         let output = Pipe()
         let input = Pipe()
         process.standardOutput = output

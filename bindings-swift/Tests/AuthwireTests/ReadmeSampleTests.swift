@@ -1,4 +1,5 @@
-// Runs the README's Swift samples (ReadmeSamples.swift) against the scenario server.
+// Runs the README's Swift samples (ReadmeSamples.swift) against the scenario server, and the
+// Errors sample of bindings-swift/README.md against tests/scenarios/tls_servers.py.
 import Authwire
 import Foundation
 import XCTest
@@ -54,5 +55,35 @@ final class ReadmeSampleTests: XCTestCase {
         XCTAssertEqual(same, header)
         let stats = try await server.stats("ok", ns)
         XCTAssertEqual(stats.tokenRequests, 1)
+    }
+
+    func testExplainFailure() async throws {
+        let servers = try TLSServers.shared()
+        let key = try ApiKey(encodedKey: scenarioApiKey)
+        let quick = TokenOptions(maxAttempts: 2, backoffInitialMs: 10, backoffMaxMs: 10)
+        let untrusted = try TokenManager.apiKeyExchange(
+            tokenURL: servers.tokenURL("untrusted"), apiKey: key, options: quick)
+        let explained = await explainFailure(untrusted)
+        XCTAssertEqual(explained, "untrusted certificate")
+        let unknownHost = try TokenManager.apiKeyExchange(
+            tokenURL: servers.tokenURL("not_resolving"), apiKey: key, options: quick)
+        let setup = await explainFailure(unknownHost)
+        XCTAssertTrue(setup.hasPrefix("setup problem: no-such-host.invalid did not resolve"), setup)
+        let closed = try TokenManager.apiKeyExchange(tokenURL: servers.tokenURL("closed"), apiKey: key, options: quick)
+        let network = await explainFailure(closed)
+        XCTAssertEqual(network, "network problem (connectionRefused), try again later")
+    }
+
+    /// bindings-swift/README.md shows explainFailure as it is in ReadmeSamples.swift.
+    func testTheBindingsReadmeShowsTheErrorsSampleVerbatim() throws {
+        let samples = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("bindings-swift/Tests/AuthwireTests/ReadmeSamples.swift"),
+            encoding: .utf8)
+        let readme = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("bindings-swift/README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(samples.range(of: "func explainFailure("))
+        let end = try XCTUnwrap(samples.range(of: "\n}\n", range: start.upperBound..<samples.endIndex))
+        let function = String(samples[start.lowerBound..<end.upperBound])
+        XCTAssertTrue(readme.contains(function), "bindings-swift/README.md must show explainFailure verbatim")
     }
 }

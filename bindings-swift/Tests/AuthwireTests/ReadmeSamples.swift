@@ -70,3 +70,20 @@ func appStoreConnectTokens(p8: String, keyId: String, issuerId: String) throws -
     print(signer)  // PemSigner(ES256, keyId: 2X9R4HXF34, key: [redacted])
     return try TokenManager.appStoreConnect(issuerId: issuerId, signer: signer)
 }
+
+func explainFailure(_ tokens: TokenManager) async -> String {
+    do {
+        return try await tokens.authorization()
+    } catch AuthError.network(.certificateUntrusted, _) {
+        // A private CA or a TLS-inspecting proxy: trust its CA (on Linux: SSL_CERT_FILE).
+        return "untrusted certificate"
+    } catch AuthError.network(let kind, let reason) where !kind.isRetried {
+        // Certificates, TLS, a host name that does not exist: failed at once, fix the setup.
+        return "setup problem: \(reason)"
+    } catch AuthError.network(let kind, _) {
+        // Refused, timed out, reset...: authwire has retried already; try again later.
+        return "network problem (\(kind)), try again later"
+    } catch {
+        return "\(error)"
+    }
+}

@@ -63,7 +63,7 @@ final class TransportTests: XCTestCase {
         let start = ContinuousClock.now
         let error = await thrownError { try await tokens.authorization() }
         let waited = ContinuousClock.now - start
-        guard case .network(let reason) = error as? AuthError else {
+        guard case .network(.readTimeout, let reason) = error as? AuthError else {
             return XCTFail("\(String(describing: error))")
         }
         XCTAssertGreaterThanOrEqual(waited, .milliseconds(300))
@@ -81,7 +81,8 @@ final class TransportTests: XCTestCase {
         ] {
             let tokens = try manager(Throws(thrown))
             let error = await thrownError { try await tokens.authorization() }
-            guard case .network = error as? AuthError else {
+            // No kind given (or not an HttpTransportError at all): `.other`, which is retried.
+            guard case .network(.other, _) = error as? AuthError else {
                 XCTFail("\(thrown): \(String(describing: error))")
                 continue
             }
@@ -93,6 +94,29 @@ final class TransportTests: XCTestCase {
             options: TokenOptions(transport: URLSessionTransport()))
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer ok.\(ns).t1")
+    }
+
+    func testAClassifiedErrorDecidesTheRetriesAndTheMessage() async throws {
+        for (kind, attempts) in [(NetworkErrorKind.certificateUntrusted, 1), (.tlsHandshake, 1), (.connectionReset, 3)] {
+            let events = TypedEventLog()
+            let tokens = try TokenManager.apiKeyExchange(
+                tokenURL: URL(string: "https://auth.example.com/v1/token?tenant=acme")!,
+                apiKey: try ApiKey(encodedKey: apiKey),
+                options: TokenOptions(
+                    maxAttempts: 3, backoffInitialMs: 10, backoffMaxMs: 10,
+                    transport: Throws(HttpTransportError.Classified(kind: kind, reason: "the client's own words"))))
+            tokens.setListener { events.record($0) }
+            let error = await thrownError { try await tokens.authorization() }
+            guard case .network(kind, let reason) = error as? AuthError else {
+                XCTFail("\(kind): \(String(describing: error))")
+                continue
+            }
+            XCTAssertEqual(tokens.stats.tokenRequests, UInt64(attempts), "\(kind)")
+            XCTAssertTrue(reason.contains("auth.example.com"), reason)
+            XCTAssertTrue(reason.contains("(the client's own words)"), reason)
+            XCTAssertEqual(events.retryingKinds, Array(repeating: kind, count: attempts - 1))
+            XCTAssertEqual(events.failedKinds, [kind])
+        }
     }
 
     func testA30MegabyteBodyIsAnInvalidResponse() async throws {
