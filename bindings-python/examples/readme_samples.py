@@ -6,11 +6,13 @@ The body of each ``sample_*`` function is, line for line, a code block of the RE
 
 The samples talk to ``https://auth.example.com`` (token endpoints), ``https://api.example.com``
 (an API), ``https://sap.example.com`` (an SAP API Management endpoint) and
-``https://api.appstoreconnect.apple.com``, with credentials from the environment
+``https://api.appstoreconnect.apple.com``, and ``https://login.corp.example`` (a token endpoint
+whose certificate comes from a CA the client does not know), with credentials from the environment
 (``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``) and the key files
 ``xtd-api-key.json``, ``service-account.json``, ``AuthKey_2X9R4HXF34.p8`` and
 ``client-key.pem``. The test replaces the origins with a local server's
-``http://127.0.0.1:<port>`` and provides the rest, so every sample runs as written.
+``http://127.0.0.1:<port>`` (``https://login.corp.example`` with the untrusted server of
+``tests/scenarios/tls_servers.py``) and provides the rest, so every sample runs as written.
 """
 
 from __future__ import annotations
@@ -246,6 +248,26 @@ def sample_httpx() -> None:
     asyncio.run(main())
 
 
+def sample_network_errors() -> None:
+    import os
+
+    import authwire
+
+    manager = authwire.TokenManager.client_credentials(
+        "https://login.corp.example/oauth/token", os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
+    )
+    try:
+        manager.authorization()
+    except authwire.AuthError.Network as error:
+        if error.kind is authwire.NetworkErrorKind.CERTIFICATE_UNTRUSTED:
+            print("add the company CA: set SSL_CERT_FILE, or give your HTTP client its CA")
+        elif error.kind.is_retried:  # refused, reset, timed out...: authwire already retried
+            print("the network failed, try again later:", error)
+        else:  # a name that does not resolve, another certificate or TLS failure
+            print("check the configuration:", error)
+        print(error.kind.name, error.kind.is_retried)  # CERTIFICATE_UNTRUSTED False
+
+
 def sample_csrf() -> None:
     import os
 
@@ -302,6 +324,7 @@ SAMPLES = [
     sample_store,
     sample_requests,
     sample_httpx,
+    sample_network_errors,
     sample_csrf,
     sample_listener,
 ]

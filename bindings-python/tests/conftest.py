@@ -13,20 +13,30 @@ also RFC 6750 b64tokens (the strictest token shape, valid in every builder).
 
 ``scenario_server`` is the shared scenario server, ``tests/scenarios/server.py``, started once
 per test session (its base URL).
+
+``tls_servers`` is the ready line of ``tests/scenarios/tls_servers.py`` (a test CA, TLS servers
+the client must trust or refuse, a reset, a closed port): ONE instance per test process, started
+when the collected tests use it, before any test runs, so that ``SSL_CERT_FILE`` (the way a user
+makes the built-in client trust a private CA) is set before this process creates any client.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scenario_scripts import run_scenario_script
 
 from localserver import Handler, ScriptedServer
 
@@ -178,3 +188,54 @@ def scenario_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# --- The TLS servers (tests/scenarios/tls_servers.py), one per process ------------------------
+
+
+class _TlsServers:
+    """The running ``tls_servers.py`` of this process: its ready line, or why there is none."""
+
+    def __init__(self) -> None:
+        self.stack = contextlib.ExitStack()
+        self.ready: dict[str, Any] | None = None
+        self.skipped = ""
+        self.failed = ""
+
+
+_TLS = _TlsServers()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not any("tls_servers" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    out = tempfile.mkdtemp(prefix="authwire-tls-")
+    _TLS.stack.callback(shutil.rmtree, out, ignore_errors=True)
+    try:
+        _TLS.ready = _TLS.stack.enter_context(
+            run_scenario_script("tls_servers.py", ("trustme",), "trustme", args=("--out", out))
+        )
+    except pytest.skip.Exception as skipped:
+        _TLS.skipped = str(skipped)
+    except pytest.fail.Exception as failed:
+        _TLS.failed = str(failed)
+    else:
+        # Before any test runs, so before this process makes any HTTP client or thread.
+        os.environ["SSL_CERT_FILE"] = _TLS.ready["ca_file"]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _TLS.stack.close()
+
+
+@pytest.fixture(scope="session")
+def tls_servers() -> dict[str, Any]:
+    """The ready line of this process's ``tests/scenarios/tls_servers.py`` (``ca_file``,
+    ``trusted``, ``untrusted``, ``expired``, ``wrong_name``, ``reset``, ``closed``, ``stats``,
+    ``not_resolving``); ``SSL_CERT_FILE`` names its CA. Skipped, with the reason, when no
+    Python has ``trustme``."""
+    if _TLS.failed:
+        pytest.fail(_TLS.failed)
+    if _TLS.ready is None:
+        pytest.skip(_TLS.skipped or "tests/scenarios/tls_servers.py was not started")
+    return _TLS.ready

@@ -1,5 +1,5 @@
 """The scenario scripts that need third-party Python packages (``tests/scenarios/jwt_servers.py``,
-``tests/scenarios/oauth_servers.py``) as child processes: :func:`server_python` picks the
+``tests/scenarios/oauth_servers.py``, ``tests/scenarios/tls_servers.py``) as child processes: :func:`server_python` picks the
 interpreter, :func:`run_scenario_script` starts a script, reads its one-line JSON ready line and
 stops it (the scripts serve until their stdin closes).
 """
@@ -45,8 +45,10 @@ def server_python(modules: Sequence[str]) -> str | None:
 
 
 @contextmanager
-def run_scenario_script(name: str, modules: Sequence[str], needs: str) -> Iterator[dict[str, Any]]:
-    """``tests/scenarios/<name>`` as a child process under :func:`server_python`: its ready line,
+def run_scenario_script(
+    name: str, modules: Sequence[str], needs: str, args: Sequence[str] = ()
+) -> Iterator[dict[str, Any]]:
+    """``tests/scenarios/<name> [args]`` as a child process under :func:`server_python`: its ready line,
     parsed; the script stops when the block ends. The test is skipped when no interpreter has
     ``modules`` (``needs`` names them in the reason) and fails when the script does not start."""
     script = SCENARIOS / name
@@ -58,7 +60,7 @@ def run_scenario_script(name: str, modules: Sequence[str], needs: str) -> Iterat
         )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
         process = subprocess.Popen(
-            [python, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
+            [python, str(script), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
         assert process.stdin is not None and process.stdout is not None
         watchdog = threading.Timer(STARTUP_TIMEOUT_S, process.kill)

@@ -4,7 +4,8 @@ that file runs as written against a local stand-in for the services the samples 
 The samples use ``https://auth.example.com``, ``https://api.example.com``,
 ``https://sap.example.com`` and ``https://api.appstoreconnect.apple.com``; the run replaces
 those origins with a local server's ``http://127.0.0.1:<port>`` (plain HTTP is allowed to
-loopback only) and provides the environment variables and key files the samples read. The
+loopback only), and ``https://login.corp.example`` with the server of
+``tests/scenarios/tls_servers.py`` whose certificate comes from a CA nobody trusts, and provides the environment variables and key files the samples read. The
 signed JWTs of the samples are verified by PyJWT with the public keys of keys generated here.
 """
 
@@ -44,6 +45,7 @@ ORIGINS = (
     "https://sap.example.com",
     "https://api.appstoreconnect.apple.com",
 )
+UNTRUSTED_ORIGIN = "https://login.corp.example"
 ENV = {"CLIENT_ID": "my-client", "CLIENT_SECRET": "my-secret:with&odd=chars", "SAP_USER": "alice", "SAP_PASSWORD": "pw"}
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -225,7 +227,9 @@ class Platform:
         return Reply.json(201, {"d": {}})
 
 
-def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[str, Any]) -> None:
+def test_the_samples_run_as_written(
+    serve: Serve, tmp_path: Path, vectors: dict[str, Any], tls_servers: dict[str, Any]
+) -> None:
     key_file = vectors["api_key_file"][0]["json"]
     keys = Keys()
     platform = Platform(key_file["encodedKey"], keys, "")
@@ -235,6 +239,8 @@ def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[
     for origin in ORIGINS:
         assert origin in source
         source = source.replace(origin, platform.origin)
+    assert UNTRUSTED_ORIGIN in source
+    source = source.replace(UNTRUSTED_ORIGIN, tls_servers["untrusted"])
     (tmp_path / "readme_samples.py").write_text(source, encoding="utf-8")
     (tmp_path / "xtd-api-key.json").write_text(json.dumps(key_file), encoding="utf-8")
     service_account = {
@@ -280,6 +286,7 @@ def test_the_samples_run_as_written(serve: Serve, tmp_path: Path, vectors: dict[
         "authwire.cryptography.CryptographySigner(RS256, key_id='key-1', key=[redacted])\nBearer\n",
         "True 0",
         "{200}",
+        "add the company CA: set SSL_CERT_FILE, or give your HTTP client its CA\nCERTIFICATE_UNTRUSTED False\n",
         "200\n201\n['Authorization', 'Cookie', 'X-CSRF-Token']",
     ]:
         assert expected in out, f"{expected!r} not in the output:\n{out}"

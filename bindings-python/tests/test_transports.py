@@ -118,9 +118,10 @@ def test_malformed_json_and_a_huge_body_are_invalid_responses(serve: Serve, kind
 def test_a_stalled_server_gives_a_network_error_in_time(serve: Serve, kind: str) -> None:
     server = serve(lambda _, n: Reply.text(200, "{}").after(30))
     started = time.monotonic()
-    with pytest.raises(authwire.AuthError.Network):
+    with pytest.raises(authwire.AuthError.Network) as caught:
         xtd(server, kind, request_timeout_ms=300, max_attempts=2).authorization()
     assert time.monotonic() - started < 2.5
+    assert caught.value.kind is authwire.NetworkErrorKind.READ_TIMEOUT, str(caught.value)
     assert server.count == 2
 
 
@@ -197,7 +198,8 @@ def test_a_transport_that_never_answers_gets_the_cores_timeout(silent: Silent) -
     with pytest.raises(authwire.AuthError.Network) as caught:
         manager.authorization()
     assert time.monotonic() - started < 2.0
-    assert str(caught.value) == "network error: http://127.0.0.1:9 did not answer within 300 ms; retry later"
+    assert str(caught.value) == "network error: http://127.0.0.1:9 did not answer in time (no answer within 300 ms): retry later"
+    assert caught.value.kind is authwire.NetworkErrorKind.READ_TIMEOUT
     assert silent.calls == 2
 
 

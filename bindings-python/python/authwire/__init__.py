@@ -7,7 +7,10 @@ One Rust core builds the headers and keeps tokens fresh; this package is its Pyt
 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=='
 
 Every error raised is an instance of :class:`authwire.AuthError`; ``str(error)`` is a
-sentence that says what went wrong and what to do, and never contains a secret.
+sentence that says what went wrong and what to do, and never contains a secret. A network
+failure, ``AuthError.Network``, also has a typed ``kind`` (:class:`NetworkErrorKind`: an
+untrusted or expired certificate, a refused connection, a name that does not resolve...),
+and ``error.kind.is_retried`` says whether authwire retried it.
 
 Short-lived tokens come from a :class:`TokenManager`, CSRF-protected write calls from a
 :class:`CsrfSession`; ``authwire.requests`` and ``authwire.httpx`` plug both into those HTTP
@@ -82,6 +85,9 @@ if TYPE_CHECKING:
         JwtSigner as JwtSigner,
     )
     from ._ffi import (
+        NetworkErrorKind as NetworkErrorKind,
+    )
+    from ._ffi import (
         SignerError as SignerError,
     )
     from ._ffi import (
@@ -145,6 +151,7 @@ __all__ = [
     "HttpTransportError",
     "JwtAlgorithm",
     "JwtSigner",
+    "NetworkErrorKind",
     "SignerError",
     "TokenManager",
     "TokenOptions",

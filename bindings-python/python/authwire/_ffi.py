@@ -7,6 +7,8 @@ declared in ``_ffi.pyi`` (the generated module is not type-checked).
 Fixes applied here:
 
 * ``str(AuthError)`` is the core's one-line sentence, not uniffi's field dump.
+* ``NetworkErrorKind.is_retried``: whether the core retries a network failure of that kind
+  (asked of the core once per kind, at import).
 * ``str()`` of an ``HttpTransportError`` is its reason; ``repr()`` of the transport records
   (``HttpRequest``, ``HttpHeader``, ``HttpResponse``) shows no header value and no body.
 * ``str()`` of a ``SignerError`` is the core's sentence; ``repr()`` of a core signer
@@ -43,6 +45,7 @@ from ._native.authwire import (
     JwtAlgorithm,
     JwtSigner,
     JwtSignerImpl,
+    NetworkErrorKind,
     SignerError,
     StoreError,
     TokenManager,
@@ -54,6 +57,7 @@ from ._native.authwire import (
     bearer_auth,
     decode_basic,
     file_store,
+    network_error_is_retried,
     open_connectors_auth,
     pem_signer,
     redis_store,
@@ -83,6 +87,7 @@ __all__ = [
     "JwtAlgorithm",
     "JwtSigner",
     "JwtSignerImpl",
+    "NetworkErrorKind",
     "SignerError",
     "StoreError",
     "TokenManager",
@@ -94,6 +99,7 @@ __all__ = [
     "bearer_auth",
     "decode_basic",
     "file_store",
+    "network_error_is_retried",
     "open_connectors_auth",
     "pem_signer",
     "redis_store",
@@ -119,6 +125,20 @@ def _auth_error_repr(self: AuthError) -> str:
 for _variant in [AuthError, *AuthError.__subclasses__()]:
     _variant.__str__ = _auth_error_str  # type: ignore[method-assign]
     _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign]
+
+
+# The core's answer for every kind, asked once: `kind.is_retried` is then a dict lookup.
+_RETRIED = {kind: network_error_is_retried(kind) for kind in NetworkErrorKind}
+
+
+def _kind_is_retried(self: NetworkErrorKind) -> bool:
+    """Whether authwire retries a network failure of this kind (with backoff, within the
+    manager's attempts and time budget). A failure that waiting cannot fix (a host name that
+    does not exist, every certificate and TLS handshake failure) fails at once."""
+    return _RETRIED[self]
+
+
+NetworkErrorKind.is_retried = property(_kind_is_retried)  # type: ignore[method-assign,assignment]
 
 
 def _transport_error_str(self: HttpTransportError) -> str:

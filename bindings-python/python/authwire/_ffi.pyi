@@ -30,6 +30,7 @@ __all__ = [
     "JwtAlgorithm",
     "JwtSigner",
     "JwtSignerImpl",
+    "NetworkErrorKind",
     "SignerError",
     "StoreError",
     "TokenManager",
@@ -41,6 +42,7 @@ __all__ = [
     "bearer_auth",
     "decode_basic",
     "file_store",
+    "network_error_is_retried",
     "open_connectors_auth",
     "pem_signer",
     "redis_store",
@@ -116,8 +118,12 @@ class AuthError(Exception):
 
     @final
     class Network(AuthError):
+        """The token server could not be reached or did not answer in time; ``kind`` says
+        what failed and whether it was retried, ``str(error)`` names the host and what to do."""
+
+        kind: NetworkErrorKind
         reason: str
-        def __init__(self, reason: str) -> None: ...
+        def __init__(self, kind: NetworkErrorKind, reason: str) -> None: ...
 
     @final
     class Unauthorized(AuthError):
@@ -159,6 +165,46 @@ class AuthError(Exception):
         refreshes: int
         window_ms: int
         def __init__(self, refreshes: int, window_ms: int) -> None: ...
+
+class NetworkErrorKind(enum.Enum):
+    """What kind of network failure an ``AuthError.Network`` is, to branch on without reading
+    the message; ``kind.is_retried`` says whether authwire retries it."""
+
+    NAME_NOT_RESOLVED = 0
+    """The host name does not exist (e.g. a typo or the ``.invalid`` domain). Not retried."""
+    NAME_RESOLUTION_TEMPORARY = 1
+    """The resolver failed for now (no DNS server reachable, a timeout). Retried."""
+    CONNECTION_REFUSED = 2
+    """Nothing accepted the connection: refused, or the host or network is unreachable. Retried."""
+    CONNECT_TIMEOUT = 3
+    """The connection could not be opened in time. Retried."""
+    READ_TIMEOUT = 4
+    """The server did not answer in time after the connection was opened. Retried."""
+    CONNECTION_RESET = 5
+    """The connection was reset or closed before the answer was complete. Retried."""
+    CERTIFICATE_UNTRUSTED = 6
+    """The server's certificate is not trusted (unknown issuer: a private CA, a TLS-inspecting
+    proxy). Not retried: add the CA to the trust store."""
+    CERTIFICATE_EXPIRED = 7
+    """The server's certificate has expired or is not yet valid. Not retried."""
+    CERTIFICATE_WRONG_NAME = 8
+    """The server's certificate was issued for another name. Not retried."""
+    CERTIFICATE_REVOKED = 9
+    """The server's certificate has been revoked. Not retried."""
+    TLS_HANDSHAKE = 10
+    """Another TLS handshake failure (no common version or cipher, not TLS on that port). Not retried."""
+    PROXY = 11
+    """The HTTP proxy refused or failed the connection. Retried."""
+    OTHER = 12
+    """Any other failure, including a transport error that gave no kind. Retried."""
+
+    @property
+    def is_retried(self) -> bool:
+        """Whether authwire retries a failure of this kind; the certificate, handshake and
+        unknown-name kinds fail at once."""
+
+def network_error_is_retried(kind: NetworkErrorKind) -> bool:
+    """The core's answer behind ``NetworkErrorKind.is_retried``; use the property."""
 
 # --- Token options, results and events -------------------------------------------------
 
@@ -266,18 +312,26 @@ class AuthEvent:
 
     @final
     class REFRESH_RETRYING(AuthEvent):
-        __match_args__: ClassVar[tuple[str, str, str]] = ("attempt", "delay_ms", "reason")
+        """An attempt failed and another follows after ``delay_ms``; ``network_kind`` is the
+        kind when the attempt failed on the network, else ``None``."""
+
+        __match_args__: ClassVar[tuple[str, str, str, str]] = ("attempt", "delay_ms", "network_kind", "reason")
         attempt: int
         delay_ms: int
+        network_kind: NetworkErrorKind | None
         reason: str
-        def __init__(self, attempt: int, delay_ms: int, reason: str) -> None: ...
+        def __init__(self, attempt: int, delay_ms: int, network_kind: NetworkErrorKind | None, reason: str) -> None: ...
 
     @final
     class REFRESH_FAILED(AuthEvent):
-        __match_args__: ClassVar[tuple[str, str]] = ("reason", "serving_stale")
+        """A refresh failed for good; ``network_kind`` is the kind when it failed on the network,
+        else ``None``; ``serving_stale`` is true while a still-valid token keeps being served."""
+
+        __match_args__: ClassVar[tuple[str, str, str]] = ("network_kind", "reason", "serving_stale")
+        network_kind: NetworkErrorKind | None
         reason: str
         serving_stale: bool
-        def __init__(self, reason: str, serving_stale: bool) -> None: ...
+        def __init__(self, network_kind: NetworkErrorKind | None, reason: str, serving_stale: bool) -> None: ...
 
     @final
     class TOKEN_INVALIDATED(AuthEvent):
@@ -371,12 +425,25 @@ class HttpResponse:
 
 class HttpTransportError(Exception):
     """Raise from a transport when no response could be obtained; the caller gets
-    ``AuthError.Network`` and the core retries."""
+    ``AuthError.Network``. ``Classified(kind, reason)`` decides whether the core retries
+    (``kind.is_retried``); ``Network(reason)`` and any other exception count as
+    ``NetworkErrorKind.OTHER`` and are retried."""
 
     @final
     class Network(HttpTransportError):
+        """A failure the transport did not classify: retried as ``NetworkErrorKind.OTHER``."""
+
         reason: str
         def __init__(self, reason: str) -> None: ...
+
+    @final
+    class Classified(HttpTransportError):
+        """A failure of a known ``kind``; ``reason`` (the HTTP client's own words) is added to
+        the caller's message."""
+
+        kind: NetworkErrorKind
+        reason: str
+        def __init__(self, kind: NetworkErrorKind, reason: str) -> None: ...
 
     @final
     class Unexpected(HttpTransportError):

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Protocol, Union, runtime_checkable
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Optional, Protocol, Union, runtime_checkable
 
 from . import _ffi
+from ._ffi import HttpTransportError, NetworkErrorKind
 
-__all__ = ["AsyncHeaderSource", "HeaderSource", "TokenSource", "csrf_required", "is_write", "merge_cookies"]
+__all__ = [
+    "AsyncHeaderSource",
+    "HeaderSource",
+    "TokenSource",
+    "classified",
+    "csrf_required",
+    "is_write",
+    "merge_cookies",
+]
 
 #: Methods that change nothing on the server and so carry no CSRF token. Every other method
 #: (POST, PUT, PATCH, DELETE, and SAP OData's MERGE) is a write.
@@ -117,3 +129,120 @@ def read_capped(chunks: Iterable[bytes], max_body_bytes: int) -> bytes:
         if len(body) >= limit:
             break
     return bytes(body)
+
+
+# --- What kind of network failure an HTTP client's exception is -----------------------------
+
+#: OpenSSL's ``X509_V_ERR_*`` codes (``ssl.SSLCertVerificationError.verify_code``) that say
+#: more than "not trusted"; every other verification failure is ``CERTIFICATE_UNTRUSTED``
+#: (2, 18, 19, 20, 21: no trusted issuer; 7: bad signature; 24, 27, 28: refused CA).
+_VERIFY_CODES = {
+    9: NetworkErrorKind.CERTIFICATE_EXPIRED,  # CERT_NOT_YET_VALID
+    10: NetworkErrorKind.CERTIFICATE_EXPIRED,  # CERT_HAS_EXPIRED
+    23: NetworkErrorKind.CERTIFICATE_REVOKED,  # CERT_REVOKED
+    62: NetworkErrorKind.CERTIFICATE_WRONG_NAME,  # HOSTNAME_MISMATCH
+    63: NetworkErrorKind.CERTIFICATE_WRONG_NAME,  # EMAIL_MISMATCH
+    64: NetworkErrorKind.CERTIFICATE_WRONG_NAME,  # IP_ADDRESS_MISMATCH
+}
+
+#: getaddrinfo's answers that the name does not exist; any other ``socket.gaierror``
+#: (``EAI_AGAIN``: no DNS server answered, ``EAI_FAIL``...) may recover.
+_NO_SUCH_NAME = {
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
+}
+
+#: ``OSError.errno`` values of a connection that nothing accepted.
+_UNREACHABLE = {
+    code
+    for code in (
+        getattr(errno, name, None)
+        for name in ("ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN", "EADDRNOTAVAIL")
+    )
+    if code is not None
+}
+
+#: Classifies one exception of an HTTP client's cause chain, or says nothing (``None``).
+LibraryKinds = Callable[[BaseException], Optional[NetworkErrorKind]]
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what it wraps, nearest first: ``__cause__``, a ``reason`` attribute
+    (urllib3's ``MaxRetryError``), exceptions among ``args`` (requests wraps urllib3's errors
+    there), then ``__context__``."""
+    seen: set[int] = set()
+    queue = [error]
+    while queue and len(seen) < 64:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, getattr(current, "reason", None), *current.args, current.__context__]
+        queue.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def _os_kind(cause: BaseException) -> NetworkErrorKind | None:
+    """The kind that a standard-library exception (``ssl``, ``socket``, ``OSError``) says."""
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return _VERIFY_CODES.get(cause.verify_code, NetworkErrorKind.CERTIFICATE_UNTRUSTED)
+    if isinstance(cause, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return NetworkErrorKind.CONNECTION_RESET  # the peer closed the connection mid-TLS
+    if isinstance(cause, ssl.SSLError):
+        return NetworkErrorKind.TLS_HANDSHAKE
+    if isinstance(cause, socket.gaierror):
+        if cause.errno in _NO_SUCH_NAME:
+            return NetworkErrorKind.NAME_NOT_RESOLVED
+        return NetworkErrorKind.NAME_RESOLUTION_TEMPORARY
+    if isinstance(cause, ConnectionRefusedError):
+        return NetworkErrorKind.CONNECTION_REFUSED
+    if isinstance(cause, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return NetworkErrorKind.CONNECTION_RESET
+    if isinstance(cause, (TimeoutError, socket.timeout)):
+        return NetworkErrorKind.READ_TIMEOUT
+    if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
+        return NetworkErrorKind.CONNECTION_REFUSED
+    return None
+
+
+def _deepest(cause: BaseException) -> BaseException:
+    """The innermost exception that ``cause`` wraps (``__cause__``, ``reason``, ``args``): the
+    client's own words about what failed, without the layers that quote the URL."""
+    seen = {id(cause)}
+    while True:
+        linked = [cause.__cause__, getattr(cause, "reason", None), *cause.args]
+        inner = next((item for item in linked if isinstance(item, BaseException) and id(item) not in seen), None)
+        if inner is None or len(seen) >= 64:
+            return cause
+        seen.add(id(inner))
+        cause = inner
+
+
+def _words(cause: BaseException) -> str:
+    """What ``cause`` says about itself, on one line."""
+    cause = _deepest(cause)
+    if isinstance(cause, ssl.SSLCertVerificationError) and cause.verify_message:
+        return f"certificate verify failed: {cause.verify_message}"
+    text = str(cause) or type(cause).__name__
+    if not isinstance(cause, OSError) or type(cause).__module__ not in ("builtins", "ssl", "socket"):
+        text = f"{type(cause).__name__}: {text}"
+    return " ".join(text.split())
+
+
+def classified(error: BaseException, library: LibraryKinds, fallback: LibraryKinds) -> HttpTransportError.Classified:
+    """``error`` of an HTTP client as the core's ``HttpTransportError.Classified``: the first
+    exception of its cause chain that ``library`` (the client's own exception types: a proxy
+    failure, a timeout) or the standard library (an ``ssl`` verification code, a
+    ``socket.gaierror``, a refused or reset connection) classifies; else the first that
+    ``fallback`` classifies; else ``NetworkErrorKind.OTHER``. The reason is the words of the
+    innermost exception below the one that decided; the core removes credentials and the
+    URL's path and query."""
+    causes = list(_causes(error))
+    for cause in causes:
+        kind = library(cause) or _os_kind(cause)
+        if kind is not None:
+            return HttpTransportError.Classified(kind, _words(cause))
+    for cause in causes:
+        kind = fallback(cause)
+        if kind is not None:
+            return HttpTransportError.Classified(kind, _words(cause))
+    return HttpTransportError.Classified(NetworkErrorKind.OTHER, _words(error))

@@ -32,8 +32,8 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError("authwire.httpx needs httpx: pip install 'authwire[httpx]'") from error
 
-from ._ffi import BlockingHttpTransport, CsrfHeaders, HttpHeader, HttpRequest, HttpResponse, HttpTransportError
-from ._http import AsyncHeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies, read_capped
+from ._ffi import BlockingHttpTransport, CsrfHeaders, HttpHeader, HttpRequest, HttpResponse, NetworkErrorKind
+from ._http import AsyncHeaderSource, ResolvedSource, classified, csrf_required, is_write, merge_cookies, read_capped
 from ._manager import CsrfSession
 
 __all__ = ["CsrfAuth", "HttpxTransport", "TokenAuth"]
@@ -44,12 +44,20 @@ class HttpxTransport(BlockingHttpTransport):
     ``httpx.Client`` (default: a new one), so that its proxy, CA (``verify=``) and
     client-certificate settings apply. Give it in the options::
 
-        TokenOptions(blocking_transport=HttpxTransport(httpx.Client(verify="/etc/corp-ca.pem")))
+        ca = ssl.create_default_context(cafile="/etc/corp-ca.pem")
+        TokenOptions(blocking_transport=HttpxTransport(httpx.Client(verify=ca)))
 
     The core still decides everything else: its own timeout around each call (the client is
     also given ``request.timeout_ms``), the body limit, HTTPS only, retries. Redirects are
     never followed, whatever the client's ``follow_redirects``. httpx errors reach the core as
-    ``HttpTransportError.Network`` and the caller as ``AuthError.Network``.
+    ``HttpTransportError.Classified`` with their :class:`authwire.NetworkErrorKind`, and the
+    caller as ``AuthError.Network`` with that ``kind``: a certificate that does not verify
+    (by OpenSSL's code: unknown issuer, expired or not yet valid, another name, revoked) or
+    another TLS failure, a name that does not resolve (``EAI_NONAME``) or a resolver that
+    failed (``EAI_AGAIN``), a refused connection, ``ConnectTimeout``, ``ReadTimeout``,
+    ``WriteTimeout`` and ``PoolTimeout``, a connection reset or closed mid-answer
+    (``ReadError``, ``WriteError``, ``RemoteProtocolError``), ``ProxyError``. The core retries
+    the kinds that can recover and fails at once on the others.
 
     It is a blocking transport because uniffi 0.32 can call an async Python method only from
     a thread with a running event loop, and the core sends token requests from its own
@@ -63,7 +71,7 @@ class HttpxTransport(BlockingHttpTransport):
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Sends ``request`` as given and returns the answer, any status included (called by
-        the core; raises ``HttpTransportError.Network`` for an httpx error)."""
+        the core; raises ``HttpTransportError.Classified`` for an httpx error)."""
         try:
             with self._client.stream(
                 request.method,
@@ -77,11 +85,29 @@ class HttpxTransport(BlockingHttpTransport):
                 headers = [HttpHeader(name=name, value=value) for name, value in response.headers.multi_items()]
                 return HttpResponse(status=response.status_code, headers=headers, body=body)
         except httpx.HTTPError as error:
-            # The core removes credentials and the URL's path and query from this text.
-            raise HttpTransportError.Network(f"{type(error).__name__}: {error}") from None
+            raise classified(error, _library_kind, _fallback_kind) from None
 
     def __repr__(self) -> str:
         return f"authwire.httpx.HttpxTransport({self._client!r})"
+
+
+def _library_kind(error: BaseException) -> NetworkErrorKind | None:
+    """The kind that an httpx exception's type says for certain, whatever it wraps."""
+    if isinstance(error, httpx.ProxyError):
+        return NetworkErrorKind.PROXY
+    if isinstance(error, httpx.ConnectTimeout):
+        return NetworkErrorKind.CONNECT_TIMEOUT
+    if isinstance(error, httpx.TimeoutException):  # ReadTimeout, WriteTimeout, PoolTimeout
+        return NetworkErrorKind.READ_TIMEOUT
+    return None
+
+
+def _fallback_kind(error: BaseException) -> NetworkErrorKind | None:
+    """The kind of an httpx exception whose causes said nothing: a connection that broke
+    after it was opened is a reset."""
+    if isinstance(error, (httpx.ReadError, httpx.WriteError, httpx.CloseError, httpx.RemoteProtocolError)):
+        return NetworkErrorKind.CONNECTION_RESET
+    return None
 
 
 class TokenAuth(httpx.Auth):

@@ -28,14 +28,15 @@ from typing import Any
 
 try:
     import requests
+    import urllib3.exceptions
     from requests.auth import AuthBase
     from requests.cookies import extract_cookies_to_jar
     from requests.models import PreparedRequest, Response
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError("authwire.requests needs requests: pip install 'authwire[requests]'") from error
 
-from ._ffi import BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransportError
-from ._http import HeaderSource, ResolvedSource, csrf_required, is_write, merge_cookies, read_capped
+from ._ffi import BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, NetworkErrorKind
+from ._http import HeaderSource, ResolvedSource, classified, csrf_required, is_write, merge_cookies, read_capped
 from ._manager import CsrfSession
 
 __all__ = ["CsrfAuth", "RequestsTransport", "TokenAuth"]
@@ -44,14 +45,22 @@ __all__ = ["CsrfAuth", "RequestsTransport", "TokenAuth"]
 class RequestsTransport(BlockingHttpTransport):
     """Sends a token manager's (or CSRF session's) token requests through ``session``, a
     ``requests.Session`` (default: a new one), so that its proxy (including ``HTTPS_PROXY``),
-    CA (``verify``) and client-certificate settings apply. Give it in the options::
+    CA (``verify``) and client-certificate settings apply. A CA bundle set as
+    ``session.verify = "/etc/corp-ca.pem"`` is used even where ``REQUESTS_CA_BUNDLE`` is set
+    (requests itself would let the variable win). Give it in the options::
 
         TokenOptions(blocking_transport=RequestsTransport(session))
 
     The core still decides everything else: its own timeout around each call (requests is
     also given ``request.timeout_ms``), the body limit, HTTPS only, retries. Redirects are
-    never followed. requests' errors reach the core as ``HttpTransportError.Network`` and the
-    caller as ``AuthError.Network``.
+    never followed. requests' errors reach the core as ``HttpTransportError.Classified`` with
+    their :class:`authwire.NetworkErrorKind`, and the caller as ``AuthError.Network`` with that
+    ``kind``: ``SSLError`` by OpenSSL's verification code (unknown issuer, expired or not yet
+    valid, another name, revoked) or as another TLS failure, ``ConnectionError`` by its cause
+    (urllib3's ``NameResolutionError``: ``EAI_NONAME`` or ``EAI_AGAIN``; ``NewConnectionError``:
+    refused or unreachable), ``ConnectTimeout``, ``ReadTimeout``, ``ProxyError``, a connection
+    reset or cut mid-answer (``ChunkedEncodingError``, urllib3's ``ProtocolError``). The core
+    retries the kinds that can recover and fails at once on the others.
     """
 
     __slots__ = ("_session",)
@@ -61,13 +70,16 @@ class RequestsTransport(BlockingHttpTransport):
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Sends ``request`` as given and returns the answer, any status included (called by
-        the core; raises ``HttpTransportError.Network`` for a requests error)."""
+        the core; raises ``HttpTransportError.Classified`` for a requests error)."""
         try:
             response = self._session.request(
                 request.method,
                 request.url,
                 headers={header.name: header.value for header in request.headers},
                 data=request.body,
+                # requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override `session.verify`;
+                # a session's own CA bundle (or False) is what it was given for.
+                verify=None if self._session.verify is True else self._session.verify,
                 timeout=request.timeout_ms / 1000.0,
                 allow_redirects=False,
                 stream=True,
@@ -78,12 +90,33 @@ class RequestsTransport(BlockingHttpTransport):
                 raw = response.raw.headers
                 headers = [HttpHeader(name=name, value=value) for name in raw for value in raw.getlist(name)]
                 return HttpResponse(status=response.status_code, headers=headers, body=body)
-        except requests.RequestException as error:
-            # The core removes credentials and the URL's path and query from this text.
-            raise HttpTransportError.Network(f"{type(error).__name__}: {error}") from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            raise classified(error, _library_kind, _fallback_kind) from None
 
     def __repr__(self) -> str:
         return f"authwire.requests.RequestsTransport({self._session!r})"
+
+
+def _library_kind(error: BaseException) -> NetworkErrorKind | None:
+    """The kind that a requests or urllib3 exception's type says for certain, whatever it
+    wraps."""
+    if isinstance(error, (requests.exceptions.ProxyError, urllib3.exceptions.ProxyError)):
+        return NetworkErrorKind.PROXY
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        return None  # a subclass of ConnectTimeoutError in urllib3 2: its cause says what failed
+    if isinstance(error, (requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError)):
+        return NetworkErrorKind.CONNECT_TIMEOUT
+    if isinstance(error, (requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError)):
+        return NetworkErrorKind.READ_TIMEOUT
+    return None
+
+
+def _fallback_kind(error: BaseException) -> NetworkErrorKind | None:
+    """The kind of a requests exception whose causes said nothing: an answer cut short is a
+    reset."""
+    if isinstance(error, (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError)):
+        return NetworkErrorKind.CONNECTION_RESET
+    return None
 
 
 _NOT_REPLAYABLE = object()
