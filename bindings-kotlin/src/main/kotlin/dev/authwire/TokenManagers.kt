@@ -138,11 +138,14 @@ private fun millisToDuration(millis: ULong): Duration =
  * ```kotlin
  * tokens.setListener(AuthListener { event ->
  *     when (event) {
- *         is AuthEvent.RefreshFailed -> log.warn("token refresh failed: ${event.reason}")
+ *         is AuthEvent.RefreshFailed -> log.warn("token refresh failed (${event.networkKind}): ${event.reason}")
  *         else -> log.debug(event.toString())
  *     }
  * })
  * ```
+ *
+ * [AuthEvent.RefreshRetrying] and [AuthEvent.RefreshFailed] carry the [NetworkErrorKind] of a
+ * network failure as `networkKind` (`null` for any other failure).
  *
  * Events never carry a token, key or password, so they are safe to log as they are.
  *

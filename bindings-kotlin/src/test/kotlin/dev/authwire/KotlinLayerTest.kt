@@ -40,7 +40,7 @@ class KotlinLayerTest {
         val expected = mapOf(
             AuthException.InvalidInput("r") to "invalid input: r",
             AuthException.InvalidConfiguration("r") to "invalid configuration: r",
-            AuthException.Network("timed out") to "network error: timed out; retry later",
+            AuthException.Network(NetworkErrorKind.READ_TIMEOUT, "timed out; retry later") to "network error: timed out; retry later",
             AuthException.Unauthorized(401u, "bad credentials") to
                 "unauthorized (HTTP 401): bad credentials; check the credentials",
             AuthException.OAuth(400u, "invalid_client", "unknown client") to
@@ -57,6 +57,21 @@ class KotlinLayerTest {
             assertEquals(sentence, error.displayMessage)
         }
         assertEquals("bad credentials", AuthException.Unauthorized(401u, "bad credentials").serverMessage)
+    }
+
+    @Test
+    fun `isRetried is the core's answer for every kind, and networkKind reads the kind`() {
+        val notRetried = setOf(
+            NetworkErrorKind.NAME_NOT_RESOLVED,
+            NetworkErrorKind.CERTIFICATE_UNTRUSTED,
+            NetworkErrorKind.CERTIFICATE_EXPIRED,
+            NetworkErrorKind.CERTIFICATE_WRONG_NAME,
+            NetworkErrorKind.CERTIFICATE_REVOKED,
+            NetworkErrorKind.TLS_HANDSHAKE,
+        )
+        assertEquals(notRetried, NetworkErrorKind.entries.filterNot { it.isRetried }.toSet())
+        assertEquals(NetworkErrorKind.PROXY, AuthException.Network(NetworkErrorKind.PROXY, "r").networkKind)
+        assertEquals(null, AuthException.Server(503u, "down").networkKind)
     }
 
     @Test

@@ -43,11 +43,17 @@ val testPythonMissing: String
 
 /**
  * One of the shared Python test servers of `tests/scenarios/`, as a child process: started
- * with its stdin a pipe, it prints one line when it listens ([readyLine]) and serves until
- * [close] closes its stdin. Its stderr goes to this JVM's stderr.
+ * with its stdin a pipe (and [arguments] after the script), it prints one line when it
+ * listens ([readyLine]) and serves until [close] closes its stdin. Its stderr goes to this
+ * JVM's stderr.
  */
-class PythonServer(python: String, script: Path, startTimeoutSeconds: Long = 60) : AutoCloseable {
-    private val process: Process = ProcessBuilder(python, script.toString())
+class PythonServer(
+    python: String,
+    script: Path,
+    arguments: List<String> = emptyList(),
+    startTimeoutSeconds: Long = 60,
+) : AutoCloseable {
+    private val process: Process = ProcessBuilder(listOf(python, script.toString()) + arguments)
         .directory(repoRoot.toFile())
         .redirectError(Redirect.INHERIT)
         .start()
@@ -96,6 +102,17 @@ class PythonServer(python: String, script: Path, startTimeoutSeconds: Long = 60)
          */
         fun jwtServers(): PythonServer =
             PythonServer(checkNotNull(testPython) { testPythonMissing }.toString(), repoRoot.resolve("tests/scenarios/jwt_servers.py"))
+
+        /**
+         * `tests/scenarios/tls_servers.py --out [outDir]` (TLS servers from a fresh `trustme`
+         * CA, written to `outDir/ca.pem`, and broken-network endpoints), with [testPython]
+         * (which must not be `null`). Its ready line is a JSON object.
+         */
+        fun tlsServers(outDir: Path): PythonServer = PythonServer(
+            checkNotNull(testPython) { testPythonMissing }.toString(),
+            repoRoot.resolve("tests/scenarios/tls_servers.py"),
+            listOf("--out", outDir.toString()),
+        )
     }
 }
 

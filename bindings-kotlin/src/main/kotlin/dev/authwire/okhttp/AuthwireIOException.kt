@@ -12,7 +12,7 @@ import java.io.IOException
  * reaches your `Callback.onFailure` or is thrown by `Call.execute()` like any network
  * failure. Match [cause] to decide what to do, e.g. [AuthException.Unauthorized] means the
  * credentials themselves were rejected, [AuthException.Network] that the token server could
- * not be reached:
+ * not be reached (its `kind` says how, and `kind.isRetried` whether waiting can help):
  *
  * ```kotlin
  * try {

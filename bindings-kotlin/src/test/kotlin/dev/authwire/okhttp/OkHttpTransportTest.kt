@@ -8,6 +8,7 @@ import dev.authwire.HttpResponse
 import dev.authwire.HttpTransport
 import dev.authwire.HttpTransportException
 import dev.authwire.LocalServer
+import dev.authwire.NetworkErrorKind
 import dev.authwire.TEST_KEY
 import dev.authwire.TokenManager
 import dev.authwire.TokenOptions
@@ -287,7 +288,8 @@ class OkHttpTransportTest {
             val started = TimeSource.Monotonic.markNow()
             val error = assertFailsWith<AuthException.Network> { manager.authorization() }
             assertTrue(started.elapsedNow() < 2.seconds, "${started.elapsedNow()}")
-            assertEquals("network error: http://127.0.0.1:9 did not answer within 300 ms; retry later", error.displayMessage)
+            assertEquals(NetworkErrorKind.READ_TIMEOUT, error.kind)
+            assertEquals("network error: http://127.0.0.1:9 did not answer in time (no answer within 300 ms): retry later", error.displayMessage)
             assertEquals(2, calls.get())
             assertTrue(cancelled.await(2, TimeUnit.SECONDS), "the core's drop cancelled the coroutine")
         }
@@ -320,6 +322,30 @@ class OkHttpTransportTest {
     }
 
     @Test
+    fun `a transport's Classified kind decides the retry, and a plain Network error is OTHER and retried`() {
+        fun throwing(error: HttpTransportException, calls: AtomicInteger) = object : HttpTransport {
+            override suspend fun send(request: HttpRequest): HttpResponse {
+                calls.incrementAndGet()
+                throw error
+            }
+        }
+        val classifiedCalls = AtomicInteger()
+        val pinned = HttpTransportException.Classified(NetworkErrorKind.CERTIFICATE_UNTRUSTED, "the server's key is not pinned")
+        managerThrough(throwing(pinned, classifiedCalls), attempts = 3u).use { manager ->
+            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+            assertEquals(NetworkErrorKind.CERTIFICATE_UNTRUSTED, error.kind)
+            assertEquals(1, classifiedCalls.get(), "not retried")
+            assertTrue("the server's key is not pinned" in error.displayMessage, error.displayMessage)
+        }
+        val plainCalls = AtomicInteger()
+        managerThrough(throwing(HttpTransportException.Network("gone"), plainCalls), attempts = 3u).use { manager ->
+            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+            assertEquals(NetworkErrorKind.OTHER, error.kind)
+            assertEquals(3, plainCalls.get(), "retried")
+        }
+    }
+
+    @Test
     fun `a 30 MB body from a transport is an invalid response`() {
         val huge = object : HttpTransport {
             override suspend fun send(request: HttpRequest): HttpResponse = ok(ByteArray(30 shl 20))
@@ -331,7 +357,7 @@ class OkHttpTransportTest {
     }
 
     @Test
-    fun `OkHttpTransport maps an IOException to the transport error, without secrets`() {
+    fun `OkHttpTransport maps an IOException to the transport error with its kind, without secrets`() {
         // Nothing listens on port 9: OkHttp fails with a ConnectException.
         val key = TEST_KEY
         val url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
@@ -339,6 +365,7 @@ class OkHttpTransportTest {
         val manager = ApiKey.fromEncodedKey(key).use { TokenManager.apiKeyExchange(url, it, options) }
         manager.use {
             val error = assertFailsWith<AuthException.Network> { it.authorization() }
+            assertEquals(NetworkErrorKind.CONNECTION_REFUSED, error.kind)
             assertTrue("ConnectException" in error.displayMessage, error.displayMessage)
             assertFalse("acme-secret-tenant" in error.displayMessage, error.displayMessage)
         }

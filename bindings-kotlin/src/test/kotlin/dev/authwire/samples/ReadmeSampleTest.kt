@@ -4,6 +4,11 @@ import dev.authwire.LocalServer
 import dev.authwire.Vectors
 import dev.authwire.PythonServer
 import dev.authwire.basicAuth
+import dev.authwire.ApiKey
+import dev.authwire.TlsServers
+import dev.authwire.TokenManager
+import dev.authwire.TokenOptions
+import dev.authwire.samples.errors.authorizationOrNull
 import dev.authwire.samples.jwt.listApps
 import dev.authwire.samples.jwt.listBuckets
 import dev.authwire.samples.jwt.listRepositories
@@ -33,6 +38,8 @@ import java.util.Base64
  * - the quickstart: [ReadmeSample.kt][main];
  * - the token manager and OkHttp sample: `samples/tokens/TokenSample.kt`, run against local
  *   servers (its `main`, with the real URLs, is compiled but not run);
+ * - the network-error sample: `samples/errors/ErrorSample.kt`, run against the servers of
+ *   `tests/scenarios/tls_servers.py` (skipped without the test Python, see [testPython]);
  * - the signed-JWT sample: `samples/jwt/JwtSample.kt`, run against the verifiers of
  *   `tests/scenarios/jwt_servers.py` (skipped without the test Python, see [testPython]).
  */
@@ -50,6 +57,7 @@ class ReadmeSampleTest {
 
     private val quickstart: String by lazy { sample("ReadmeSample.kt") }
     private val tokenSample: String by lazy { sample("tokens/TokenSample.kt") }
+    private val errorSample: String by lazy { sample("errors/ErrorSample.kt") }
     private val jwtSample: String by lazy { sample("jwt/JwtSample.kt") }
 
     /** The README's ```kotlin blocks that start with an import, in order. */
@@ -67,14 +75,20 @@ class ReadmeSampleTest {
 
     @Test
     fun `the README token manager and OkHttp sample is TokenSample kt, verbatim`() {
-        assertEquals(3, readmeSamples.size, "README.md should have three ```kotlin blocks starting with an import")
+        assertEquals(4, readmeSamples.size, "README.md should have four ```kotlin blocks starting with an import")
         assertEquals(tokenSample, readmeSamples[1], "README.md's token manager sample differs from tokens/TokenSample.kt")
     }
 
     @Test
+    fun `the README network-error sample is ErrorSample kt, verbatim`() {
+        assertEquals(4, readmeSamples.size, "README.md should have four ```kotlin blocks starting with an import")
+        assertEquals(errorSample, readmeSamples[2], "README.md's network-error sample differs from errors/ErrorSample.kt")
+    }
+
+    @Test
     fun `the README signed-JWT sample is JwtSample kt, verbatim`() {
-        assertEquals(3, readmeSamples.size, "README.md should have three ```kotlin blocks starting with an import")
-        assertEquals(jwtSample, readmeSamples[2], "README.md's signed-JWT sample differs from jwt/JwtSample.kt")
+        assertEquals(4, readmeSamples.size, "README.md should have four ```kotlin blocks starting with an import")
+        assertEquals(jwtSample, readmeSamples[3], "README.md's signed-JWT sample differs from jwt/JwtSample.kt")
     }
 
     @Test
@@ -107,6 +121,23 @@ class ReadmeSampleTest {
                 }
             }
         }
+    }
+
+    @Test
+    fun `the network-error sample prints what its comments say, against the TLS servers`() {
+        fun manager(name: String) = ApiKey.fromEncodedKey("sample-key").use {
+            TokenManager.apiKeyExchange(TlsServers.tokenUrl(name), it, TokenOptions(maxAttempts = 2u, backoffInitialMs = 10uL, backoffMaxMs = 10uL))
+        }
+        assertPrintsItsComments(errorSample, minimum = 3) {
+            for (name in listOf("untrusted", "closed", "not_resolving")) {
+                manager(name).use { assertEquals(null, authorizationOrNull(it)) }
+            }
+        }
+        // The test CA is trusted through SSL_CERT_FILE (see TlsServers): a token, nothing printed.
+        val printed = captureStdout {
+            manager("trusted").use { assertTrue(authorizationOrNull(it).orEmpty().startsWith("Bearer tls-token-")) }
+        }
+        assertEquals("", printed)
     }
 
     @Test
