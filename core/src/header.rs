@@ -59,8 +59,9 @@ pub fn bearer_auth(token: &str) -> Result<String> {
 /// leaving out the parts that are `None`, in that order.
 ///
 /// # Errors
-/// [`AuthError::InvalidInput`] when a given part is empty or contains `,`, whitespace or a
-/// control character (any of them would make the composite value ambiguous or unsafe).
+/// [`AuthError::InvalidInput`] when a given part is empty or contains `,`, whitespace, a
+/// control character or non-ASCII (any of them would make the composite value ambiguous or
+/// unsafe; HTTP clients such as OkHttp refuse non-ASCII header values).
 #[uniffi::export(default(organization_secret = None, element_token = None))]
 pub fn open_connectors_auth(
     user_secret: &str,
@@ -421,6 +422,11 @@ fn check_open_connectors_part(label: &str, part: &str) -> Result<()> {
         return Err(AuthError::invalid_input(format!("{what} is empty")));
     }
     reject_control(&what, part)?;
+    if let Some(at) = part.bytes().position(|b| !b.is_ascii()) {
+        return Err(AuthError::invalid_input(format!(
+            "{what} contains a non-ASCII character at byte {at}; header values must be ASCII"
+        )));
+    }
     if let Some(at) = part.find(',') {
         return Err(AuthError::invalid_input(format!(
             "{what} contains ',' at byte {at}, which would corrupt the composite header"
@@ -571,6 +577,23 @@ mod tests {
             let error = bearer_auth(token).unwrap_err().to_string();
             assert!(error.contains(what), "{token:?}: {error}");
         }
+    }
+
+    #[test]
+    fn open_connectors_refuses_non_ascii() {
+        for part in ["caf\u{e9}-secret", "\u{fffd}\u{fffd}", "tok\u{a0}en"] {
+            let error = open_connectors_auth(part, None, None)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("byte"), "{part:?}: {error}");
+            assert!(!error.contains(part), "{error}");
+            let error = open_connectors_auth("user", Some(part.to_owned()), None).unwrap_err();
+            assert!(matches!(error, AuthError::InvalidInput { .. }), "{error:?}");
+        }
+        assert_eq!(
+            open_connectors_auth("u!x", None, Some("e~1".to_owned())).unwrap(),
+            "User u!x, Element e~1"
+        );
     }
 
     #[test]

@@ -23,6 +23,9 @@ mod credential;
 mod csrf;
 mod error;
 mod exchange;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod listener;
 mod runtime;

@@ -990,6 +990,7 @@ fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
 /// stops, its connection is closed (the server reads end-of-stream) long before the request
 /// timeout, and nothing crashes.
 #[test]
+#[cfg(feature = "reqwest-transport")]
 fn dropping_a_manager_stops_its_refresh_in_flight() {
     use std::io::Read;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1026,4 +1027,27 @@ fn dropping_a_manager_stops_its_refresh_in_flight() {
     let closed_after = dropped.elapsed();
     println!("the connection was closed {closed_after:?} after the drop");
     assert!(closed_after < Duration::from_secs(5), "{closed_after:?}");
+}
+
+/// A token whose whole lifetime passed while its answer was on the way (1 s lifetime, 1.5 s
+/// answer) is never handed out, not even to the caller that waited for it.
+#[test]
+fn a_token_that_expired_in_transit_is_never_handed_out() {
+    let server = xtd_server(1.0, Duration::from_millis(1500));
+    let options = TokenOptions {
+        max_attempts: 1,
+        ..TokenOptions::default()
+    };
+    let error = xtd(&server, Some(options)).authorization().unwrap_err();
+    assert_eq!(
+        error.network_kind(),
+        Some(authwire::NetworkErrorKind::ReadTimeout),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("arrived after the token's lifetime (1000 ms) had ended"),
+        "{error}"
+    );
 }

@@ -226,6 +226,29 @@ fn a_classified_transport_failure_is_retried_by_kind() {
     }
 }
 
+/// A secret that runs straight into the request's query in a transport's message is scrubbed
+/// whole: secrets are removed before the URL and query are (a fuzzing finding).
+#[test]
+fn a_secret_running_into_the_query_is_scrubbed_whole() {
+    let tail = &KEY[KEY.len() - 6..];
+    let url = format!("http://127.0.0.1:9/v1/token?{tail}xyz");
+    let flaky = Arc::new(Flaky {
+        failures: usize::MAX,
+        calls: AtomicUsize::new(0),
+        error: HttpTransportError::Network {
+            reason: format!("boom {KEY}xyz"),
+        },
+    });
+    let options = TokenOptions {
+        max_attempts: 1,
+        ..through(flaky)
+    };
+    let error = manager(&url, options).authorization().unwrap_err();
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains(&KEY[..20]), "{text}");
+    assert!(text.contains("boom [redacted]xyz"), "{text}");
+}
+
 /// A Rust blocking transport that panics: a typed error, no crash.
 struct Panicking;
 

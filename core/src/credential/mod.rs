@@ -411,10 +411,13 @@ impl Source {
                         "Bearer".to_owned()
                     }
                     Some(other) => {
-                        let named = match other {
-                            serde_json::Value::String(t) => one_line(t).chars().take(40).collect(),
-                            other => other.to_string().chars().take(40).collect::<String>(),
+                        // Server text: scrubbed of the credential (a server may echo the
+                        // request) before it is cut, so no part of a secret is kept.
+                        let text = match other {
+                            serde_json::Value::String(t) => t.clone(),
+                            other => other.to_string(),
                         };
+                        let named: String = one_line(&scrub(text)).chars().take(40).collect();
                         return Err(invalid(format!(
                             "the token type is {named:?}, not Bearer; authwire sends Bearer tokens only, and a {named:?} token sent as Bearer would be refused by the API"
                         )));
@@ -555,11 +558,13 @@ fn parse_csrf(response: &Response, authorization: &Secret) -> Result<Fetched, St
         return Err(reason);
     }
     // Keep only each cookie's name=value (RFC 6265 §5.2); attributes are for the browser.
+    // A pair with a control character or non-ASCII (which no HTTP client should deliver) is
+    // dropped: it would break or inject into the Cookie header the caller sends.
     let cookies: Vec<&str> = response
         .headers_all("set-cookie")
         .filter_map(|v| v.split(';').next())
         .map(str::trim)
-        .filter(|pair| pair.contains('='))
+        .filter(|pair| pair.contains('=') && pair.chars().all(|c| c.is_ascii() && !c.is_control()))
         .collect();
     Ok(Fetched {
         token: Secret::new(token),

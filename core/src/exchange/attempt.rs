@@ -41,7 +41,8 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
         json.as_ref()
             .and_then(|v| v.get(name))
             .and_then(|v| v.as_str())
-            .map(|s| scrub(one_line(s)))
+            // Scrubbed before it is cut to one line, so a secret at the cut is still found.
+            .map(|s| one_line(&scrub(s.to_owned())))
     };
     let message = field("message")
         .or_else(|| field("error_description"))
@@ -50,7 +51,7 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
         .or_else(|| {
             let text = String::from_utf8_lossy(&response.body);
             let text = text.trim();
-            (!text.is_empty() && json.is_none()).then(|| scrub(one_line(text)))
+            (!text.is_empty() && json.is_none()).then(|| one_line(&scrub(text.to_owned())))
         })
         .unwrap_or_else(|| "no message".to_owned());
     match status {
@@ -87,18 +88,22 @@ pub(crate) fn status_error(response: &Response, scrub: &dyn Fn(String) -> String
     }
 }
 
-/// `Retry-After` as delay-seconds (RFC 9110 §10.2.3). An HTTP-date is read against the
-/// wall clock once.
+/// The longest `Retry-After` honoured: a server that asks for more (or sends a date far in
+/// the future) is tried again after an hour instead of locking the manager out until the
+/// process restarts.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// `Retry-After` as delay-seconds (RFC 9110 §10.2.3), at most [`MAX_RETRY_AFTER`]. An
+/// HTTP-date is read against the wall clock once.
 pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
     let value = response.header("retry-after")?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate_parse(value)?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
+    let delay = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate_parse(value)?
+            .duration_since(std::time::SystemTime::now())
             .unwrap_or(Duration::ZERO),
-    )
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only date format servers must send
@@ -122,12 +127,20 @@ pub(crate) fn httpdate_parse(value: &str) -> Option<std::time::SystemTime> {
     };
     let secs = epoch_secs(year, month, day, *h, *m, *s)?;
     let secs = u64::try_from(secs).ok()?;
-    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+    std::time::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 /// Seconds since the Unix epoch of a civil UTC date and time (Howard Hinnant's algorithm).
+/// Years outside 1..=9999 (which no server sends) are refused, so the arithmetic cannot
+/// overflow.
 fn epoch_secs(year: i64, month: i64, day: i64, h: i64, m: i64, s: i64) -> Option<i64> {
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    if !(1..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&s)
+    {
         return None;
     }
     let y = if month <= 2 { year - 1 } else { year };
@@ -156,7 +169,12 @@ pub(crate) fn rfc3339_secs(value: &str) -> Option<f64> {
         _ => {
             let sign = if offset.starts_with('-') { -1 } else { 1 };
             let (oh, om) = offset[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+            let (oh, om) = (oh.parse::<i64>().ok()?, om.parse::<i64>().ok()?);
+            // RFC 3339 §5.6: time-numoffset is 00-23 hours and 00-59 minutes.
+            if !(0..=23).contains(&oh) || !(0..=59).contains(&om) {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
         }
     };
     let mut parts = clock.splitn(3, ':');
@@ -194,6 +212,11 @@ mod tests {
             body: Vec::new(),
         };
         assert_eq!(retry_after(&with("2")), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(&with("99999999999")), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after(&with("Fri, 31 Dec 9999 23:59:59 GMT")),
+            Some(MAX_RETRY_AFTER)
+        );
         let at = httpdate_parse("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(
             at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
@@ -203,6 +226,64 @@ mod tests {
             retry_after(&with("Sun, 06 Nov 1994 08:49:37 GMT")),
             Some(Duration::ZERO)
         );
+    }
+
+    #[test]
+    fn dates_far_out_of_range_are_refused_without_overflow() {
+        for value in [
+            "Sun, 06 Nov 292277026596 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+            "Sun, 06 Nov 10000 08:49:37 GMT",
+            "Sun, 06 Nov 0 08:49:37 GMT",
+            "Sun, 06 Nov 1994 -1:49:37 GMT",
+        ] {
+            assert_eq!(httpdate_parse(value), None, "{value}");
+        }
+        assert!(httpdate_parse("Fri, 31 Dec 9999 23:59:59 GMT").is_some());
+        let with = |value: &str| Response {
+            status: 503,
+            headers: vec![("retry-after".to_owned(), value.to_owned())],
+            body: Vec::new(),
+        };
+        assert_eq!(
+            retry_after(&with("Sun, 06 Nov 292277026596 08:49:37 GMT")),
+            None
+        );
+        for value in [
+            "9223372036854775807-01-01T00:00:00Z",
+            "-9223372036854775807-01-01T00:00:00Z",
+            "2016-07-11T22:14:10+9223372036854775807:00",
+            "2016-07-11T22:14:10-99999:30",
+            "2016-07-11T22:14:10+24:00",
+        ] {
+            assert_eq!(rfc3339_secs(value), None, "{value}");
+        }
+        assert_eq!(
+            rfc3339_secs("2016-07-11T23:59:10+23:59"),
+            Some(1_468_195_210.0)
+        );
+    }
+
+    #[test]
+    fn server_text_is_scrubbed_before_it_is_cut() {
+        let secret = "S3cretValue-0123456789";
+        let scrub = |text: String| text.replace(secret, "[redacted]");
+        for filler in [190, 195, 199, 200] {
+            let message = format!("{}{secret} tail", "x".repeat(filler));
+            for body in [
+                serde_json::json!({ "message": message }).to_string(),
+                message.clone(),
+            ] {
+                let response = Response {
+                    status: 500,
+                    headers: Vec::new(),
+                    body: body.into_bytes(),
+                };
+                let text = status_error(&response, &scrub).error.to_string();
+                assert!(!text.contains("S3cr"), "{filler}: {text}");
+            }
+        }
     }
 
     #[test]

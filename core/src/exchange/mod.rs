@@ -6,6 +6,8 @@ mod attempt;
 mod endpoint;
 mod message;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use attempt::retry_after;
 pub(crate) use attempt::{
     AttemptError, Retry, httpdate_parse, one_line, rfc3339_secs, status_error,
 };

@@ -323,23 +323,29 @@ impl Engine {
     /// One refresh, with retries; publishes its outcome to the cache.
     async fn refresh(self: Arc<Self>) -> Result<Arc<Cached>> {
         // Through the token store when there is one (engine/sharing.rs).
-        let outcome = self.obtain().await;
+        let outcome = self.obtain().await.and_then(|(fetched, requested_at)| {
+            let lifetime = fetched
+                .lifetime
+                .unwrap_or(Duration::from_secs(self.options.default_lifetime_secs));
+            let last_fetch = Duration::from_micros(self.last_fetch_micros.load(Ordering::Relaxed));
+            let schedule = policy::schedule(
+                &self.options,
+                requested_at,
+                lifetime,
+                last_fetch,
+                fastrand::f64(),
+            );
+            // A token whose lifetime ended while its answer was on the way (a slow network,
+            // a device that slept) is never handed out, not even to the callers waiting.
+            if self.clock.monotonic() >= schedule.usable_until {
+                return Err((expired_in_transit(lifetime), None));
+            }
+            Ok((fetched, schedule, lifetime))
+        });
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.refresh = None;
         let (result, event) = match outcome {
-            Ok((fetched, requested_at)) => {
-                let lifetime = fetched
-                    .lifetime
-                    .unwrap_or(Duration::from_secs(self.options.default_lifetime_secs));
-                let last_fetch =
-                    Duration::from_micros(self.last_fetch_micros.load(Ordering::Relaxed));
-                let schedule = policy::schedule(
-                    &self.options,
-                    requested_at,
-                    lifetime,
-                    last_fetch,
-                    fastrand::f64(),
-                );
+            Ok((fetched, schedule, lifetime)) => {
                 let cached = Arc::new(Cached {
                     token: fetched.token,
                     authorization: fetched.authorization,
@@ -546,4 +552,16 @@ pub(crate) fn millis(d: Duration) -> u64 {
 /// Compares without an early exit, so timing does not reveal how much of a token matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The error of a token that expired before its answer arrived.
+fn expired_in_transit(lifetime: Duration) -> AuthError {
+    AuthError::Network {
+        kind: crate::NetworkErrorKind::ReadTimeout,
+        reason: format!(
+            "the token server's answer arrived after the token's lifetime ({} ms) had ended: \
+             the request took too long; retry later",
+            lifetime.as_millis()
+        ),
+    }
 }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use self::clock::{Clock, SystemClock};
+pub(crate) use self::clock::Clock;
+use self::clock::SystemClock;
 use self::engine::{Cached, Engine, millis};
 use self::options::TokenOptions;
 use crate::api_key::ApiKey;
@@ -21,6 +22,8 @@ use crate::error::{AuthError, Result};
 use crate::listener::AuthListener;
 use crate::secret::Secret;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use self::clock::Mono;
 pub(crate) use self::engine::Cached as CachedToken;
 pub(crate) use crate::transport::check_url;
 

@@ -132,13 +132,19 @@ impl Guarded {
                 }
             }
         };
+        // Secrets first (a secret that runs into the query must not lose its tail to
+        // `[query]` and escape), then the URL and the query, as given and as scrubbed.
         let clean = |text: String| {
-            let text = text.replace(&full_url, &where_to);
-            let text = match request.url.query() {
-                Some(query) if query.len() >= 4 => text.replace(query, "[query]"),
-                _ => text,
-            };
-            one_line(&scrub(text))
+            let mut text = scrub(text);
+            for url in [full_url.clone(), scrub(full_url.clone())] {
+                text = text.replace(&url, &where_to);
+            }
+            if let Some(query) = request.url.query().filter(|q| q.len() >= 4) {
+                for query in [query.to_owned(), scrub(query.to_owned())] {
+                    text = text.replace(&query, "[query]");
+                }
+            }
+            one_line(&text)
         };
         let response = match outcome {
             None => {

@@ -115,7 +115,8 @@ pub struct HttpResponse {
 /// sentence that says what to do. [`Network`](Self::Network) (no kind) and any other
 /// exception (which reaches the core as [`Unexpected`](Self::Unexpected)) count as
 /// [`NetworkErrorKind::Other`] and are retried. Reasons are kept in error messages after the
-/// core removes every secret it holds and the request's path and query, cut to one line.
+/// core removes every secret it holds, then the request's full URL (replaced by its origin) and
+/// its query, cut to one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum HttpTransportError {
