@@ -222,10 +222,10 @@ fn default_transport(
     options: &TransportSettings,
     url: Option<&Endpoint>,
 ) -> Result<Arc<dyn HttpTransport>> {
-    Ok(Arc::new(super::reqwest_transport::ReqwestTransport::new(
+    Ok(super::reqwest_transport::ReqwestTransport::shared(
         options,
         url.is_some_and(Endpoint::is_loopback),
-    )?))
+    )?)
 }
 
 #[cfg(not(feature = "reqwest-transport"))]

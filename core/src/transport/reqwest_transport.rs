@@ -2,7 +2,8 @@
 //! rustls with the ring provider and the platform's trust store (rustls-platform-verifier);
 //! no OpenSSL. Used by the Python wheel, the CLI and the JVM JAR when no transport is given.
 
-use std::sync::Once;
+use std::ffi::OsString;
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
@@ -18,9 +19,35 @@ pub(crate) struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// A client for one manager. Requests to loopback never go through a proxy
-    /// (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
-    pub(crate) fn new(options: &TransportSettings, loopback: bool) -> Result<Self> {
+    /// The client for a manager with these settings, shared by every manager of this process
+    /// with the same connect timeout, proxy rule and trust set-up: one connection pool and one
+    /// copy of the platform's root certificates, however many managers there are (10 000
+    /// managers with a client each held about 120 KB apiece). Requests to loopback never go
+    /// through a proxy (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
+    /// A forked child makes its own (the key holds the process id), and a change of
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` gives a new client that reads the new trust set-up.
+    pub(crate) fn shared(options: &TransportSettings, loopback: bool) -> Result<Arc<Self>> {
+        type Key = (u32, Duration, bool, Option<OsString>, Option<OsString>);
+        static CLIENTS: Mutex<Vec<(Key, Arc<ReqwestTransport>)>> = Mutex::new(Vec::new());
+        let key: Key = (
+            std::process::id(),
+            options.connect_timeout,
+            loopback,
+            std::env::var_os("SSL_CERT_FILE"),
+            std::env::var_os("SSL_CERT_DIR"),
+        );
+        let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+        // Clients of a parent process are of no use after a fork.
+        clients.retain(|(k, _)| k.0 == key.0);
+        if let Some((_, client)) = clients.iter().find(|(k, _)| *k == key) {
+            return Ok(Arc::clone(client));
+        }
+        let client = Arc::new(Self::new(options, loopback)?);
+        clients.push((key, Arc::clone(&client)));
+        Ok(client)
+    }
+
+    fn new(options: &TransportSettings, loopback: bool) -> Result<Self> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             // The host app may have installed another provider already: that one is kept.
