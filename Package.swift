@@ -59,6 +59,11 @@ let package = Package(
             dependencies: ["Authwire", "AuthwireUniFFI"],
             path: "bindings-swift/Benchmarks/authwire-swift-bench"
         ),
+        .executableTarget(
+            name: "authwire-swift-soak",
+            dependencies: ["Authwire"],
+            path: "bindings-swift/Benchmarks/authwire-swift-soak"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
