@@ -25,16 +25,28 @@ impl ReqwestTransport {
     /// managers with a client each held about 120 KB apiece). Requests to loopback never go
     /// through a proxy (`HTTP_PROXY` and friends would otherwise send them to the proxy host).
     /// A forked child makes its own (the key holds the process id), and a change of
-    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` gives a new client that reads the new trust set-up.
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR`, or of the file or directory they name, gives a new
+    /// client that reads the new trust set-up.
     pub(crate) fn shared(options: &TransportSettings, loopback: bool) -> Result<Arc<Self>> {
-        type Key = (u32, Duration, bool, Option<OsString>, Option<OsString>);
+        type Trust = Option<(OsString, Option<(std::time::SystemTime, u64)>)>;
+        type Key = (u32, Duration, bool, Trust, Trust);
         static CLIENTS: Mutex<Vec<(Key, Arc<ReqwestTransport>)>> = Mutex::new(Vec::new());
+        // The trust set-up as the platform verifier reads it: the variable and, when it names
+        // a file or directory, when that was last changed (a CA file written anew is read anew).
+        let trust = |name: &str| {
+            std::env::var_os(name).map(|path| {
+                let changed = std::fs::metadata(&path)
+                    .ok()
+                    .and_then(|m| Some((m.modified().ok()?, m.len())));
+                (path, changed)
+            })
+        };
         let key: Key = (
             std::process::id(),
             options.connect_timeout,
             loopback,
-            std::env::var_os("SSL_CERT_FILE"),
-            std::env::var_os("SSL_CERT_DIR"),
+            trust("SSL_CERT_FILE"),
+            trust("SSL_CERT_DIR"),
         );
         let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
         // Clients of a parent process are of no use after a fork.
