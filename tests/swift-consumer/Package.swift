@@ -12,6 +12,12 @@ let package = Package(
         .executableTarget(
             name: "authwire-consumer",
             dependencies: [.product(name: "Authwire", package: "authwire")]
-        )
+        ),
+        // The documentation's Swift quickstart, run by tests/run-all against
+        // `authwire demo --serve` (docs/quickstart.md shows main.swift verbatim).
+        .executableTarget(
+            name: "authwire-quickstart",
+            dependencies: [.product(name: "Authwire", package: "authwire")]
+        ),
     ]
 )
