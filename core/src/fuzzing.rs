@@ -406,3 +406,23 @@ pub fn api_key_manager(
 pub fn runtime_tasks_alive() -> usize {
     crate::runtime::get().metrics().num_alive_tasks()
 }
+
+/// The credentials of a value `scheme_auth` accepts, as it reads them: `None` for a single
+/// token (token68), or the auth-params as `(name, unescaped value)` pairs.
+///
+/// # Errors
+/// As `scheme_auth` for the credentials.
+pub fn read_credentials(credentials: &str) -> Result<Option<Vec<(String, String)>>, AuthError> {
+    crate::header::read_credentials(credentials)
+}
+
+/// The `(user, organization, element)` parts of an Open Connectors value, read back exactly
+/// as `open_connectors_auth` writes them.
+///
+/// # Errors
+/// Why the value is not one the builder writes.
+pub fn read_open_connectors(
+    value: &str,
+) -> Result<(String, Option<String>, Option<String>), AuthError> {
+    crate::header::read_open_connectors(value)
+}

@@ -87,6 +87,51 @@ pub fn open_connectors_auth(
     Ok(value)
 }
 
+/// The parts of an Open Connectors composite value, `(user, organization, element)`: the
+/// parser half of the [`open_connectors_auth`] contract. It accepts exactly what the builder
+/// writes (the labels in that order and case, each once, `User` first, joined by `, `), so
+/// whatever it returns the builder takes and writes back byte for byte (the fuzz target
+/// `headers` checks both directions).
+///
+/// # Errors
+/// [`AuthError::InvalidInput`] when the value is not of that shape, or a part is one the
+/// builder refuses; the message never shows a part.
+// The parser half of the contract: used by the unit tests and the fuzz targets, which
+// check both directions; nothing in the library reads these values.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn read_open_connectors(
+    value: &str,
+) -> Result<(String, Option<String>, Option<String>)> {
+    const LABELS: [&str; 3] = ["User", "Organization", "Element"];
+    let mut parts: [Option<String>; 3] = [None, None, None];
+    let mut next = 0;
+    for (index, item) in value.split(", ").enumerate() {
+        let Some((label, part)) = item.split_once(' ') else {
+            return Err(AuthError::invalid_input(format!(
+                "item {index} of the Open Connectors value is not '<label> <secret>'"
+            )));
+        };
+        let Some(slot) = LABELS[next..].iter().position(|l| *l == label) else {
+            return Err(AuthError::invalid_input(format!(
+                "item {index} of the Open Connectors value is not labelled User, Organization or Element, in that order, each once"
+            )));
+        };
+        let slot = next + slot;
+        if index == 0 && slot != 0 {
+            return Err(AuthError::invalid_input(
+                "the Open Connectors value does not start with its User part",
+            ));
+        }
+        check_open_connectors_part(LABELS[slot], part)?;
+        parts[slot] = Some(part.to_owned());
+        next = slot + 1;
+    }
+    let [user, organization, element] = parts;
+    let user =
+        user.ok_or_else(|| AuthError::invalid_input("the Open Connectors value has no User part"))?;
+    Ok((user, organization, element))
+}
+
 /// Builds a value for any other scheme, `<scheme> <credentials>` (RFC 9110 §11.4).
 ///
 /// `credentials` is either a single token of visible ASCII without spaces (the `token68`
@@ -102,7 +147,7 @@ pub fn open_connectors_auth(
 #[uniffi::export]
 pub fn scheme_auth(scheme: &str, credentials: &str) -> Result<String> {
     check_scheme(scheme)?;
-    check_credentials(credentials)?;
+    check_credentials(credentials, &mut |_, _| {})?;
     Ok(format!("{scheme} {credentials}"))
 }
 
@@ -241,9 +286,15 @@ impl std::fmt::Display for BasicCredentials {
 /// Decodes a Basic value (`Basic <base64>`, scheme case-insensitive) back into its user-id
 /// and password.
 ///
+/// It accepts exactly what [`basic_auth`] can build: whatever it returns, `basic_auth` takes
+/// and turns back into the same value (with the scheme spelled `Basic`). So a server that
+/// looks users up with the decoded user-id never sees input that no conforming client sends.
+///
 /// # Errors
 /// [`AuthError::InvalidInput`] when the value is not of the Basic scheme, the base64 is
-/// invalid, the decoded bytes are not UTF-8 (RFC 7617 §2.1), or there is no `:`.
+/// invalid, the decoded bytes are not UTF-8 (RFC 7617 §2.1), there is no `:`, or the
+/// user-id or the password contains a control character (RFC 7617 §2 forbids them in both;
+/// the message names the position, never the value).
 #[uniffi::export]
 pub fn decode_basic(header_value: &str) -> Result<BasicCredentials> {
     let value = header_value.trim_matches([' ', '\t']);
@@ -268,6 +319,9 @@ pub fn decode_basic(header_value: &str) -> Result<BasicCredentials> {
             "the decoded Basic credentials have no ':' between user-id and password",
         )
     })?;
+    // RFC 7617 §2: neither part may contain a control character; basic_auth refuses them too.
+    reject_control("the decoded Basic user-id", user_id)?;
+    reject_control("the decoded Basic password", password)?;
     Ok(BasicCredentials {
         user_id: user_id.to_owned(),
         password: Secret::new(password),
@@ -325,7 +379,13 @@ fn check_scheme(scheme: &str) -> Result<()> {
 
 /// RFC 9110 §11.4 `credentials` after the scheme: `token68` or `#auth-param`. Checked as a
 /// grammar, so a value that would read differently at the server is refused.
-fn check_credentials(credentials: &str) -> Result<()> {
+/// Checks `credentials` as RFC 9110 §11.4 reads them after the scheme; for the auth-param
+/// form, `on_param` sees each `(name, value)` in order, a quoted value still escaped and
+/// without its quotes (a token value holds no backslash, so unescaping it changes nothing).
+fn check_credentials<'a>(
+    credentials: &'a str,
+    on_param: &mut dyn FnMut(&'a str, &'a str),
+) -> Result<()> {
     const WHAT: &str = "the credentials";
     let bytes = credentials.as_bytes();
     if let Some(at) = bytes
@@ -345,16 +405,49 @@ fn check_credentials(credentials: &str) -> Result<()> {
         // quote means a quoted-string, whose grammar is checked below.
         return Ok(());
     }
-    parse_auth_params(bytes).map_err(|(at, why)| {
+    parse_auth_params(credentials, on_param).map_err(|(at, why)| {
         AuthError::invalid_input(format!(
             "{WHAT} are neither a single token nor a list of auth-params (name=value or name=\"quoted\"): {why} at byte {at}"
         ))
     })
 }
 
+/// The credentials of a value [`scheme_auth`] accepts, read as it reads them: `None` for a
+/// single token (token68), or the auth-params as `(name, value)` pairs with each quoted
+/// value unescaped (RFC 9110 §5.6.4), in order. The parser half of the
+/// [`scheme_auth_params`] contract: the pairs it returns, `scheme_auth_params` accepts and
+/// writes back as credentials that read as the same pairs.
+///
+/// # Errors
+/// As [`scheme_auth`] for the credentials.
+// Used by the unit tests and the fuzz targets, which check both directions; nothing in the
+// library reads these values.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn read_credentials(credentials: &str) -> Result<Option<Vec<(String, String)>>> {
+    let mut pairs = Vec::new();
+    check_credentials(credentials, &mut |name, escaped| {
+        let mut value = String::with_capacity(escaped.len());
+        let mut chars = escaped.chars();
+        while let Some(c) = chars.next() {
+            value.push(if c == '\\' {
+                chars.next().unwrap_or(c)
+            } else {
+                c
+            });
+        }
+        pairs.push((name.to_owned(), value));
+    })?;
+    Ok((!pairs.is_empty()).then_some(pairs))
+}
+
 /// `auth-param *( OWS "," OWS auth-param )`, `auth-param = token BWS "=" BWS ( token /
 /// quoted-string )`. Empty list elements (`a=1, , b=2`) are allowed (RFC 9110 §5.6.1.2).
-fn parse_auth_params(bytes: &[u8]) -> std::result::Result<(), (usize, &'static str)> {
+/// `on_param` sees each parameter as [`check_credentials`] says.
+fn parse_auth_params<'a>(
+    text: &'a str,
+    on_param: &mut dyn FnMut(&'a str, &'a str),
+) -> std::result::Result<(), (usize, &'static str)> {
+    let bytes = text.as_bytes();
     let ows = |i: &mut usize| {
         while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\t') {
             *i += 1;
@@ -378,17 +471,20 @@ fn parse_auth_params(bytes: &[u8]) -> std::result::Result<(), (usize, &'static s
         if i == bytes.len() {
             break;
         }
+        let name_start = i;
         if !token(&mut i) {
             return Err((i, "a parameter name was expected"));
         }
+        let name = &text[name_start..i];
         ows(&mut i);
         if i == bytes.len() || bytes[i] != b'=' {
             return Err((i, "'=' was expected after the parameter name"));
         }
         i += 1;
         ows(&mut i);
-        if i < bytes.len() && bytes[i] == b'"' {
+        let value = if i < bytes.len() && bytes[i] == b'"' {
             i += 1;
+            let value_start = i;
             loop {
                 match bytes.get(i) {
                     None => return Err((i, "the quoted string is not closed")),
@@ -399,9 +495,15 @@ fn parse_auth_params(bytes: &[u8]) -> std::result::Result<(), (usize, &'static s
                 }
             }
             i += 1;
-        } else if !token(&mut i) {
-            return Err((i, "a token or a quoted string was expected after '='"));
-        }
+            &text[value_start..i - 1]
+        } else {
+            let value_start = i;
+            if !token(&mut i) {
+                return Err((i, "a token or a quoted string was expected after '='"));
+            }
+            &text[value_start..i]
+        };
+        on_param(name, value);
         params += 1;
         ows(&mut i);
         match bytes.get(i) {
@@ -602,6 +704,97 @@ mod tests {
         for rendered in [format!("{decoded:?}"), format!("{decoded}")] {
             assert!(!rendered.contains("s3cr3t-pw"), "{rendered}");
             assert!(rendered.contains("[redacted]"), "{rendered}");
+        }
+    }
+
+    #[test]
+    fn decode_refuses_what_basic_auth_refuses() {
+        use base64::Engine as _;
+        // Controls in either part (0x1C, DEL, NUL, a C1 control, LF): basic_auth refuses each,
+        // and so does decode_basic, naming the part and never the value.
+        for (user, password, part) in [
+            ("al\u{1c}ice", "pw", "user-id"),
+            ("alice\u{7f}", "pw", "user-id"),
+            ("\0", "pw", "user-id"),
+            ("alice", "s3cret\u{85}", "password"),
+            ("alice", "s3cret\nX: 1", "password"),
+        ] {
+            assert!(basic_auth(user, password).is_err());
+            let value = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));
+            let error = decode_basic(&value).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("the decoded Basic {part} contains a control")),
+                "{error}"
+            );
+            assert!(
+                !error.contains("s3cret") && !error.contains("alice"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn read_credentials_unquotes_what_scheme_auth_params_quotes() {
+        assert_eq!(read_credentials("abc!%").unwrap(), None);
+        let value = scheme_auth_params("Token", &[("token", r#"a"b\c d"#), ("realm", "")]).unwrap();
+        let pairs = read_credentials(value.strip_prefix("Token ").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            pairs,
+            [
+                ("token".to_owned(), r#"a"b\c d"#.to_owned()),
+                ("realm".to_owned(), String::new())
+            ]
+        );
+        // A token value, OWS and an empty list element read as the same pairs, which the
+        // builder writes back in its one canonical form.
+        let pairs = read_credentials("a = 1 ,, b=\"x\\y\"").unwrap().unwrap();
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            scheme_auth_params("T", &borrowed).unwrap(),
+            r#"T a="1", b="xy""#
+        );
+        assert!(read_credentials("a=\"1\" b=2").is_err());
+    }
+
+    #[test]
+    fn read_open_connectors_is_the_builders_inverse() {
+        for (user, organization, element) in [
+            ("u", None, None),
+            ("u!x", Some("o"), None),
+            ("u", None, Some("e~1")),
+            ("u", Some("o"), Some("e")),
+        ] {
+            let value = open_connectors_auth(
+                user,
+                organization.map(str::to_owned),
+                element.map(str::to_owned),
+            )
+            .unwrap();
+            let (u, o, e) = read_open_connectors(&value).unwrap();
+            assert_eq!(
+                (u.as_str(), o.as_deref(), e.as_deref()),
+                (user, organization, element)
+            );
+        }
+        for bad in [
+            "",
+            "User",
+            "User ",
+            "User a b",
+            "Organization o",
+            "User u, User v",
+            "User u, Element e, Organization o",
+            "User u,Element e",
+            "User u, Element e, ",
+            "user u",
+            "User caf\u{e9}",
+        ] {
+            assert!(read_open_connectors(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -5,6 +5,11 @@
 //! takes it, and the `Authorization` value (and a CSRF cookie) is safe in a header; an
 //! announced lifetime is between one second and ten years; a refusal of a 2xx answer is
 //! never retried.
+//!
+//! And the other way: a token `bearer_auth` accepts, carried in a well-formed answer of each
+//! source (JSON or form-encoded; CSRF in its header, where `Required` means "no token" in
+//! SAP's protocol), is read back unchanged, and its `Authorization` value is the one
+//! `bearer_auth` builds (`<scheme> <token>` for a custom scheme).
 
 use std::time::Duration;
 
@@ -157,6 +162,91 @@ pub fn run(data: &[u8]) {
             assert!(!text.contains(SECRET), "the credential in {text}");
         }
     }
+    accepted_tokens_are_read_back(&kind, &mut input, wall_now);
+}
+
+/// The reverse direction: what `bearer_auth` accepts, every source reads back from a
+/// well-formed answer.
+fn accepted_tokens_are_read_back(kind: &AnswerKind, input: &mut Input<'_>, wall_now: Duration) {
+    let form = input.byte().is_multiple_of(2);
+    let token = input.string(80);
+    let Ok(bearer) = authwire::bearer_auth(&token) else {
+        return;
+    };
+    let json = |field: &str, extra: &[(&str, serde_json::Value)]| {
+        let mut doc = serde_json::Map::new();
+        insert_path(&mut doc, field, serde_json::Value::from(token.clone()));
+        for (name, value) in extra {
+            doc.insert((*name).to_owned(), value.clone());
+        }
+        serde_json::Value::Object(doc).to_string().into_bytes()
+    };
+    let json_type = ("Content-Type".to_owned(), "application/json".to_owned());
+    let (headers, body, authorization) = match kind {
+        AnswerKind::ApiKeyExchange => (
+            vec![json_type],
+            json("token", &[("expirationTime", serde_json::json!(300))]),
+            Some(bearer),
+        ),
+        AnswerKind::ClientCredentials if form => (
+            vec![(
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            )],
+            format!(
+                "access_token={}&token_type=Bearer&expires_in=3600",
+                percent_encoded(&token)
+            )
+            .into_bytes(),
+            Some(bearer),
+        ),
+        AnswerKind::ClientCredentials => (
+            vec![json_type],
+            json(
+                "access_token",
+                &[
+                    ("token_type", serde_json::json!("Bearer")),
+                    ("expires_in", serde_json::json!(3600)),
+                ],
+            ),
+            Some(bearer),
+        ),
+        AnswerKind::Custom {
+            token_field,
+            scheme,
+            ..
+        } => (
+            vec![json_type],
+            json(token_field, &[]),
+            Some(format!("{scheme} {token}")),
+        ),
+        AnswerKind::Csrf => {
+            if token.eq_ignore_ascii_case("required") {
+                return;
+            }
+            (
+                vec![("X-CSRF-Token".to_owned(), token.clone())],
+                Vec::new(),
+                None,
+            )
+        }
+    };
+    let answer = Answer {
+        status: 200,
+        headers,
+        body,
+    };
+    let parsed = parse_token_answer(kind, SECRET, &answer, wall_now)
+        .unwrap_or_else(|r| panic!("a token bearer_auth accepts was refused: {}", r.error));
+    assert_eq!(parsed.token, token, "the token was read back differently");
+    if let Some(authorization) = authorization {
+        assert_eq!(parsed.authorization, authorization);
+    }
+}
+
+/// Every byte as `%XX`: a form value that decodes to exactly the text.
+fn percent_encoded(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 /// Puts `value` at a dotted path, creating the objects on the way.
