@@ -147,7 +147,7 @@ def main() -> None:
             "",
             "The generated bindings (`TokenManager`, `basicAuth`, `AuthException`, …) are listed here",
             "after a Kotlin build has generated them (`mvn -f bindings-kotlin/pom.xml generate-sources`);",
-            "their documentation is the Rust core's, in the [Rust API](generated/rust/authwire/index.html).",
+            "their documentation is the Rust core's, in the [Rust API](rust/authwire/index.html).",
             "",
         ]
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,5 +10,6 @@ session = requests.Session()
 session.auth = TokenAuth(tokens)
 request = session.prepare_request(requests.Request("GET", "http://127.0.0.1:9/things"))
 print(request.headers["Authorization"])  # Bearer test-token
-print(tokens.invalidate(tokens.authorization()))  # False: a static token is never discarded
+# A static token is never discarded, so a 401 cannot make it go away.
+print(tokens.invalidate(tokens.authorization()))  # False
 print(tokens.stats().token_requests)  # 0
