@@ -1,5 +1,6 @@
-// The README's Swift samples, verbatim (tests/run-all checks that README.md shows these
-// functions as they are here), run by ReadmeSampleTests against the scenario server.
+// The documentation's Swift samples: the site (docs/) includes these functions verbatim by
+// name (docs/hooks/samples.py), bindings-swift/README.md shows explainFailure, and
+// ReadmeSampleTests runs them against the scenario server.
 import Authwire
 import Foundation
 
