@@ -30,6 +30,9 @@ def kdoc_text(lines: list[str]) -> str:
     for line in lines:
         line = line.strip()
         line = re.sub(r"^/\*\*\s?|\s?\*/$|^\*\s?", "", line)
+        # KDoc links ([Name], [Type.member]) as code; block tags in bold.
+        line = re.sub(r"\[([A-Za-z_][\w.]*)\](?![(\[])", r"`\1`", line)
+        line = re.sub(r"^@(\w+)", r"**@\1**", line)
         text.append(line)
     return "\n".join(text).strip()
 
