@@ -69,6 +69,32 @@ fn builders(c: &mut Criterion) {
     c.bench_function("bearer_auth", |b| {
         b.iter(|| black_box(authwire::bearer_auth(black_box("mF_9.B5f-4.1JqM")).unwrap()))
     });
+    c.bench_function("scheme_auth_params", |b| {
+        b.iter(|| {
+            black_box(
+                authwire::scheme_auth_params(
+                    black_box("Token"),
+                    black_box(&[("token", "abc"), ("realm", "x@y")]),
+                )
+                .unwrap(),
+            )
+        })
+    });
+    c.bench_function("scheme_auth_auth_params", |b| {
+        b.iter(|| {
+            black_box(
+                authwire::scheme_auth(black_box("Token"), black_box(r#"token="abc", realm="x@y""#))
+                    .unwrap(),
+            )
+        })
+    });
+    c.bench_function("decode_basic", |b| {
+        b.iter(|| {
+            black_box(
+                authwire::decode_basic(black_box("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")).unwrap(),
+            )
+        })
+    });
 }
 
 criterion_group!(benches, hot_path, builders);
