@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.locks.LockSupport
 
 /**
  * Soak and lifecycle figures for the Kotlin binding: threads, open file descriptors and
@@ -24,14 +25,19 @@ import java.util.concurrent.TimeUnit
  *     mvn -f bindings-kotlin -DskipTests package
  *     mvn -f bindings-kotlin -Dauthwire.generate.skip=true test-compile exec:exec@soak
  *
- * System properties: `authwire.soak.managers` (default 10 000) and `authwire.soak.calls`
- * (default 10 000 000). It starts `tests/scenarios/server.py` with `python3` (or
- * `AUTHWIRE_SOAK_PYTHON`), then:
+ * System properties: `authwire.soak.managers` (default 10 000), `authwire.soak.calls`
+ * (default 10 000 000), `authwire.soak.rate` (default 10 000 calls a second) and
+ * `authwire.soak.rateSeconds` (default 60). It starts `tests/scenarios/server.py` with `python3`
+ * (or `AUTHWIRE_SOAK_PYTHON`), then:
  *
  * 1. creates that many API-key-exchange managers, each on a namespace of its own, has each
  *    fetch its token (one `authorization()`), then closes them all; twice, so that a leak
  *    shows apart from the allocator's high-water mark;
- * 2. makes that many header-builder calls, `basicAuth` and `bearerAuth` alternating;
+ * 2. makes that many header-builder calls, `basicAuth` and `bearerAuth` alternating, each with
+ *    other arguments than the last 4 095 (so that every call reaches the core);
+ *    2b. then header-builder calls at a steady rate (10 000 a second for 60 s), the load of a
+ *    service that builds a header per request, sampled every 10 s without a GC: the JNA
+ *    `Memory` each call used to leave for JNA's one Cleaner thread piled up at this rate;
  * 3. makes that many cached `authorization()` calls on one manager;
  * 4. closes a manager while its token request waits on the server's `stall` scenario (the
  *    awaiting coroutine was cancelled by a timeout; the refresh goes on in the core until the
@@ -45,6 +51,8 @@ import java.util.concurrent.TimeUnit
 fun main() {
     val managers = System.getProperty("authwire.soak.managers")?.toInt() ?: 10_000
     val calls = System.getProperty("authwire.soak.calls")?.toLong() ?: 10_000_000L
+    val steadyRate = System.getProperty("authwire.soak.rate")?.toLong() ?: 10_000L
+    val steadySeconds = System.getProperty("authwire.soak.rateSeconds")?.toLong() ?: 60L
     val root = Path.of(System.getProperty("authwire.moduleDir") ?: "bindings-kotlin").toAbsolutePath().normalize().parent
     val python = System.getenv("AUTHWIRE_SOAK_PYTHON") ?: "python3"
     val server = ProcessBuilder(python, root.resolve("tests/scenarios/server.py").toString())
@@ -82,17 +90,47 @@ fun main() {
         println("  phase 1: $managers managers created with a token each in ${"%.1f".format(created)} s (${"%.0f".format(managers / created)} managers/s)")
     }
 
-    // Phase 2: header builders.
-    report("2 header builders", "start")
+    // Phase 2: header builders, with arguments that change from call to call (4 096 of each,
+    // more than the builders' memo of recent results holds), so that every call reaches the core.
+    val users = Array(4096) { "soak-user-$it" }
+    val tokens = Array(4096) { "mF_9.B5f-4.$it" }
+    val buildersStart = report("2 header builders", "start")
     began = System.nanoTime()
     for (i in 0 until calls) {
         if (i == calls / 2) report("2 header builders", "middle", gc = false)
-        sink += if (i % 2 == 0L) basicAuth("soak-user", "soak-password").length else bearerAuth("mF_9.B5f-4.1JqM").length
+        sink += if (i % 2 == 0L) basicAuth(users[(i % users.size).toInt()], "soak-password").length else bearerAuth(tokens[(i % tokens.size).toInt()]).length
     }
     val builders = System.nanoTime() - began
-    report("2 header builders", "end")
+    val buildersEnd = report("2 header builders", "end")
     val buildersRate = rate(calls, builders)
-    println("  phase 2: $buildersRate (middle sample included)")
+    println("  phase 2: $buildersRate (middle sample included); ${delta("end vs phase start", buildersEnd, buildersStart)}")
+
+    // Phase 2b: header builders at a steady rate, as a service that builds one per request.
+    val steadyStart = report("2b steady builders", "start")
+    began = System.nanoTime()
+    var made = 0L
+    var nextSample = 10L
+    while (true) {
+        val elapsed = System.nanoTime() - began
+        if (elapsed >= steadySeconds * 1_000_000_000L) break
+        val due = elapsed * steadyRate / 1_000_000_000L
+        // At most 1 000 calls before the clock is read again: a program that cannot keep up
+        // still stops on time, and shows its rate below the target.
+        var batch = 0
+        while (made < due && batch < 1_000) {
+            sink += if (made % 2 == 0L) basicAuth(users[(made % users.size).toInt()], "soak-password").length else bearerAuth(tokens[(made % tokens.size).toInt()]).length
+            made++
+            batch++
+        }
+        if (elapsed >= nextSample * 1_000_000_000L) {
+            report("2b steady builders", "${nextSample}s", gc = false)
+            nextSample += 10
+        }
+        if (made >= due) LockSupport.parkNanos(1_000_000L)
+    }
+    val steadyElapsed = (System.nanoTime() - began) / 1e9
+    val steadyEnd = report("2b steady builders", "end")
+    println("  phase 2b: $made calls in ${"%.1f".format(steadyElapsed)} s (${"%.0f".format(made / steadyElapsed)} calls/s, target $steadyRate/s); ${delta("end vs phase start", steadyEnd, steadyStart)}")
 
     // Phase 3: cached authorization() on one manager.
     val cachedRate = manager(port, "ok", "soak-cached").use { one ->
@@ -124,6 +162,7 @@ fun main() {
 
     val end = report("0 process", "end")
     println("rate: phase 2 header builders $buildersRate")
+    println("rate: phase 2b steady builders ${"%.0f".format(made / steadyElapsed)} calls/s for ${"%.0f".format(steadyElapsed)} s")
     println("rate: phase 3 cached authorization() $cachedRate")
     println("verdict: ${delta("end vs start", end, start)}; ${delta("end vs warm", end, warm)}")
     check(sink != 0)
