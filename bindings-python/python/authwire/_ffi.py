@@ -1,8 +1,10 @@
 """The generated uniffi module, loaded once, with its Python rough edges smoothed.
 
 Everything else in the package imports the core through this module, never through
-``authwire._native`` directly, so that the fixes below are always in place. Its types are
-declared in ``_ffi.pyi`` (the generated module is not type-checked).
+``authwire._native`` directly, so that the fixes below are always in place. The header
+builders (``basic_auth``, ``bearer_auth``, ``scheme_auth``, ``scheme_auth_param_lists``) are
+``_builders``' lean call path to the same core functions, with a bounded memo of recent
+results. Its types are declared in ``_ffi.pyi`` (the generated module is not type-checked).
 
 Fixes applied here:
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._builders import basic_auth, bearer_auth, scheme_auth, scheme_auth_param_lists
 from ._native import authwire as _generated
 from ._native.authwire import (
     AccessToken,
@@ -53,16 +56,12 @@ from ._native.authwire import (
     TokenStats,
     TokenStore,
     TokenStoreImpl,
-    basic_auth,
-    bearer_auth,
     decode_basic,
     file_store,
     network_error_is_retried,
     open_connectors_auth,
     pem_signer,
     redis_store,
-    scheme_auth,
-    scheme_auth_param_lists,
 )
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Union
 
-from . import _ffi
+from . import _builders, _ffi
 
 __all__ = ["AuthParams", "scheme_auth_params"]
 
@@ -40,6 +40,10 @@ def scheme_auth_params(scheme: str, params: AuthParams) -> str:
     when ``params`` is not a mapping or an iterable of pairs of ``str``.
     """
     given: object = params  # checked as any object: callers without a type checker pass anything
+    if type(given) is dict:  # the common case, checked in one pass (keys and values exactly str)
+        names_given, values_given = tuple(given), tuple(given.values())
+        if _builders.exactly_str(names_given) and _builders.exactly_str(values_given):
+            return _builders.scheme_auth_param_tuples(scheme, names_given, values_given)
     if isinstance(given, Mapping):
         pairs: Iterable[object] = given.items()
     elif isinstance(given, (str, bytes, bytearray)) or not isinstance(given, Iterable):
