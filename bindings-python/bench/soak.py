@@ -12,7 +12,8 @@ It starts ``tests/scenarios/server.py`` with ``python3`` (or ``AUTHWIRE_SOAK_PYT
    and ``gc.collect()``); twice, so that a leak shows apart from the allocator's high-water
    mark;
 2. makes ``--calls`` (default 10 000 000) header-builder calls, ``basic_auth`` and
-   ``bearer_auth`` alternating;
+   ``bearer_auth`` alternating: half on the same arguments (answered by the builders' memo),
+   half (phase 2b) on new arguments every call (built by the core every time);
 3. makes ``--calls`` cached ``authorization()`` calls on one manager;
 4. drops a manager while its token request waits on the server's ``stall`` scenario (the
    awaiting task was cancelled by a timeout; the refresh goes on in the core until the drop).
@@ -127,20 +128,33 @@ def main() -> None:
             f"  phase 1: {managers} managers created with a token each in {created:.1f} s ({per_second:.0f} managers/s)"
         )
 
-    # Phase 2: header builders (half the calls each, in two halves around the middle sample).
+    # Phase 2: header builders, basic_auth and bearer_auth alternating. Half the calls on the
+    # same arguments (the builders' memo answers), half on new arguments every call (the core
+    # builds each value; the memo takes it in and lets an older one go).
     basic_auth, bearer_auth = authwire.basic_auth, authwire.bearer_auth
-    half = calls // 4
+    quarter = calls // 8
     report("2 header builders", "start")
     elapsed = 0.0
     for when in ("middle", "end"):
         began = time.perf_counter()
-        for _ in range(half):
+        for _ in range(quarter):
             basic_auth("soak-user", "soak-password")
             bearer_auth("mF_9.B5f-4.1JqM")
         elapsed += time.perf_counter() - began
         report("2 header builders", when)
-    builders_rate = rate(4 * half, elapsed)
-    print(f"  phase 2: {builders_rate}")
+    builders_rate = rate(4 * quarter, elapsed)
+    print(f"  phase 2: repeated input: {builders_rate}")
+    report("2b builders, new input", "start")
+    elapsed = 0.0
+    for when, first in (("middle", 0), ("end", quarter)):
+        began = time.perf_counter()
+        for i in range(first, first + quarter):
+            basic_auth(f"soak-user-{i}", "soak-password")
+            bearer_auth(f"mF_9.B5f-4.1JqM-{i}")
+        elapsed += time.perf_counter() - began
+        report("2b builders, new input", when)
+    new_input_rate = rate(4 * quarter, elapsed)
+    print(f"  phase 2b: new input every call (includes formatting the arguments): {new_input_rate}")
 
     # Phase 3: cached authorization() on one manager.
     one = manager(port, "ok", "soak-cached")
@@ -185,7 +199,8 @@ def main() -> None:
     )
 
     end = report("0 process", "end")
-    print(f"rate: phase 2 header builders {builders_rate}")
+    print(f"rate: phase 2 header builders, repeated input {builders_rate}")
+    print(f"rate: phase 2b header builders, new input {new_input_rate}")
     print(f"rate: phase 3 cached authorization() {cached_rate}")
     print(f"verdict: {delta('end vs start', end, start)}; {delta('end vs warm', end, warm)}", flush=True)
 
