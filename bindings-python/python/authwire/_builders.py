@@ -316,24 +316,27 @@ def scheme_auth_param_lists(scheme: str, names: list[str], values: list[str]) ->
     ``scheme_auth_param_lists`` (``authwire.scheme_auth_params`` is the public face)."""
     if type(names) is list and type(values) is list:
         name_tuple, value_tuple = tuple(names), tuple(values)
-        if exactly_str(name_tuple) and exactly_str(value_tuple):
+        if exactly_str(name_tuple + value_tuple):
             return scheme_auth_param_tuples(scheme, name_tuple, value_tuple)
     return _generated.scheme_auth_param_lists(scheme, names, values)  # type: ignore[no-any-return]
 
 
 def scheme_auth_param_tuples(scheme: str, names: tuple[str, ...], values: tuple[str, ...]) -> str:
-    """``scheme_auth_param_lists`` for names and values that are tuples of exactly ``str``
-    (``exactly_str``), as ``authwire.scheme_auth_params`` has them."""
+    """``scheme_auth_param_lists`` for names and values given as tuples of exactly ``str``
+    (checked by the caller with ``exactly_str``), as ``authwire.scheme_auth_params`` has them."""
     if type(scheme) is str:
-        if len(scheme) + sum(map(len, names)) + sum(map(len, values)) <= MEMO_CHARS:
+        if len(scheme) + len("".join(names + values)) <= MEMO_CHARS:
             return _param_lists_memo(scheme, names, values)
         return _build_param_lists(scheme, names, values)
     return _generated.scheme_auth_param_lists(scheme, list(names), list(values))  # type: ignore[no-any-return]
 
 
+_ONLY_STR = {str}
+
+
 def exactly_str(items: tuple[object, ...]) -> bool:
     """Whether every item is a ``str`` (not a subclass, whose equality could differ)."""
-    return all(type(item) is str for item in items)
+    return {*map(type, items)} <= _ONLY_STR
 
 
 # help() shows the core's own documentation, as it did for the generated functions.

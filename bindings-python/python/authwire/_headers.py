@@ -42,7 +42,7 @@ def scheme_auth_params(scheme: str, params: AuthParams) -> str:
     given: object = params  # checked as any object: callers without a type checker pass anything
     if type(given) is dict:  # the common case, checked in one pass (keys and values exactly str)
         names_given, values_given = tuple(given), tuple(given.values())
-        if _builders.exactly_str(names_given) and _builders.exactly_str(values_given):
+        if _builders.exactly_str(names_given + values_given):
             return _builders.scheme_auth_param_tuples(scheme, names_given, values_given)
     if isinstance(given, Mapping):
         pairs: Iterable[object] = given.items()
