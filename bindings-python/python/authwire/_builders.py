@@ -8,8 +8,9 @@ What the generated call path spends 20-40 µs on, this one skips:
 * each string argument is copied into Rust with one ``rustbuffer_from_bytes`` call, instead of
   ``rustbuffer_alloc`` plus ``rustbuffer_reserve`` for longer strings, each behind uniffi's
   context managers and call wrappers;
-* the call status is one per thread, reused (reset after an error), and passed as an address;
-  ``ctypes`` converts a ``POINTER(...)`` argument far more slowly than an integer;
+* the call status and the argument struct come from a small pool and are reused (the status
+  is reset after an error); the status is passed as an address, which ``ctypes`` converts far
+  faster than a ``POINTER(...)`` argument;
 * the functions are bound through ``ctypes.PyDLL`` on the library handle the generated module
   opened: the GIL stays held for the microsecond the core takes, instead of being released
   and taken back around each of the 3-5 calls;
@@ -19,8 +20,9 @@ On top of that, the results for recent arguments are remembered (``functools.lru
 bounded, thread-safe): the builders are pure functions of their arguments, so a remembered
 value is the value the core would build. Only successful results are remembered (an error is
 raised again by the core every time), only for arguments that are exactly ``str`` (a subclass
-could redefine equality) and at most ``MEMO_CHARS`` characters long in all. The memo holds
-credentials, like the caller's own variables; nothing prints it (its only public view,
+could redefine equality) and at most ``MEMO_CHARS`` characters long in all: each builder's
+memo holds at most ``MEMO_SIZE`` entries of that size, about 1.5 MB at worst for ASCII. The memo
+holds credentials, like the caller's own variables; nothing prints it (its only public view,
 ``cache_info()``, is counts).
 
 Arguments the fast path does not take (anything but ``str``, or a string of 2 GiB or more) go
@@ -59,10 +61,10 @@ UNIFFI_VERSION = "0.32.2"
 _CONTRACT_VERSION = 30
 
 #: Results remembered per builder (least recently used first out).
-MEMO_SIZE = 256
+MEMO_SIZE = 128
 #: Arguments longer than this in all (characters) are built every time, never remembered, so
 #: that the memo holds at most ``MEMO_SIZE`` entries of this size per builder.
-MEMO_CHARS = 8192
+MEMO_CHARS = 4096
 
 # ForeignBytes arguments carry an i32 length: longer strings go through the generated path.
 _MAX_LENGTH = 2**31 - 1
