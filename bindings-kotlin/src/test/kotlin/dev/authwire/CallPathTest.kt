@@ -145,24 +145,35 @@ class CallPathTest {
 
     @Test
     fun `OkHttpTransport and a listener called back from the core's threads, request after request`() {
-        LocalServer.xtd(lifetimeSecs = 3600.0).use { server ->
-            val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()))
-            xtdManager(server, options).use { manager ->
-                val events = ConcurrentLinkedQueue<AuthEvent>()
-                manager.setListener(AuthListener { events += it })
-                repeat(30) { i ->
-                    val header = manager.authorization()
-                    assertEquals("Bearer t$i", header)
-                    assertTrue(manager.invalidate(header.removePrefix("Bearer ")))
+        // Four managers on four threads, each with its own server; eight invalidations each
+        // (the core refuses a ninth refresh loop within a minute).
+        val wrong = ConcurrentLinkedQueue<String>()
+        (0 until 4).map { m ->
+            thread(name = "okhttp-$m") {
+                LocalServer.xtd(lifetimeSecs = 3600.0).use { server ->
+                    val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()))
+                    xtdManager(server, options).use { manager ->
+                        val events = ConcurrentLinkedQueue<AuthEvent>()
+                        manager.setListener(AuthListener { events += it })
+                        repeat(8) { i ->
+                            val header = manager.authorization()
+                            if (header != "Bearer t$i") wrong += "manager $m: $header for t$i"
+                            if (!manager.invalidate(header.removePrefix("Bearer "))) wrong += "manager $m: t$i not invalidated"
+                        }
+                        if (manager.authorization() != "Bearer t8") wrong += "manager $m: not t8 at the end"
+                        if (server.count != 9) wrong += "manager $m: ${server.count} requests"
+                        // Events come from the core's threads: give the last ones time to arrive.
+                        val deadline = System.nanoTime() + 5_000_000_000L
+                        while (events.count { it is AuthEvent.TokenInvalidated } < 8 && System.nanoTime() < deadline) Thread.sleep(10)
+                        val requested = events.filterIsInstance<AuthEvent.TokenRequested>().map { it.attempt }
+                        if (requested != List(9) { 1u }) wrong += "manager $m: requested $requested"
+                        val invalidated = events.count { it is AuthEvent.TokenInvalidated }
+                        if (invalidated != 8) wrong += "manager $m: $invalidated invalidations in $events"
+                    }
                 }
-                assertEquals("Bearer t30", manager.authorization())
-                assertEquals(31, server.count)
-                val requested = events.filterIsInstance<AuthEvent.TokenRequested>().map { it.attempt }
-                assertEquals(31, requested.size, "$events")
-                assertTrue(requested.all { it == 1u }, "$requested")
-                assertEquals(30, events.count { it is AuthEvent.TokenInvalidated }, "$events")
             }
-        }
+        }.forEach { it.join() }
+        assertTrue(wrong.isEmpty(), wrong.toString())
     }
 
     @Test
@@ -223,6 +234,30 @@ class CallPathTest {
             }
         }.forEach { it.join() }
         assertTrue(wrong.isEmpty(), wrong.take(10).toString())
+    }
+
+    @Test
+    fun `the builders' memo answers repeated arguments with the core's result, never keeps errors, never prints`() {
+        val password = "memo-SECRET-password"
+        val first = basicAuth("memo-user", password)
+        assertEquals(basic("memo-user", password), first)
+        // Repeated: the same result (from the memo), also for other string objects with the
+        // same characters, and never the result of other arguments sharing a slot.
+        repeat(1000) { i ->
+            assertEquals(first, basicAuth(String("memo-user".toCharArray()), password))
+            assertEquals(basic("memo-$i", password), basicAuth("memo-$i", password))
+            assertEquals("Bearer memo.$i", bearerAuth("memo.$i"))
+        }
+        // Errors are not kept: the same bad arguments fail every time.
+        repeat(3) { assertThrows<AuthException.InvalidInput> { basicAuth("memo:user", password) } }
+        repeat(3) { assertThrows<AuthException.InvalidInput> { bearerAuth("memo token") } }
+        // Nothing of what it holds shows.
+        for (memo in listOf(UniffiBuilderMemo.BASIC, UniffiBuilderMemo.BEARER)) {
+            assertEquals("UniffiBuilderMemo(256 entries)", memo.toString())
+        }
+        // Bounded: a fixed table of 256 entries.
+        val entries = UniffiBuilderMemo::class.java.getDeclaredField("entries").apply { isAccessible = true }
+        assertEquals(256, (entries.get(UniffiBuilderMemo.BASIC) as Array<*>).size)
     }
 
     @Test
