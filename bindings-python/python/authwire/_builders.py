@@ -219,7 +219,6 @@ def _call(function: Any, *arguments: bytes) -> str:
             foreign.len = len(data)
             foreign.data = data
             buffers.append(_from_bytes(foreign, address))
-        foreign.data = None  # the pool keeps no argument alive
         result = function(*buffers, address)
         if status.code:
             failed = _RustCallStatus.from_buffer_copy(status)
@@ -231,6 +230,7 @@ def _call(function: Any, *arguments: bytes) -> str:
         finally:
             _free(result, address)
     finally:
+        foreign.data = None  # the pool keeps no argument alive
         if not status.code and len(_pool) < _POOL_SIZE:
             _pool.append(scratch)
 
