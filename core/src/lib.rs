@@ -54,9 +54,4 @@ pub use transport::{
     BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,
 };
 
-/// The README's Rust samples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 uniffi::setup_scaffolding!("authwire");

@@ -26,7 +26,7 @@ impl JwtAlgorithm {
 }
 
 /// Why a [`JwtSigner`] could not sign. A host signer returns `Failed` with a reason that
-/// names no key material; the core reports it as [`AuthError::InvalidConfiguration`].
+/// names no key material; the core reports it as [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum SignerError {
@@ -82,7 +82,7 @@ pub trait JwtSigner: Send + Sync {
 /// ring has read them; the signer prints as `[redacted]`.
 ///
 /// # Errors
-/// [`AuthError::InvalidConfiguration`] naming what is wrong with the key (no PEM block, a
+/// [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration) naming what is wrong with the key (no PEM block, a
 /// truncated block, a password-protected key, an unsupported curve or size), never its
 /// content; and in the mobile build, which has no built-in signer, always: give a host
 /// [`JwtSigner`] there.
