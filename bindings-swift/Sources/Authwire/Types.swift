@@ -1,6 +1,6 @@
 import AuthwireUniFFI
 
-/// Every value of the refresh policy, with the defaults the README's table gives; change only
+/// Every value of the refresh policy, with the defaults the refresh-policy guide's table gives (docs/guides/refresh-policy.md); change only
 /// what you need: `TokenOptions(requestTimeoutMs: 5_000, maxAttempts: 3)`.
 public typealias TokenOptions = AuthwireUniFFI.TokenOptions
 
