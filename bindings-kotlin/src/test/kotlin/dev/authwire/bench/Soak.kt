@@ -43,6 +43,10 @@ import java.util.concurrent.locks.LockSupport
  *    awaiting coroutine was cancelled by a timeout; the refresh goes on in the core until the
  *    close).
  *
+ * The Maven execution runs it with a fixed, pre-touched heap (`-Xms256m -Xmx256m
+ * -XX:+AlwaysPreTouch`): a JVM's resident memory also grows when the GC decides to commit more
+ * heap, which is not a leak; with the heap fixed, resident memory moves with native memory.
+ *
  * `start` is measured once the server runs and before any manager exists; `warm` after one
  * manager has fetched a token and been closed (the core's I/O threads have started). The
  * verdict compares the end with both. A JVM's threads (JIT compiler, GC) and resident memory
