@@ -10,6 +10,9 @@ Prints microseconds per call (best of several runs), for each builder:
 * **new input**: arguments never seen before on every call (each run builds its own fresh
   strings, outside the timed loop), as when every call carries a different credential.
 
+The indented rows call uniffi's generated functions (``authwire._native.authwire``), the
+call path authwire's builders took before ``authwire/_builders.py``: the same core functions.
+
 Every row is timed the same way: one loop over a prepared list of argument tuples, so the
 loop's own cost (given as the first row) is in every figure alike. The competitors do no
 validation: requests' ``_basic_auth_str`` and ``httpx.BasicAuth`` encode whatever they get,
@@ -127,10 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 3 if args.quick else 7
 
     import authwire
+    from authwire._native import authwire as generated
+
+    def generated_params(scheme: str, params: dict[str, str]) -> str:
+        return generated.scheme_auth_param_lists(scheme, list(params), list(params.values()))  # type: ignore[no-any-return]
 
     rows: list[tuple[str, Callable[..., object], MakeArgs, MakeArgs]] = [
         ("(the timing loop alone)", lambda *_args: None, basic_same, basic_new),
         ("authwire `basic_auth(user, password)`", authwire.basic_auth, basic_same, basic_new),
+        (
+            "  uniffi's generated `basic_auth` (authwire before the lean path)",
+            generated.basic_auth,
+            basic_same,
+            basic_new,
+        ),
     ]
     notes: list[str] = []
     try:
@@ -148,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     rows += [
         ("plain Python `'Basic ' + b64encode(f'{u}:{p}'...)`", _plain_basic, basic_same, basic_new),
         ("authwire `bearer_auth(token)`", authwire.bearer_auth, bearer_same, bearer_new),
+        ("  uniffi's generated `bearer_auth`", generated.bearer_auth, bearer_same, bearer_new),
         ("plain Python `f'Bearer {token}'`", _plain_bearer, bearer_same, bearer_new),
         ("authwire `scheme_auth_params('Token', {2 params})`", authwire.scheme_auth_params, params_same, params_new),
+        ("  uniffi's generated `scheme_auth_param_lists`", generated_params, params_same, params_new),
         ("plain Python auth-params (escape, join, f-string)", _plain_params, params_same, params_new),
     ]
     # Every call is made once first: the rows measure calls, not first-use imports.
