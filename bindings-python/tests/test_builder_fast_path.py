@@ -238,6 +238,17 @@ def test_long_input_is_built_every_time_and_never_remembered() -> None:
         assert memo.cache_info().currsize == 0  # type: ignore[attr-defined]
 
 
+def test_input_longer_than_the_lean_path_takes_goes_through_the_generated_call() -> None:
+    token = "t" * (_builders.LEAN_MAX_BYTES + 1)
+    user = "é" * (_builders.LEAN_MAX_BYTES // 2 + 1)  # two UTF-8 bytes each
+    assert assert_same("bearer_auth", token) == ("value", f"Bearer {token}")
+    assert assert_same("basic_auth", user, "pw") == ("value", expected_basic(user, "pw"))
+    assert assert_same("scheme_auth", "Token", token + " ")[:2] == ("error", authwire.AuthError.InvalidInput)
+    assert assert_same("scheme_auth_param_lists", "Token", ["t"], [token]) == ("value", f'Token t="{token}"')
+    for memo in MEMOS.values():
+        assert memo.cache_info().currsize == 0  # type: ignore[attr-defined]
+
+
 def test_errors_are_raised_every_time_and_never_remembered() -> None:
     for _ in range(3):
         with pytest.raises(authwire.AuthError.InvalidInput):

@@ -25,8 +25,8 @@ memo holds at most ``MEMO_SIZE`` entries of that size, about 1.5 MB at worst for
 holds credentials, like the caller's own variables; nothing prints it (its only public view,
 ``cache_info()``, is counts).
 
-Arguments the fast path does not take (anything but ``str``, or a string of 2 GiB or more) go
-through the generated function, which raises its usual ``TypeError`` or handles them.
+Arguments the fast path does not take (anything but ``str``, or longer than ``LEAN_MAX_BYTES``)
+go through the generated function, which raises its usual ``TypeError`` or handles them.
 
 The module checks at import that the generated module is the one it was written against
 (uniffi's FFI layout, the functions' FFI signatures, the helpers it uses) and raises
@@ -43,6 +43,7 @@ from typing import Any
 from ._native import authwire as _generated
 
 __all__ = [
+    "LEAN_MAX_BYTES",
     "MEMO_CHARS",
     "MEMO_SIZE",
     "UNIFFI_VERSION",
@@ -66,8 +67,10 @@ MEMO_SIZE = 128
 #: that the memo holds at most ``MEMO_SIZE`` entries of this size per builder.
 MEMO_CHARS = 4096
 
-# ForeignBytes arguments carry an i32 length: longer strings go through the generated path.
-_MAX_LENGTH = 2**31 - 1
+#: Arguments longer than this (UTF-8 bytes) go through the generated function, which releases
+#: the GIL while the core works on them (the lean path keeps it, for about a microsecond on
+#: header-sized input); ForeignBytes' i32 length could not carry 2 GiB anyway.
+LEAN_MAX_BYTES = 1 << 20
 
 # What this module uses of the generated one (absent names are reported by _check_anchors).
 _RustBuffer: Any = getattr(_generated, "_UniffiRustBuffer", None)
@@ -248,28 +251,28 @@ def _sequence(items: tuple[str, ...]) -> bytes:
 
 def _build_basic(user_id: str, password: str) -> str:
     first, second = user_id.encode("utf-8"), password.encode("utf-8")
-    if len(first) > _MAX_LENGTH or len(second) > _MAX_LENGTH:
+    if len(first) > LEAN_MAX_BYTES or len(second) > LEAN_MAX_BYTES:
         return _generated.basic_auth(user_id, password)  # type: ignore[no-any-return]
     return _call(_basic, first, second)
 
 
 def _build_bearer(token: str) -> str:
     data = token.encode("utf-8")
-    if len(data) > _MAX_LENGTH:
+    if len(data) > LEAN_MAX_BYTES:
         return _generated.bearer_auth(token)  # type: ignore[no-any-return]
     return _call(_bearer, data)
 
 
 def _build_scheme(scheme: str, credentials: str) -> str:
     first, second = scheme.encode("utf-8"), credentials.encode("utf-8")
-    if len(first) > _MAX_LENGTH or len(second) > _MAX_LENGTH:
+    if len(first) > LEAN_MAX_BYTES or len(second) > LEAN_MAX_BYTES:
         return _generated.scheme_auth(scheme, credentials)  # type: ignore[no-any-return]
     return _call(_scheme, first, second)
 
 
 def _build_param_lists(scheme: str, names: tuple[str, ...], values: tuple[str, ...]) -> str:
     first, second, third = scheme.encode("utf-8"), _sequence(names), _sequence(values)
-    if len(first) > _MAX_LENGTH or len(second) > _MAX_LENGTH or len(third) > _MAX_LENGTH:
+    if len(first) > LEAN_MAX_BYTES or len(second) > LEAN_MAX_BYTES or len(third) > LEAN_MAX_BYTES:
         return _generated.scheme_auth_param_lists(scheme, list(names), list(values))  # type: ignore[no-any-return]
     return _call(_param_lists, first, second, third)
 
