@@ -22,6 +22,7 @@ Fixes applied here:
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ._builders import basic_auth, bearer_auth, scheme_auth, scheme_auth_param_lists
@@ -236,3 +237,47 @@ TokenOptions.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
 TokenStats.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
 
 del _variant, _record, _records
+
+
+def _docstrings_from_stub() -> None:
+    """Gives the classes, functions, methods and properties above the docstrings of
+    ``_ffi.pyi``, so that ``help()``, ``inspect.getdoc`` and IDEs that read the runtime objects
+    show the same Python-worded documentation as the stub and the API reference (one source:
+    the stub). Names the stub documents but the module lacks are skipped; a stub that cannot
+    be read (an unusual install) leaves the generated docstrings in place."""
+    import ast
+    import pathlib  # imported here: needed once, at import
+
+    try:
+        tree = ast.parse(pathlib.Path(__file__).with_suffix(".pyi").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return
+    namespace = globals()
+    for node in tree.body:
+        if not isinstance(node, (ast.ClassDef, ast.FunctionDef)) or node.name not in __all__:
+            continue
+        target = namespace.get(node.name)
+        doc = ast.get_docstring(node)
+        if target is None:
+            continue
+        if doc:
+            _set_doc(target, doc)
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                member_doc = ast.get_docstring(item) if isinstance(item, ast.FunctionDef) else None
+                member = vars(target).get(item.name) if member_doc else None
+                if isinstance(member, property) and member_doc:
+                    setattr(target, item.name, property(member.fget, member.fset, member.fdel, member_doc))
+                elif member is not None and member_doc:
+                    _set_doc(member, member_doc)
+
+
+def _set_doc(target: Any, doc: str) -> None:
+    if isinstance(target, (staticmethod, classmethod)):
+        target = target.__func__
+    # A built-in or extension object may refuse a new __doc__: it keeps its own.
+    with contextlib.suppress(AttributeError, TypeError):
+        target.__doc__ = doc
+
+
+_docstrings_from_stub()
