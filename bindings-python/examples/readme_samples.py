@@ -6,13 +6,15 @@ The body of each ``sample_*`` function is, line for line, a code block of the RE
 
 The samples talk to ``https://auth.example.com`` (token endpoints), ``https://api.example.com``
 (an API), ``https://sap.example.com`` (an SAP API Management endpoint) and
-``https://api.appstoreconnect.apple.com``, and ``https://login.corp.example`` (a token endpoint
+``https://api.appstoreconnect.apple.com``, ``https://api.github.com``,
+``https://login.salesforce.com`` and ``https://login.corp.example`` (a token endpoint
 whose certificate comes from a CA the client does not know), with credentials from the environment
-(``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``) and the key files
-``xtd-api-key.json``, ``service-account.json``, ``AuthKey_2X9R4HXF34.p8`` and
-``client-key.pem``. The test replaces the origins with a local server's
-``http://127.0.0.1:<port>`` (``https://login.corp.example`` with the untrusted server of
-``tests/scenarios/tls_servers.py``) and provides the rest, so every sample runs as written.
+(``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``, ``SF_CONSUMER_KEY``) and the
+key files ``xtd-api-key.json``, ``service-account.json``, ``AuthKey_2X9R4HXF34.p8``,
+``client-key.pem``, ``github-app.private-key.pem`` and ``salesforce-key.pem``. The test replaces
+the origins with a local server's ``http://127.0.0.1:<port>`` (``https://login.corp.example``
+with the untrusted server of ``tests/scenarios/tls_servers.py``) and provides the rest, so every
+sample runs as written.
 """
 
 from __future__ import annotations
@@ -168,6 +170,43 @@ def sample_app_store_connect() -> None:
         print(session.get("https://api.appstoreconnect.apple.com/v1/apps", timeout=10).status_code)  # 200
 
 
+def sample_github_app() -> None:
+    from pathlib import Path
+
+    import requests
+
+    import authwire
+    from authwire.requests import TokenAuth
+
+    # The private key from the app's settings page (PKCS#1 "RSA PRIVATE KEY", read as it is).
+    signer = authwire.pem_signer(Path("github-app.private-key.pem").read_text())
+    # api_url: GitHub's (the default), or https://<host>/api/v3 for GitHub Enterprise Server.
+    manager = authwire.TokenManager.github_app("123456", 987654, signer, api_url="https://api.github.com")
+    with requests.Session() as session:
+        session.auth = TokenAuth(manager)  # an installation token, renewed before its hour ends
+        repos = session.get("https://api.github.com/installation/repositories", timeout=10).json()
+        print(repos["total_count"])  # 1
+
+
+def sample_salesforce_jwt_bearer() -> None:
+    import os
+    from pathlib import Path
+
+    import authwire
+
+    # The connected app's consumer key and certificate key, and the user to act as.
+    manager = authwire.TokenManager.jwt_bearer(
+        "https://login.salesforce.com/services/oauth2/token",
+        authwire.pem_signer(Path("salesforce-key.pem").read_text()),
+        issuer=os.environ["SF_CONSUMER_KEY"],
+        audience="https://login.salesforce.com",
+        subject="alice@example.com",
+        # Salesforce's answer has no expires_in: keep the token for your org's session timeout.
+        options=authwire.TokenOptions(default_lifetime_secs=2 * 3600),
+    )
+    print(manager.authorization().split("!")[0])  # Bearer 00Dxx0000001gPL
+
+
 def sample_cryptography_signer() -> None:
     import os
     from pathlib import Path
@@ -320,6 +359,8 @@ SAMPLES = [
     sample_asyncio,
     sample_google_service_account,
     sample_app_store_connect,
+    sample_github_app,
+    sample_salesforce_jwt_bearer,
     sample_cryptography_signer,
     sample_store,
     sample_requests,

@@ -45,36 +45,47 @@ ORIGINS = (
     "https://api.example.com",
     "https://sap.example.com",
     "https://api.appstoreconnect.apple.com",
+    "https://api.github.com",
+    "https://login.salesforce.com",
 )
 UNTRUSTED_ORIGIN = "https://login.corp.example"
-ENV = {"CLIENT_ID": "my-client", "CLIENT_SECRET": "my-secret:with&odd=chars", "SAP_USER": "alice", "SAP_PASSWORD": "pw"}
+ENV = {
+    "CLIENT_ID": "my-client",
+    "CLIENT_SECRET": "my-secret:with&odd=chars",
+    "SAP_USER": "alice",
+    "SAP_PASSWORD": "pw",
+    "SF_CONSUMER_KEY": "3MVG9-connected-app-consumer-key",
+}
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SERVICE_ACCOUNT = "readme@authwire-test.iam.gserviceaccount.com"
 ASC_ISSUER, ASC_KEY_ID = "57246542-96fe-1a63-e053-0824d011072a", "2X9R4HXF34"
+GITHUB_APP_ID, GITHUB_INSTALLATION = "123456", 987654
+# Salesforce's answer to the JWT bearer flow (Salesforce Help, "OAuth 2.0 JWT Bearer Flow for
+# Server-to-Server Integration"): no expires_in; the token carries the org id before a '!'.
+SALESFORCE_TOKEN = "00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog.39AsX.LVpxezPwuX5VAIrrbbHMuol7GQxnMeYMN7cj8E"
 
 
 class Keys:
-    """The samples' private keys, generated for the run: the service account's and the
-    ``private_key_jwt`` client's (RSA), and the App Store Connect ``.p8`` key (P-256)."""
+    """The samples' private keys, generated for the run: the service account's, the
+    ``private_key_jwt`` client's, the GitHub App's and the Salesforce connected app's (RSA), and
+    the App Store Connect ``.p8`` key (P-256)."""
 
     def __init__(self) -> None:
         self.google = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.client = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.github = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.salesforce = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.asc = ec.generate_private_key(ec.SECP256R1())
 
     @staticmethod
-    def pem(key: Any) -> str:
-        return str(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            ).decode()
-        )
+    def pem(key: Any, form: serialization.PrivateFormat = serialization.PrivateFormat.PKCS8) -> str:
+        return str(key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption()).decode())
 
     def pem_lines(self) -> list[str]:
         return [
             line
-            for key in (self.google, self.client, self.asc)
+            for key in (self.google, self.client, self.github, self.salesforce, self.asc)
             for line in self.pem(key).splitlines()
             if not line.startswith("-----")
         ]
@@ -139,6 +150,15 @@ class Platform:
             return self.private_key_jwt(request, n)
         if path == "/v1/apps":
             return self.app_store_connect(request)
+        if path == f"/app/installations/{GITHUB_INSTALLATION}/access_tokens":
+            return self.github_installation_token(request, n)
+        if path == "/installation/repositories":
+            _, _, token = (request.header("authorization") or "").partition(" ")
+            if token not in self.issued:
+                return Reply.json(401, {"message": "Bad credentials"})
+            return Reply.json(200, {"total_count": 1, "repositories": [{"full_name": "octo-org/octo-repo"}]})
+        if path == "/services/oauth2/token":
+            return self.salesforce(request)
         if path == "/oauth/token":
             basic = authwire.decode_basic(request.header("authorization") or "")
             form = parse_qs(request.text)
@@ -218,6 +238,55 @@ class Platform:
             return Reply.json(401, {"errors": [{"status": "401", "code": "NOT_AUTHORIZED"}]})
         return Reply.json(200, {"data": []})
 
+    def github_installation_token(self, request: Received, n: int) -> Reply:
+        """GitHub's ``POST /app/installations/{id}/access_tokens``: an RS256 JWT whose ``iss`` is
+        the app id, at most 10 minutes long; the answer is GitHub's documented shape."""
+        _, _, token = (request.header("authorization") or "").partition(" ")
+        try:
+            if request.method != "POST":
+                raise jwt.InvalidTokenError("method")
+            claims = jwt.decode(
+                token, self.keys.github.public_key(), algorithms=["RS256"], options={"require": ["exp", "iat", "iss"]}
+            )
+            if str(claims["iss"]) != GITHUB_APP_ID or claims["exp"] - claims["iat"] > 600:
+                raise jwt.InvalidTokenError("iss or lifetime")
+        except (KeyError, jwt.InvalidTokenError):
+            return Reply.json(401, {"message": "A JSON web token could not be decoded"})
+        expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        return self.issue(
+            {"token": f"ghs_readme{n}", "expires_at": expires_at, "permissions": {"contents": "read"}},
+            f"ghs_readme{n}",
+        )
+
+    def salesforce(self, request: Received) -> Reply:
+        """Salesforce's token endpoint for the JWT bearer flow: an RS256 assertion of the
+        connected app for the user, for the login URL; the answer has no ``expires_in``."""
+        form = {k: v[0] for k, v in parse_qs(request.text).items()}
+        try:
+            if form.get("grant_type") != JWT_BEARER:
+                raise jwt.InvalidTokenError("grant_type")
+            claims = jwt.decode(
+                form["assertion"],
+                self.keys.salesforce.public_key(),
+                algorithms=["RS256"],
+                audience=self.origin,
+                issuer=ENV["SF_CONSUMER_KEY"],
+            )
+            if claims.get("sub") != "alice@example.com":
+                raise jwt.InvalidTokenError("sub")
+        except (KeyError, jwt.InvalidTokenError):
+            return Reply.json(400, {"error": "invalid_grant", "error_description": "user hasn't approved this consumer"})
+        return self.issue(
+            {
+                "access_token": SALESFORCE_TOKEN,
+                "scope": "api",
+                "instance_url": "https://yourInstance.salesforce.com",
+                "id": "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
+                "token_type": "Bearer",
+            },
+            SALESFORCE_TOKEN,
+        )
+
     def issue(self, document: dict[str, Any], token: str) -> Reply:
         self.issued.add(token)
         return Reply.json(200, document)
@@ -269,6 +338,11 @@ def test_the_samples_run_as_written(
     (tmp_path / "service-account.json").write_text(json.dumps(service_account), encoding="utf-8")
     (tmp_path / f"AuthKey_{ASC_KEY_ID}.p8").write_text(keys.pem(keys.asc), encoding="utf-8")
     (tmp_path / "client-key.pem").write_text(keys.pem(keys.client), encoding="utf-8")
+    # GitHub hands out PKCS#1 keys ("BEGIN RSA PRIVATE KEY"): the sample reads one as it is.
+    github_pem = keys.pem(keys.github, serialization.PrivateFormat.TraditionalOpenSSL)
+    assert github_pem.startswith("-----BEGIN RSA PRIVATE KEY-----")
+    (tmp_path / "github-app.private-key.pem").write_text(github_pem, encoding="utf-8")
+    (tmp_path / "salesforce-key.pem").write_text(keys.pem(keys.salesforce), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "readme_samples.py"],
         cwd=tmp_path,
@@ -297,6 +371,8 @@ def test_the_samples_run_as_written(
         "1 1",
         "--- sample_google_service_account\nBearer ya29\nTokenManager(google_service_account, credentials=[redacted])\n",
         "--- sample_app_store_connect\n200\n",
+        "--- sample_github_app\n1\n",
+        "--- sample_salesforce_jwt_bearer\nBearer 00Dxx0000001gPL\n",
         "--- sample_cryptography_signer\n"
         "authwire.cryptography.CryptographySigner(RS256, key_id='key-1', key=[redacted])\nBearer\n",
         "True 0",
