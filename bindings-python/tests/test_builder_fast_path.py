@@ -12,6 +12,7 @@ and gives the right value to many threads at once and to calls nested in a call.
 
 from __future__ import annotations
 
+import ast
 import base64
 import re
 import subprocess
@@ -214,11 +215,21 @@ def test_str_subclasses_tuples_and_keywords_are_accepted_as_before() -> None:
     assert authwire.scheme_auth_params(Text("Token"), params) == 'Token a="b"'
 
 
-def test_the_package_exports_the_fast_builders_with_the_core_documentation() -> None:
+def test_the_package_exports_the_fast_builders_with_their_documentation() -> None:
+    # Like every name of the package, they carry the Python documentation of _ffi.pyi
+    # (tests/test_docstrings.py), which says what the core's doc comments say.
+    stub = {
+        node.name: ast.get_docstring(node)
+        for node in ast.parse(Path(_ffi.__file__).with_suffix(".pyi").read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    for name in ("basic_auth", "bearer_auth", "scheme_auth", "scheme_auth_param_lists"):
+        assert getattr(_ffi, name) is getattr(_builders, name)
+        doc = getattr(_builders, name).__doc__
+        assert doc == stub[name], name
+        assert "RFC" in doc and "AuthError.InvalidInput" in doc and "never" in doc, name
     for name in ("basic_auth", "bearer_auth", "scheme_auth"):
         assert getattr(authwire, name) is getattr(_builders, name)
-        assert getattr(authwire, name).__doc__ == getattr(generated, name).__doc__
-    assert _ffi.scheme_auth_param_lists is _builders.scheme_auth_param_lists
 
 
 # --- Inputs the memo does not keep --------------------------------------------------------------

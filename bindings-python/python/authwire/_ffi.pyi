@@ -53,27 +53,56 @@ __all__ = [
 # --- Header builders -------------------------------------------------------------------
 
 def basic_auth(user_id: str, password: str) -> str:
-    """``Basic base64(user-id ":" password)`` (RFC 7617). Raises ``AuthError.InvalidInput``."""
+    """``Basic base64(user-id ":" password)`` (RFC 7617): the credentials encoded as UTF-8
+    (RFC 7617 section 2.1), the base64 never line-wrapped; an empty password is allowed.
+
+    Raises ``AuthError.InvalidInput`` when the user-id contains ``:`` (RFC 7617 cannot
+    represent it) or either part contains a control character (CR, LF, NUL...); the message
+    names the position, never the value."""
 
 def bearer_auth(token: str) -> str:
-    """``Bearer <token>`` (RFC 6750) for any non-empty visible-ASCII token (0x21-0x7E).
-    Raises ``AuthError.InvalidInput``."""
+    """``Bearer <token>`` (RFC 6750 section 2.1) for any non-empty token of visible ASCII
+    (0x21-0x7E), as providers issue them: Salesforce's ``00D...!AQ...``, X's tokens with ``%``,
+    Facebook's ``{app-id}|{secret}``.
+
+    Raises ``AuthError.InvalidInput`` when the token is empty or contains a space, a control
+    character (CR, LF, NUL, tab...), DEL or non-ASCII; the message names the byte position,
+    never the token."""
 
 def scheme_auth(scheme: str, credentials: str) -> str:
-    """``<scheme> <credentials>`` for any other scheme: a single visible-ASCII token (token68)
-    or RFC 9110 auth-params (``token="abc", realm="x"``). Raises ``AuthError.InvalidInput``."""
+    """``<scheme> <credentials>`` for any other scheme (RFC 9110 section 11.4): a single
+    visible-ASCII token (token68, e.g. ``SSWS 00Q!x``) or a list of auth-params
+    (``token="abc", realm="x"``, with ``\\"`` and ``\\\\`` escapes). To build auth-params from
+    values without quoting them by hand, use ``authwire.scheme_auth_params``.
+
+    Raises ``AuthError.InvalidInput`` when the scheme is not an RFC 9110 token, or the
+    credentials follow neither form or contain CR, LF, another control character or
+    non-ASCII; the message names the byte position, never the credentials."""
 
 def scheme_auth_param_lists(scheme: str, names: list[str], values: list[str]) -> str:
-    """``<scheme> name1="value1", ...`` from two lists of the same length; use
-    ``authwire.scheme_auth_params(scheme, pairs)``. Raises ``AuthError.InvalidInput``."""
+    """``<scheme> name1="value1", ...`` (RFC 9110 section 11.4) from two lists of the same
+    length, every value quoted with ``"`` and ``\\`` escaped; use
+    ``authwire.scheme_auth_params(scheme, pairs)``, which takes a mapping or pairs.
+
+    Raises ``AuthError.InvalidInput`` when the lists are empty or differ in length, the scheme
+    or a name is not an RFC 9110 token, or a value contains a control character (tab
+    excepted), DEL or non-ASCII; the message names the parameter's position, never its
+    value."""
 
 def open_connectors_auth(
     user_secret: str, organization_secret: str | None = ..., element_token: str | None = ...
 ) -> str:
-    """``User <u>, Organization <o>, Element <e>`` (SAP Open Connectors)."""
+    """``User <u>, Organization <o>, Element <e>`` (SAP Open Connectors), leaving out the parts
+    that are ``None``. Raises ``AuthError.InvalidInput`` when a given part is empty or contains
+    ``,``, whitespace, a control character or non-ASCII."""
 
 def decode_basic(header_value: str) -> BasicCredentials:
-    """The user-id and password of a Basic value. Raises ``AuthError.InvalidInput``."""
+    """The user-id and password of a Basic value (``Basic <base64>``, the scheme in any case).
+    It accepts exactly what ``basic_auth`` can build.
+
+    Raises ``AuthError.InvalidInput`` when the value is not of the Basic scheme, the base64 is
+    invalid, the decoded bytes are not UTF-8 (RFC 7617 section 2.1), there is no ``:``, or
+    either part contains a control character (RFC 7617 section 2)."""
 
 @final
 class BasicCredentials:
