@@ -131,6 +131,17 @@ def test_every_sample_function_is_shown() -> None:
         assert shown, f"{sample.__name__} is shown neither in README.md nor on the documentation site"
 
 
+def jwt_bearer_assertion(request: Received, key: Any, *, audience: str, issuer: str) -> tuple[dict[str, Any], str]:
+    """The claims and the text of an RFC 7523 section 2.1 JWT-bearer grant's RS256 assertion,
+    verified with ``key``'s public half; raises ``jwt.InvalidTokenError`` or ``KeyError``."""
+    form = {k: v[0] for k, v in parse_qs(request.text).items()}
+    if form.get("grant_type") != JWT_BEARER:
+        raise jwt.InvalidTokenError("grant_type")
+    assertion = form["assertion"]
+    claims = jwt.decode(assertion, key.public_key(), algorithms=["RS256"], audience=audience, issuer=issuer)
+    return claims, assertion
+
+
 class Platform:
     """The services of the samples: OAuth2, XTD and custom token endpoints, an API, and an
     SAP API Management endpoint with CSRF protection."""
@@ -188,18 +199,11 @@ class Platform:
 
     def google(self, request: Received, n: int) -> Reply:
         """Google's token endpoint: an RS256 assertion of the service account, for this URL."""
-        form = {k: v[0] for k, v in parse_qs(request.text).items()}
         try:
-            if form.get("grant_type") != JWT_BEARER:
-                raise jwt.InvalidTokenError("grant_type")
-            claims = jwt.decode(
-                form["assertion"],
-                self.keys.google.public_key(),
-                algorithms=["RS256"],
-                audience=f"{self.origin}/google/token",
-                issuer=SERVICE_ACCOUNT,
+            claims, assertion = jwt_bearer_assertion(
+                request, self.keys.google, audience=f"{self.origin}/google/token", issuer=SERVICE_ACCOUNT
             )
-            if jwt.get_unverified_header(form["assertion"]).get("kid") != "readme-key-id" or not claims.get("scope"):
+            if jwt.get_unverified_header(assertion).get("kid") != "readme-key-id" or not claims.get("scope"):
                 raise jwt.InvalidTokenError("kid or scope")
         except (KeyError, jwt.InvalidTokenError):
             return Reply.json(400, {"error": "invalid_grant"})
@@ -261,16 +265,9 @@ class Platform:
     def salesforce(self, request: Received) -> Reply:
         """Salesforce's token endpoint for the JWT bearer flow: an RS256 assertion of the
         connected app for the user, for the login URL; the answer has no ``expires_in``."""
-        form = {k: v[0] for k, v in parse_qs(request.text).items()}
         try:
-            if form.get("grant_type") != JWT_BEARER:
-                raise jwt.InvalidTokenError("grant_type")
-            claims = jwt.decode(
-                form["assertion"],
-                self.keys.salesforce.public_key(),
-                algorithms=["RS256"],
-                audience=self.origin,
-                issuer=ENV["SF_CONSUMER_KEY"],
+            claims, _ = jwt_bearer_assertion(
+                request, self.keys.salesforce, audience=self.origin, issuer=ENV["SF_CONSUMER_KEY"]
             )
             if claims.get("sub") != "alice@example.com":
                 raise jwt.InvalidTokenError("sub")
