@@ -117,18 +117,10 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
     /// pinning), and a task delegate refuses redirects. swift-corelibs-foundation (Linux)
     /// ignores task delegates' redirect callbacks, so there the requests go through a session
     /// made from `session.configuration` (without its cookie storage and cache) whose own
-    /// delegate refuses them.
+    /// delegate refuses them; every transport made from the same `session` shares that one.
     public init(session: URLSession = .shared) {
         #if canImport(FoundationNetworking)
-            // Also without cookie storage: swift-corelibs-foundation stores Set-Cookie even for
-            // requests that do not handle cookies, and the CSRF session cookies are the core's.
-            let configuration = session.configuration
-            configuration.httpCookieStorage = nil
-            configuration.httpCookieAcceptPolicy = .never
-            configuration.httpShouldSetCookies = false
-            configuration.urlCache = nil
-            self.session = URLSession(
-                configuration: configuration, delegate: RefuseRedirects.shared, delegateQueue: nil)
+            self.session = LinuxSessions.shared.session(from: session)
         #else
             self.session = session
         #endif
@@ -196,6 +188,37 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
         return headers
     }
 }
+
+#if canImport(FoundationNetworking)
+    /// The redirect-refusing sessions of swift-corelibs-foundation, one per source session for
+    /// the life of the process. Each `URLSession` there keeps its own libcurl multi handle and
+    /// dispatch sources until it is invalidated, so a session per transport (a transport per
+    /// manager) ties up threads and, under load, left token requests unanswered
+    /// (swift-corelibs-foundation issue 3497, "Unshared URLSession on Linux ties up threads
+    /// forever"). The source session is kept too, so its identifier is never reused.
+    private final class LinuxSessions: @unchecked Sendable {
+        static let shared = LinuxSessions()
+        private let lock = NSLock()
+        private var sessions: [ObjectIdentifier: (source: URLSession, refusing: URLSession)] = [:]
+
+        func session(from source: URLSession) -> URLSession {
+            lock.lock()
+            defer { lock.unlock() }
+            if let known = sessions[ObjectIdentifier(source)] { return known.refusing }
+            // Also without cookie storage: swift-corelibs-foundation stores Set-Cookie even for
+            // requests that do not handle cookies, and the CSRF session cookies are the core's.
+            let configuration = source.configuration
+            configuration.httpCookieStorage = nil
+            configuration.httpCookieAcceptPolicy = .never
+            configuration.httpShouldSetCookies = false
+            configuration.urlCache = nil
+            let refusing = URLSession(
+                configuration: configuration, delegate: RefuseRedirects.shared, delegateQueue: nil)
+            sessions[ObjectIdentifier(source)] = (source, refusing)
+            return refusing
+        }
+    }
+#endif
 
 /// A task (or, on Linux, session) delegate that answers every redirect with "do not follow":
 /// URLSession then returns the 3xx response itself.
