@@ -16,7 +16,7 @@ Short-lived tokens come from a :class:`TokenManager`, CSRF-protected write calls
 :class:`CsrfSession`; ``authwire.requests`` and ``authwire.httpx`` plug both into those HTTP
 clients (install the extras ``authwire[requests]`` or ``authwire[httpx]``). Token requests
 go through the core's own HTTP client, or through httpx or requests with their proxy and CA
-settings: ``TokenOptions(blocking_transport=authwire.httpx.HttpxTransport())``.
+settings: ``TokenOptions(transport=authwire.httpx.HttpxTransport())``.
 
 Signed-JWT credentials (Google service accounts, GitHub Apps, App Store Connect,
 ``private_key_jwt``) sign with ``authwire.pem_signer(pem, key_id)``, a key the core reads,
@@ -31,22 +31,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # `typing` is not imported at run time: it is part of the import cost.
 if TYPE_CHECKING:
     from ._ffi import (
-        AccessToken as AccessToken,
-    )
-    from ._ffi import (
-        ApiKey as ApiKey,
-    )
-    from ._ffi import (
         AuthError as AuthError,
-    )
-    from ._ffi import (
-        AuthEvent as AuthEvent,
-    )
-    from ._ffi import (
-        AuthListener as AuthListener,
-    )
-    from ._ffi import (
-        BasicCredentials as BasicCredentials,
     )
     from ._ffi import (
         BlockingHttpTransport as BlockingHttpTransport,
@@ -56,9 +41,6 @@ if TYPE_CHECKING:
     )
     from ._ffi import (
         CsrfFetchMethod as CsrfFetchMethod,
-    )
-    from ._ffi import (
-        CsrfHeaders as CsrfHeaders,
     )
     from ._ffi import (
         ExpiryFormat as ExpiryFormat,
@@ -94,9 +76,6 @@ if TYPE_CHECKING:
         StoreError as StoreError,
     )
     from ._ffi import (
-        TokenOptions as TokenOptions,
-    )
-    from ._ffi import (
         TokenStats as TokenStats,
     )
     from ._ffi import (
@@ -109,20 +88,25 @@ if TYPE_CHECKING:
         bearer_auth as bearer_auth,
     )
     from ._ffi import (
-        decode_basic as decode_basic,
-    )
-    from ._ffi import (
         open_connectors_auth as open_connectors_auth,
     )
     from ._ffi import (
         scheme_auth as scheme_auth,
     )
+    from ._headers import decode_basic as decode_basic
     from ._headers import scheme_auth_params as scheme_auth_params
     from ._manager import CsrfSession as CsrfSession
     from ._manager import TokenManager as TokenManager
     from ._manager import pem_signer as pem_signer
+    from ._options import TokenOptions as TokenOptions
     from ._store import FileStore as FileStore
     from ._store import RedisStore as RedisStore
+    from ._values import AccessToken as AccessToken
+    from ._values import ApiKey as ApiKey
+    from ._values import AuthEvent as AuthEvent
+    from ._values import AuthListener as AuthListener
+    from ._values import BasicCredentials as BasicCredentials
+    from ._values import CsrfHeaders as CsrfHeaders
     from .cryptography import CryptographySigner as CryptographySigner
 
     __version__: str
@@ -174,6 +158,11 @@ __all__ = [
 # imports authwire, or imports it at start-up, should not pay up front.
 _LAZY = {name: "._ffi" for name in __all__ if name not in ("AUTHORIZATION", "CsrfSession", "TokenManager")}
 _LAZY["scheme_auth_params"] = "._headers"
+_LAZY["decode_basic"] = "._headers"
+_LAZY["TokenOptions"] = "._options"
+for _name in ("AccessToken", "ApiKey", "AuthEvent", "AuthListener", "BasicCredentials", "CsrfHeaders"):
+    _LAZY[_name] = "._values"
+del _name
 _LAZY["CsrfSession"] = "._manager"
 _LAZY["TokenManager"] = "._manager"
 _LAZY["pem_signer"] = "._manager"

@@ -23,6 +23,7 @@ Fixes applied here:
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from ._builders import basic_auth, bearer_auth, scheme_auth, scheme_auth_param_lists
@@ -108,9 +109,9 @@ __all__ = [
 ]
 
 
-def _auth_error_str(self: AuthError) -> str:
-    # uniffi's Python errors print their fields ("reason='...'"); the Rust `Display` sentence
-    # is what the caller should read, so `str()` asks the core for it.
+def _auth_error_sentence(self: AuthError) -> str:
+    # uniffi's Python errors carry their fields as the message ("reason='...'"); the Rust
+    # `Display` sentence is what the caller should read, so the core is asked for it.
     lowered = _generated._UniffiFfiConverterTypeAuthError.lower(self)
     rendered = _generated._uniffi_rust_call_with_error(
         None, _generated._UniffiLib.uniffi_authwire_fn_method_autherror_uniffi_trait_display, lowered
@@ -118,13 +119,53 @@ def _auth_error_str(self: AuthError) -> str:
     return str(_generated._UniffiFfiConverterString.lift(rendered))
 
 
-def _auth_error_repr(self: AuthError) -> str:
+def _auth_error_repr(self: BaseException) -> str:
     return f"{type(self).__qualname__}({str(self)!r})"
 
 
-for _variant in [AuthError, *AuthError.__subclasses__()]:
-    _variant.__str__ = _auth_error_str  # type: ignore[method-assign]
-    _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign]
+def _server_message(self: AuthError) -> str:
+    """The server's own text (its error body, shortened, without secrets); ``str(error)`` is
+    the core's sentence."""
+    return str(self._message)  # type: ignore[attr-defined]
+
+
+def _retry_after(self: AuthError) -> timedelta | None:
+    """How long the server asked to wait (``Retry-After``), or ``None`` when it did not say."""
+    ms = self._retry_after_ms  # type: ignore[attr-defined]
+    return None if ms is None else timedelta(milliseconds=ms)
+
+
+def _window(self: AuthError) -> timedelta:
+    """The window in which ``refreshes`` invalidations happened."""
+    return timedelta(milliseconds=self._window_ms)  # type: ignore[attr-defined]
+
+
+def _sentence_init(init: Any) -> Any:
+    def __init__(  # noqa: N807 - it replaces the generated __init__
+        self: AuthError, *args: Any, **kwargs: Any
+    ) -> None:
+        init(self, *args, **kwargs)
+        # The exception's message (str(e), e.args[0]) is the core's sentence.
+        self.args = (_auth_error_sentence(self),)
+        # Fields whose generated names mislead (`message` is the server's text, not the
+        # exception's) or carry a unit: read as `server_message`, `retry_after`, `window`.
+        for name in ("message", "retry_after_ms", "window_ms"):
+            if name in self.__dict__:
+                self.__dict__["_" + name] = self.__dict__.pop(name)
+
+    __init__.__doc__ = init.__doc__
+    return __init__
+
+
+for _variant in AuthError.__subclasses__():
+    _variant.__init__ = _sentence_init(_variant.__init__)  # type: ignore[method-assign]
+    _variant.__str__ = BaseException.__str__  # type: ignore[method-assign,assignment]
+    _variant.__repr__ = _auth_error_repr  # type: ignore[method-assign,assignment]
+AuthError.__repr__ = _auth_error_repr  # type: ignore[method-assign,assignment]
+for _variant in (AuthError.Unauthorized, AuthError.Server, AuthError.HttpStatus):
+    _variant.server_message = property(_server_message)  # type: ignore[attr-defined]
+AuthError.RateLimited.retry_after = property(_retry_after)  # type: ignore[attr-defined]
+AuthError.RefreshLoop.window = property(_window)  # type: ignore[attr-defined]
 
 
 # The core's answer for every kind, asked once: `kind.is_retried` is then a dict lookup.
@@ -168,6 +209,24 @@ def _response_repr(self: HttpResponse) -> str:
     return f"HttpResponse(status={self.status!r}, headers={self.headers!r}, body=<{len(self.body)} bytes>)"
 
 
+def _request_init(init: Any) -> Any:
+    def __init__(  # noqa: N807 - it replaces the generated __init__
+        self: HttpRequest, **fields: Any
+    ) -> None:
+        init(self, **fields)
+        # The core gives milliseconds; a transport reads `timeout`, a timedelta.
+        self.__dict__["_timeout_ms"] = self.__dict__.pop("timeout_ms")
+
+    return __init__
+
+
+def _request_timeout(self: HttpRequest) -> timedelta:
+    """The core's time limit for this request (give it to the HTTP client as its timeout)."""
+    return timedelta(milliseconds=self._timeout_ms)  # type: ignore[attr-defined]
+
+
+HttpRequest.__init__ = _request_init(HttpRequest.__init__)  # type: ignore[method-assign]
+HttpRequest.timeout = property(_request_timeout)  # type: ignore[attr-defined]
 HttpHeader.__repr__ = _header_repr  # type: ignore[method-assign,assignment]
 HttpRequest.__repr__ = _request_repr  # type: ignore[method-assign,assignment]
 HttpResponse.__repr__ = _response_repr  # type: ignore[method-assign,assignment]

@@ -6,6 +6,7 @@
 # against the built module.
 
 import enum
+from datetime import timedelta
 from typing import ClassVar, final
 
 __all__ = [
@@ -133,7 +134,9 @@ class InternalError(Exception):
     """A bug in authwire or a mismatched build (never raised for bad input or a server)."""
 
 class AuthError(Exception):
-    """Everything that can go wrong in authwire; ``str(error)`` is a sentence without secrets."""
+    """Everything that can go wrong in authwire; ``str(error)`` (``error.args[0]``) is the
+    core's sentence, without secrets. The server's own text, where there is one, is
+    ``error.server_message``."""
 
     @final
     class InvalidInput(AuthError):
@@ -157,7 +160,9 @@ class AuthError(Exception):
     @final
     class Unauthorized(AuthError):
         status: int
-        message: str
+        @property
+        def server_message(self) -> str:
+            """The server's own text (shortened, without secrets); ``str(error)`` is the sentence."""
         def __init__(self, status: int, message: str) -> None: ...
 
     @final
@@ -169,19 +174,25 @@ class AuthError(Exception):
 
     @final
     class RateLimited(AuthError):
-        retry_after_ms: int | None
+        @property
+        def retry_after(self) -> timedelta | None:
+            """How long the server asked to wait (``Retry-After``), or ``None``."""
         def __init__(self, retry_after_ms: int | None) -> None: ...
 
     @final
     class Server(AuthError):
         status: int
-        message: str
+        @property
+        def server_message(self) -> str:
+            """The server's own text (shortened, without secrets); ``str(error)`` is the sentence."""
         def __init__(self, status: int, message: str) -> None: ...
 
     @final
     class HttpStatus(AuthError):
         status: int
-        message: str
+        @property
+        def server_message(self) -> str:
+            """The server's own text (shortened, without secrets); ``str(error)`` is the sentence."""
         def __init__(self, status: int, message: str) -> None: ...
 
     @final
@@ -192,7 +203,9 @@ class AuthError(Exception):
     @final
     class RefreshLoop(AuthError):
         refreshes: int
-        window_ms: int
+        @property
+        def window(self) -> timedelta:
+            """The window in which ``refreshes`` invalidations happened."""
         def __init__(self, refreshes: int, window_ms: int) -> None: ...
 
 class NetworkErrorKind(enum.Enum):
@@ -430,8 +443,11 @@ class HttpRequest:
     url: str
     headers: list[HttpHeader]
     body: bytes | None
-    timeout_ms: int
     max_body_bytes: int
+    @property
+    def timeout(self) -> timedelta:
+        """The core's time limit for this request: give it to the HTTP client as its timeout
+        (``request.timeout.total_seconds()``)."""
     def __init__(
         self,
         *,

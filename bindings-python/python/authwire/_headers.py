@@ -11,8 +11,26 @@ from collections.abc import Iterable, Mapping
 from typing import Union
 
 from . import _builders, _ffi
+from ._values import BasicCredentials
 
-__all__ = ["AuthParams", "scheme_auth_params"]
+__all__ = ["AuthParams", "decode_basic", "scheme_auth_params"]
+
+
+def decode_basic(header_value: str) -> BasicCredentials:
+    """The user-id and password of a Basic value (``Basic <base64>``, the scheme in any case),
+    as ``.user_id`` and ``.password``. It accepts exactly what ``basic_auth`` can build.
+
+    >>> import authwire
+    >>> authwire.decode_basic("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+    BasicCredentials(user_id='Aladdin', password=<redacted>)
+
+    Raises ``AuthError.InvalidInput`` when the value is not of the Basic scheme, the base64 is
+    invalid, the decoded bytes are not UTF-8 (RFC 7617 section 2.1), there is no ``:``, or
+    either part contains a control character (RFC 7617 section 2); the message never shows
+    the credentials."""
+    native = _ffi.decode_basic(header_value)
+    return BasicCredentials(native.user_id(), native.password())
+
 
 #: What ``scheme_auth_params`` accepts: a mapping (its iteration order is kept, as for a
 #: ``dict``) or an iterable of ``(name, value)`` pairs.

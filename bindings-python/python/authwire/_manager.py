@@ -17,22 +17,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NoReturn, Union
+from typing import TYPE_CHECKING, Any, NoReturn, Union
 
 from . import _ffi
-from ._ffi import (
-    AccessToken,
-    ApiKey,
-    AuthEvent,
-    AuthListener,
-    ClientAuthMethod,
-    CsrfFetchMethod,
-    CsrfHeaders,
-    ExpiryFormat,
-    JwtSigner,
-    TokenOptions,
-    TokenStats,
-)
+from ._ffi import ClientAuthMethod, CsrfFetchMethod, ExpiryFormat, JwtSigner, TokenStats
+from ._options import TokenOptions, native_options
+from ._values import AccessToken, ApiKey, AuthEvent, AuthListener, CsrfHeaders, Duration, event_of, whole_seconds_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["CsrfSession", "ListenerLike", "TokenManager", "pem_signer"]
 
@@ -96,18 +89,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
-class _SafeListener(AuthListener):
-    """Adapts a listener or callable for the core: exceptions are logged, never raised into
-    the core's threads (where they would surface as an unrelated Rust panic message)."""
+class _SafeListener(_ffi.AuthListener):
+    """Adapts a listener or callable for the core: the core's event becomes an
+    :class:`AuthEvent`, and exceptions are logged, never raised into the core's threads (where
+    they would surface as an unrelated Rust panic message)."""
 
     __slots__ = ("_target",)
 
     def __init__(self, target: Callable[[AuthEvent], object]) -> None:
         self._target = target
 
-    def on_event(self, event: AuthEvent) -> None:
+    def on_event(self, event: _ffi.AuthEvent) -> None:
         try:
-            self._target(event)
+            self._target(event_of(event))
         except Exception:
             import logging  # only here: logging is a noticeable part of the import time
 
@@ -119,7 +113,7 @@ class _SafeListener(AuthListener):
         return f"_SafeListener({self._target!r})"
 
 
-def _adapt_listener(listener: ListenerLike) -> AuthListener | None:
+def _adapt_listener(listener: ListenerLike) -> _ffi.AuthListener | None:
     if listener is None:
         return None
     if isinstance(listener, AuthListener):
@@ -131,6 +125,29 @@ def _adapt_listener(listener: ListenerLike) -> AuthListener | None:
 
 def _no_direct_construction(cls: type) -> NoReturn:
     raise TypeError(f"create a {cls.__name__} with one of its classmethod constructors")
+
+
+class _Closed:
+    """Stands in for the native object of a closed manager or session: every use raises."""
+
+    __slots__ = ("_what",)
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise ValueError(f"this {self._what} is closed")
+
+    def __repr__(self) -> str:
+        return "<closed>"
+
+
+def _options(options: TokenOptions | None) -> _ffi.TokenOptions | None:
+    return native_options(options)
+
+
+def _lifetime(name: str, value: Duration) -> int:
+    return whole_seconds_of(name, value)
 
 
 def pem_signer(pem: str | bytes, key_id: str | None = None) -> JwtSigner:
@@ -159,17 +176,18 @@ def pem_signer(pem: str | bytes, key_id: str | None = None) -> JwtSigner:
     return _ffi.pem_signer(pem, key_id)
 
 
-def _read_key_file(key_file_or_json: StrPath) -> str:
-    """The text of a service-account key: ``key_file_or_json`` itself when it is JSON text,
-    else the file it names."""
-    if isinstance(key_file_or_json, str) and key_file_or_json.lstrip().startswith("{"):
-        return key_file_or_json
-    if not isinstance(key_file_or_json, (str, os.PathLike)):
-        raise TypeError(
-            "key_file_or_json must be the key file's path (str or os.PathLike) or its JSON text, "
-            f"not {type(key_file_or_json).__name__}"
-        )
-    path = os.fspath(key_file_or_json)
+def _read_key(key_file: StrPath | None, key_json: str | None) -> str:
+    """The text of a service-account key: exactly one of ``key_file`` (a path) and
+    ``key_json`` (the file's text) is given; nothing is guessed from the text."""
+    if (key_file is None) == (key_json is None):
+        raise TypeError("give exactly one of key_file= (the key file's path) and key_json= (its JSON text)")
+    if key_json is not None:
+        if not isinstance(key_json, str):
+            raise TypeError(f"key_json must be the key file's JSON text as str, not {type(key_json).__name__}")
+        return key_json
+    if not isinstance(key_file, (str, os.PathLike)):
+        raise TypeError(f"key_file must be a path (str or os.PathLike), not {type(key_file).__name__}")
+    path = os.fspath(key_file)
     try:
         with open(path, encoding="utf-8") as file:
             return file.read()
@@ -237,27 +255,29 @@ class TokenManager:
     ``authwire.requests`` and ``authwire.httpx`` auth classes do this for you.
     """
 
-    __slots__ = ("__weakref__", "_cache", "_epoch", "_native")
+    __slots__ = ("__weakref__", "_cache", "_epoch", "_kind", "_native")
 
     _native: _ffi.TokenManager
     _cache: _Cache
     _epoch: object
+    _kind: str
 
     def __init__(self) -> None:
         _no_direct_construction(type(self))
 
     @classmethod
-    def _wrap(cls, native: _ffi.TokenManager) -> TokenManager:
+    def _wrap(cls, native: _ffi.TokenManager, kind: str) -> TokenManager:
         self = cls.__new__(cls)
         self._native = native
         self._cache = _EMPTY
         self._epoch = object()
+        self._kind = kind
         return self
 
     # --- Constructors ---------------------------------------------------------------------
 
     @classmethod
-    def api_key_exchange(cls, token_url: str, api_key: ApiKey, options: TokenOptions | None = None) -> TokenManager:
+    def api_key_exchange(cls, token_url: str, api_key: ApiKey, *, options: TokenOptions | None = None) -> TokenManager:
         """Exchanges an XTD API key for short-lived tokens: ``POST token_url`` with
         ``{"apiKey": <encodedKey>}``, answered by ``{"token": ..., "expirationTime": <seconds>}``.
 
@@ -267,7 +287,13 @@ class TokenManager:
         Raises ``AuthError.InvalidConfiguration`` for a URL that is not HTTPS (plain HTTP is
         allowed only to loopback) or invalid options.
         """
-        return cls._wrap(_ffi.TokenManager.api_key_exchange(token_url, api_key, options))
+        if not isinstance(api_key, ApiKey):
+            raise TypeError(
+                "api_key must be an authwire.ApiKey (ApiKey.from_file, ApiKey.from_json, ApiKey.from_encoded_key), "
+                f"not {type(api_key).__name__}"
+            )
+        native = _ffi.TokenManager.api_key_exchange(token_url, api_key._native, _options(options))
+        return cls._wrap(native, "api_key_exchange")
 
     @classmethod
     def client_credentials(
@@ -275,9 +301,10 @@ class TokenManager:
         token_url: str,
         client_id: str,
         client_secret: str,
+        *,
         scopes: Iterable[str] = (),
-        options: TokenOptions | None = None,
         auth_method: ClientAuthMethod | None = None,
+        options: TokenOptions | None = None,
     ) -> TokenManager:
         """The OAuth2 client credentials grant (RFC 6749 section 4.4): ``POST token_url`` with
         ``grant_type=client_credentials`` (and ``scope``) and ``Accept: application/json``.
@@ -300,19 +327,17 @@ class TokenManager:
         ``application/x-www-form-urlencoded`` (GitHub); ``token_type`` must be ``Bearer`` in
         any case or absent, any other type (``DPoP``, ``mac``) raises
         ``AuthError.InvalidResponse`` naming it. ``expires_in`` may be a number or a string;
-        without it the JWT's ``exp - iat`` is used, else ``options.default_lifetime_secs``.
+        without it the JWT's ``exp - iat`` is used, else ``options.default_lifetime``.
 
         Raises ``AuthError.InvalidConfiguration`` for a non-HTTPS URL, an empty client id, an
         invalid scope, invalid options, or a client id with ``:`` or a control character under
         ``CLIENT_SECRET_BASIC_UNENCODED``. Errors of the token request (e.g.
         ``AuthError.OAuth`` with ``error == "invalid_client"``) never show the secret.
         """
-        if isinstance(scopes, str):
-            raise TypeError('scopes must be a list of scope tokens, e.g. ["read", "write"], not a str')
         native = _ffi.TokenManager.client_credentials(
-            token_url, client_id, client_secret, list(scopes), options, auth_method
+            token_url, client_id, client_secret, _scope_list(scopes), _options(options), auth_method
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "client_credentials")
 
     @classmethod
     def custom_exchange(
@@ -320,6 +345,7 @@ class TokenManager:
         token_url: str,
         request_body: str,
         token_field: str,
+        *,
         expiry_field: str | None = None,
         expiry_format: ExpiryFormat | None = None,
         headers: dict[str, str] | None = None,
@@ -343,33 +369,40 @@ class TokenManager:
             expiry_format,
             dict(headers) if headers is not None else None,
             scheme,
-            options,
+            _options(options),
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "custom_exchange")
 
     @classmethod
-    def static_token(cls, token: str, lifetime_secs: int | None = None) -> TokenManager:
+    def static_token(cls, token: str, *, lifetime: Duration | None = None) -> TokenManager:
         """A token you already hold, served as ``Bearer <token>`` and never refreshed; with
-        ``lifetime_secs`` it stops being served when that time has passed. ``invalidate`` has
+        ``lifetime`` (seconds or a ``timedelta``; ``None``: forever) it stops being served when
+        that time has passed. ``invalidate`` has
         no effect on it. Any non-empty visible-ASCII token (0x21-0x7E) is accepted, as providers
         issue them (``abc=d``, ``00D...!AR...``, ``123|abc``). Raises ``AuthError.InvalidInput`` for
         an empty token or one with a space, a control character, DEL or non-ASCII.
         """
-        return cls._wrap(_ffi.TokenManager.static_token(token, lifetime_secs))
+        secs = None if lifetime is None else _lifetime("lifetime", lifetime)
+        return cls._wrap(_ffi.TokenManager.static_token(token, secs), "static_token")
 
     # --- Constructors: signed JWT assertions ------------------------------------------------
 
     @classmethod
     def google_service_account(
-        cls, key_file_or_json: StrPath, scopes: Iterable[str], *, options: TokenOptions | None = None
+        cls,
+        *,
+        key_file: StrPath | None = None,
+        key_json: str | None = None,
+        scopes: Iterable[str],
+        options: TokenOptions | None = None,
     ) -> TokenManager:
         """A Google service account: the JWT-bearer grant (RFC 7523 section 2.1) to the key
         file's ``token_uri`` (``https://oauth2.googleapis.com/token``) with ``scopes``, e.g.
         ``["https://www.googleapis.com/auth/cloud-platform"]``.
 
-        ``key_file_or_json`` is the path of the JSON key file downloaded from the Cloud
-        console (``str`` or ``pathlib.Path``), or the file's text (a ``str`` starting with
-        ``{``, e.g. from a secret manager). The RS256 assertion carries the key's
+        Give exactly one of ``key_file``, the path of the JSON key file downloaded from the
+        Cloud console (``str`` or ``pathlib.Path``), and ``key_json``, the file's text (e.g.
+        from a secret manager); ``TypeError`` for both or neither. The RS256 assertion carries the key's
         ``private_key_id`` as ``kid`` and lives one hour; the access token is refreshed like
         any other. When Google's clock (its ``Date`` header) is more than 5 s off the local
         one and the assertion is refused, it is signed once more on Google's time.
@@ -381,25 +414,32 @@ class TokenManager:
         show the key or the assertion.
         """
         native = _ffi.TokenManager.google_service_account(
-            _read_key_file(key_file_or_json), _scope_list(scopes), options
+            _read_key(key_file, key_json), _scope_list(scopes), _options(options)
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "google_service_account")
 
     @classmethod
     def google_service_account_jwt(
-        cls, key_file_or_json: StrPath, audience: str, *, options: TokenOptions | None = None
+        cls,
+        *,
+        key_file: StrPath | None = None,
+        key_json: str | None = None,
+        audience: str,
+        options: TokenOptions | None = None,
     ) -> TokenManager:
         """A Google service account's self-signed JWT, sent as the bearer token with no token
         request: ``iss`` and ``sub`` the account's email, ``aud`` the API's ``audience``
         (e.g. ``https://pubsub.googleapis.com/``), RS256 with the key's ``private_key_id`` as
         ``kid``, one hour of life; a new one is signed before it expires.
 
-        ``key_file_or_json`` is the key file's path or text, as for
+        ``key_file`` or ``key_json`` is the key file's path or text, as for
         :meth:`google_service_account`. Raises ``AuthError.InvalidConfiguration`` like it, or
         for an empty audience.
         """
-        native = _ffi.TokenManager.google_service_account_jwt(_read_key_file(key_file_or_json), audience, options)
-        return cls._wrap(native)
+        native = _ffi.TokenManager.google_service_account_jwt(
+            _read_key(key_file, key_json), audience, _options(options)
+        )
+        return cls._wrap(native, "google_service_account_jwt")
 
     @classmethod
     def github_app(
@@ -425,9 +465,9 @@ class TokenManager:
         RS256, a non-HTTPS API URL or invalid options.
         """
         native = _ffi.TokenManager.github_app(
-            str(app_id), installation_id, _check_signer(signer), api_url, options
+            str(app_id), installation_id, _check_signer(signer), api_url, _options(options)
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "github_app")
 
     @classmethod
     def app_store_connect(
@@ -435,7 +475,7 @@ class TokenManager:
         issuer_id: str,
         signer: JwtSigner,
         *,
-        lifetime_secs: int = 1200,
+        lifetime: Duration = 1200,
         options: TokenOptions | None = None,
     ) -> TokenManager:
         """App Store Connect API tokens: an ES256 JWT (``iss`` the issuer id, ``aud``
@@ -443,14 +483,16 @@ class TokenManager:
         request, signed again before it expires.
 
         ``signer`` holds the ``AuthKey_<key id>.p8`` key and its key id:
-        ``authwire.pem_signer(p8_text, key_id="2X9R4HXF34")``. ``lifetime_secs`` is at most
-        1200 (20 minutes, App Store Connect's limit).
+        ``authwire.pem_signer(p8_text, key_id="2X9R4HXF34")``. ``lifetime`` (seconds or a
+        ``timedelta``) is at most 1200 s (20 minutes, App Store Connect's limit).
 
         Raises ``AuthError.InvalidConfiguration`` for an empty issuer id, a signer without a
         key id or that is not ES256 (an RSA key), or a lifetime outside 10..1200 s.
         """
-        native = _ffi.TokenManager.app_store_connect(issuer_id, _check_signer(signer), lifetime_secs, options)
-        return cls._wrap(native)
+        native = _ffi.TokenManager.app_store_connect(
+            issuer_id, _check_signer(signer), _lifetime("lifetime", lifetime), _options(options)
+        )
+        return cls._wrap(native, "app_store_connect")
 
     @classmethod
     def client_credentials_private_key_jwt(
@@ -458,8 +500,8 @@ class TokenManager:
         token_url: str,
         client_id: str,
         signer: JwtSigner,
-        scopes: Iterable[str] = (),
         *,
+        scopes: Iterable[str] = (),
         options: TokenOptions | None = None,
     ) -> TokenManager:
         """The OAuth2 client credentials grant with ``private_key_jwt`` client authentication
@@ -473,9 +515,9 @@ class TokenManager:
         invalid scope or invalid options.
         """
         native = _ffi.TokenManager.client_credentials_private_key_jwt(
-            token_url, client_id, _check_signer(signer), _scope_list(scopes), options
+            token_url, client_id, _check_signer(signer), _scope_list(scopes), _options(options)
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "client_credentials_private_key_jwt")
 
     @classmethod
     def jwt_bearer(
@@ -488,13 +530,13 @@ class TokenManager:
         subject: str | None = None,
         scopes: Iterable[str] = (),
         extra_claims: Claims = None,
-        lifetime_secs: int = 180,
+        lifetime: Duration = 180,
         options: TokenOptions | None = None,
     ) -> TokenManager:
         """Any RFC 7523 section 2.1 JWT-bearer grant: ``POST token_url`` with
         ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` and an assertion with
         ``issuer``, ``audience``, ``subject`` and ``extra_claims`` (a mapping or JSON object
-        text), a fresh ``jti``, living ``lifetime_secs``; the form's ``scope`` when
+        text), a fresh ``jti``, living ``lifetime`` (seconds or a ``timedelta``); the form's ``scope`` when
         ``scopes`` are given. Salesforce: ``issuer`` the connected app's consumer key,
         ``subject`` the user name, ``audience`` ``https://login.salesforce.com``.
 
@@ -511,10 +553,10 @@ class TokenManager:
             subject,
             _scope_list(scopes),
             _claims_json(extra_claims),
-            lifetime_secs,
-            options,
+            _lifetime("lifetime", lifetime),
+            _options(options),
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "jwt_bearer")
 
     @classmethod
     def self_signed_jwt(
@@ -524,12 +566,12 @@ class TokenManager:
         audience: str,
         *,
         subject: str | None = None,
-        lifetime_secs: int = 3600,
+        lifetime: Duration = 3600,
         extra_claims: Claims = None,
         options: TokenOptions | None = None,
     ) -> TokenManager:
         """A JWT signed here and sent as the bearer token itself, with no token request:
-        ``iss``, ``aud``, ``sub`` (when given), ``iat``, ``exp`` (``lifetime_secs`` later),
+        ``iss``, ``aud``, ``sub`` (when given), ``iat``, ``exp`` (``lifetime`` later, seconds or a ``timedelta``),
         the signer's key id as ``kid``, and ``extra_claims`` (a mapping or JSON object text).
         A new JWT is signed before the old one expires, and after :meth:`invalidate`.
 
@@ -537,9 +579,15 @@ class TokenManager:
         claims that are not an object or set a registered claim, or a lifetime under 10 s.
         """
         native = _ffi.TokenManager.self_signed_jwt(
-            _check_signer(signer), issuer, audience, subject, lifetime_secs, _claims_json(extra_claims), options
+            _check_signer(signer),
+            issuer,
+            audience,
+            subject,
+            _lifetime("lifetime", lifetime),
+            _claims_json(extra_claims),
+            _options(options),
         )
-        return cls._wrap(native)
+        return cls._wrap(native, "self_signed_jwt")
 
     # --- The header -----------------------------------------------------------------------
 
@@ -571,18 +619,20 @@ class TokenManager:
 
     def token(self) -> AccessToken:
         """The current token with its deadlines (always asks the core). Blocks like
-        :meth:`authorization`. ``AccessToken.value()`` is the token in clear: keep it out of logs."""
+        :meth:`authorization`. ``AccessToken.value`` is the token in clear: keep it out of logs."""
         started, epoch = _now(), self._epoch
-        token = self._native.token()
-        self._remember(token, started, epoch)
-        return token
+        return self._wrap_token(self._native.token(), started, epoch)
 
     async def token_async(self) -> AccessToken:
         """The current token with its deadlines, awaited without blocking the event loop."""
         started, epoch = _now(), self._epoch
-        token = await self._native.token_async()
-        self._remember(token, started, epoch)
-        return token
+        return self._wrap_token(await self._native.token_async(), started, epoch)
+
+    def _wrap_token(self, native: _ffi.AccessToken, started: float, epoch: object) -> AccessToken:
+        header = native.authorization()
+        refresh_in_ms = native.refresh_in_ms()
+        self._store(header, started, refresh_in_ms, epoch)
+        return AccessToken._from_native(native, header, refresh_in_ms)
 
     def invalidate(self, token: str) -> bool:
         """Call after the API answered 401 to a request that carried ``token`` (the bare token
@@ -601,9 +651,10 @@ class TokenManager:
             # back: the epoch changes again, after the core's discard.
             self._forget()
 
+    @property
     def stats(self) -> TokenStats:
         """Counters since the manager was created: token requests, refreshes, failures,
-        retries, callers that had to wait, and invalidations."""
+        retries, callers that had to wait, and invalidations (a new snapshot each read)."""
         return self._native.stats()
 
     def set_listener(self, listener: ListenerLike) -> None:
@@ -613,10 +664,36 @@ class TokenManager:
         ``authwire`` logger and otherwise ignored."""
         self._native.set_listener(_adapt_listener(listener))
 
+    def close(self) -> None:
+        """Releases the core's manager (its cached token and, once no other reference holds
+        it, its connections). Later calls raise ``ValueError``; closing twice does nothing.
+        ``with TokenManager.client_credentials(...) as tokens:`` closes it at the end."""
+        self._native = _Closed("TokenManager")  # type: ignore[assignment]
+        self._forget()
+
+    def _closed(self) -> bool:
+        native: object = self._native
+        return isinstance(native, _Closed)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
-        return repr(self._native)
+        closed = ", closed=True" if self._closed() else ""
+        return f"TokenManager(kind={self._kind!r}, credentials=<redacted>{closed})"
 
     def __str__(self) -> str:
+        if self._closed():
+            return f"TokenManager({self._kind}, closed)"
         return str(self._native)
 
     # --- The Python-side cache --------------------------------------------------------------
@@ -626,17 +703,20 @@ class TokenManager:
         token = self._native.token()
         return self._remember(token, started, epoch)
 
-    def _remember(self, token: AccessToken, started: float, epoch: object) -> str:
+    def _remember(self, token: _ffi.AccessToken, started: float, epoch: object) -> str:
         """Caches ``token``'s header until its refresh point, measured from ``started``, a
         clock reading taken before the core was asked: the core computed ``refresh_in_ms``
         later than that and rounds it down, so the cached deadline is never past the core's.
         Nothing is cached if ``invalidate`` ran since ``epoch`` was read."""
         header = token.authorization()
-        deadline = started + token.refresh_in_ms() / 1000.0
+        self._store(header, started, token.refresh_in_ms(), epoch)
+        return header
+
+    def _store(self, header: str, started: float, refresh_in_ms: int, epoch: object) -> None:
+        deadline = started + refresh_in_ms / 1000.0
         with _store_lock:
             if self._epoch is epoch:
                 self._cache = (header, deadline)
-        return header
 
     def _forget(self) -> None:
         with _store_lock:
@@ -649,45 +729,62 @@ class CsrfSession:
 
     ``CsrfSession(fetch_url, user_id, password)`` sends ``X-CSRF-Token: fetch`` (HEAD by
     default, ``fetch_method=CsrfFetchMethod.GET`` otherwise) with HTTP Basic credentials,
-    keeps the token with the session cookies for ``options.default_lifetime_secs`` (default
-    one hour), and hands out the headers for write calls. When a write answers 403 with
+    keeps the token with the session cookies for ``options.default_lifetime`` (default one
+    hour), and hands out the headers for write calls (:meth:`headers`). A safe call (GET,
+    HEAD, OPTIONS) needs no token: :meth:`read_headers` gives its ``Authorization`` and the
+    session's cookies without fetching anything. When a write answers 403 with
     ``x-csrf-token: Required``, pass the token that request carried to :meth:`invalidate`.
     Concurrent callers share one fetch. ``authwire.requests.CsrfAuth`` and
-    ``authwire.httpx.CsrfAuth`` do all of this for you.
+    ``authwire.httpx.CsrfAuth`` do all of this for you. ``close()`` (or ``with``) releases it.
     """
 
-    __slots__ = ("__weakref__", "_basic", "_native")
+    __slots__ = ("__weakref__", "_basic", "_cookie", "_fetch_url", "_native", "_user_id")
 
     def __init__(
         self,
         fetch_url: str,
         user_id: str,
         password: str,
-        options: TokenOptions | None = None,
+        *,
         fetch_method: CsrfFetchMethod | None = None,
+        options: TokenOptions | None = None,
     ) -> None:
-        self._native = _ffi.CsrfSession(fetch_url, user_id, password, options, fetch_method)
+        self._native: _ffi.CsrfSession = _ffi.CsrfSession(fetch_url, user_id, password, _options(options), fetch_method)
         self._basic = _ffi.basic_auth(user_id, password)
+        self._fetch_url = fetch_url
+        self._user_id = user_id
+        self._cookie: str | None = None
+
+    def _wrap(self, native: _ffi.CsrfHeaders) -> CsrfHeaders:
+        headers = CsrfHeaders._from_native(native)
+        self._cookie = headers.cookie
+        return headers
 
     def headers(self) -> CsrfHeaders:
         """The headers for a write call (``X-CSRF-Token``, ``Cookie`` when the server set
         cookies, ``Authorization``). Returns at once while a token is cached; otherwise blocks
         until the shared fetch finishes. From asyncio use :meth:`headers_async`."""
-        return self._native.headers()
+        return self._wrap(self._native.headers())
 
     async def headers_async(self) -> CsrfHeaders:
         """The headers for a write call, awaited without blocking the event loop."""
-        return await self._native.headers_async()
+        return self._wrap(await self._native.headers_async())
 
-    def basic_authorization(self) -> str:
-        """The ``Authorization`` value (HTTP Basic) for read calls, which need no CSRF token."""
-        return self._basic
+    def read_headers(self) -> dict[str, str]:
+        """The headers for a safe call (GET, HEAD, OPTIONS): ``Authorization`` (HTTP Basic) and,
+        once a token was fetched, the session's ``Cookie``; never a CSRF token, and nothing
+        is fetched."""
+        headers = {"Authorization": self._basic}
+        if self._cookie is not None:
+            headers["Cookie"] = self._cookie
+        return headers
 
     def invalidate(self, token: str) -> bool:
         """Call after a write answered 403 with ``x-csrf-token: Required``, with the CSRF token
         that request carried. Returns whether it was still the current token."""
         return self._native.invalidate(token)
 
+    @property
     def stats(self) -> TokenStats:
         """Counters since the session was created (``token_requests`` counts fetches)."""
         return self._native.stats()
@@ -697,8 +794,26 @@ class CsrfSession:
         :meth:`TokenManager.set_listener`."""
         self._native.set_listener(_adapt_listener(listener))
 
+    def close(self) -> None:
+        """Releases the core's session (its token and cookies). Later calls raise
+        ``ValueError``; closing twice does nothing."""
+        self._native = _Closed("CsrfSession")  # type: ignore[assignment]
+        self._cookie = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
-        return repr(self._native)
+        return f"CsrfSession(fetch_url={self._fetch_url!r}, user_id={self._user_id!r}, password=<redacted>)"
 
     def __str__(self) -> str:
-        return str(self._native)
+        return f"CSRF session of {self._user_id!r} at {self._fetch_url}"

@@ -4,9 +4,11 @@ Give one to the managers of every process that uses the same credential, through
 ``TokenOptions(store=...)``: the fleet then sends one token request per token lifetime
 instead of one per process. A store never holds the credential, and holds the token only
 sealed with a key derived from the credential. A store that fails never fails a caller: the
-manager requests its own tokens meanwhile and reports ``AuthEvent.STORE_UNAVAILABLE``.
+manager requests its own tokens meanwhile and reports ``AuthEvent.StoreUnavailable``.
 
-To share through anything else (a database, a cloud cache), subclass :class:`TokenStore`.
+To share through anything else (a database, a cloud cache), subclass :class:`TokenStore`
+(whose methods raise ``StoreError``: that is the one place ``StoreError`` appears; every
+error a caller of authwire gets is an ``AuthError``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from typing import Union
 
 from . import _ffi
 from ._ffi import TokenStoreImpl
+from ._values import Duration, ms_of
 
 __all__ = ["FileStore", "RedisStore"]
 
 StrPath = Union[str, "os.PathLike[str]"]
+
+
+def _as_auth_error(error: _ffi.StoreError) -> _ffi.AuthError:
+    reason = str(getattr(error, "reason", error))
+    return _ffi.AuthError.InvalidConfiguration(reason)
 
 
 def _adopt(target: TokenStoreImpl, native: _ffi.TokenStore) -> None:
@@ -36,15 +44,22 @@ class FileStore(TokenStoreImpl):
     mode 0600, and lock files are created next to it. A directory on NFS or SMB is refused:
     file locks there fail or do nothing. Across hosts, use :class:`RedisStore`.
 
-    Raises ``StoreError.InvalidConfiguration`` when the directory does not exist or is on a
-    network filesystem.
+    Raises ``AuthError.InvalidConfiguration`` when the directory does not exist or is on a
+    network filesystem; ``TypeError`` when ``path`` is neither a ``str`` nor an
+    ``os.PathLike``.
     """
 
     _path: str
 
     def __new__(cls, path: StrPath) -> FileStore:  # noqa: PYI034 - the class itself is the type
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or an os.PathLike, not {type(path).__name__}")
         store = object.__new__(cls)
-        _adopt(store, _ffi.file_store(os.fspath(path)))
+        try:
+            native = _ffi.file_store(os.fspath(path))
+        except _ffi.StoreError as error:
+            raise _as_auth_error(error) from None
+        _adopt(store, native)
         store._path = os.fspath(path)
         return store
 
@@ -52,28 +67,42 @@ class FileStore(TokenStoreImpl):
         pass
 
     def __repr__(self) -> str:
-        return f"FileStore({self._path!r})"
+        return f"FileStore(path={self._path!r})"
+
+    def __str__(self) -> str:
+        return f"token store in {self._path}"
 
 
 class RedisStore(TokenStoreImpl):
     """A token store in Redis, shared by processes on every host that reaches the server.
 
     ``url`` is ``redis://[user:password@]host[:port][/db]``, or ``rediss://`` for TLS.
-    ``key_prefix`` (default ``"authwire:"``) namespaces the keys; ``timeout_ms`` (default
-    1000) bounds each connection attempt and reply. No connection is made until a token is
-    shared; a forked child opens its own.
+    ``key_prefix`` (default ``"authwire:"``) namespaces the keys; ``timeout`` (seconds or a
+    ``timedelta``, default 1 s) bounds each connection attempt and reply. No connection is
+    made until a token is shared; a forked child opens its own.
 
-    Raises ``StoreError.InvalidConfiguration`` for a URL that is not a Redis URL.
+    Raises ``AuthError.InvalidConfiguration`` for a URL that is not a Redis URL;
+    ``ValueError`` for a negative timeout.
     """
 
-    def __new__(cls, url: str, *, key_prefix: str | None = None, timeout_ms: int | None = None) -> RedisStore:  # noqa: PYI034
+    def __new__(  # noqa: PYI034 - the class itself is the type
+        cls, url: str, *, key_prefix: str | None = None, timeout: Duration | None = None
+    ) -> RedisStore:
+        timeout_ms = None if timeout is None else ms_of("timeout", timeout)
         store = object.__new__(cls)
-        _adopt(store, _ffi.redis_store(url, key_prefix, timeout_ms))
+        try:
+            native = _ffi.redis_store(url, key_prefix, timeout_ms)
+        except _ffi.StoreError as error:
+            raise _as_auth_error(error) from None
+        _adopt(store, native)
         return store
 
-    def __init__(self, url: str, *, key_prefix: str | None = None, timeout_ms: int | None = None) -> None:
+    def __init__(self, url: str, *, key_prefix: str | None = None, timeout: Duration | None = None) -> None:
         pass
 
     def __repr__(self) -> str:
         # The URL may carry a password.
-        return "RedisStore([redacted])"
+        return "RedisStore(url=<redacted>)"
+
+    def __str__(self) -> str:
+        return "token store in Redis"

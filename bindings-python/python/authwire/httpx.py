@@ -20,7 +20,7 @@ first causes a token request. A second 401 is returned to the caller, never retr
 that its proxy, CA and client-certificate settings apply:
 
 >>> from authwire.httpx import HttpxTransport
->>> options = authwire.TokenOptions(blocking_transport=HttpxTransport(httpx.Client()))
+>>> options = authwire.TokenOptions(transport=HttpxTransport(httpx.Client()))
 """
 
 from __future__ import annotations
@@ -32,9 +32,14 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError("authwire.httpx needs httpx: pip install 'authwire[httpx]'") from error
 
-from ._ffi import BlockingHttpTransport, CsrfHeaders, HttpHeader, HttpRequest, HttpResponse, NetworkErrorKind
+from ._ffi import BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, NetworkErrorKind
 from ._http import AsyncHeaderSource, ResolvedSource, classified, csrf_required, is_write, merge_cookies, read_capped
 from ._manager import CsrfSession
+from ._values import CsrfHeaders
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["CsrfAuth", "HttpxTransport", "TokenAuth"]
 
@@ -45,10 +50,10 @@ class HttpxTransport(BlockingHttpTransport):
     client-certificate settings apply. Give it in the options::
 
         ca = ssl.create_default_context(cafile="/etc/corp-ca.pem")
-        TokenOptions(blocking_transport=HttpxTransport(httpx.Client(verify=ca)))
+        TokenOptions(transport=HttpxTransport(httpx.Client(verify=ca)))
 
     The core still decides everything else: its own timeout around each call (the client is
-    also given ``request.timeout_ms``), the body limit, HTTPS only, retries. Redirects are
+    also given ``request.timeout``), the body limit, HTTPS only, retries. Redirects are
     never followed, whatever the client's ``follow_redirects``. httpx errors reach the core as
     ``HttpTransportError.Classified`` with their :class:`authwire.NetworkErrorKind`, and the
     caller as ``AuthError.Network`` with that ``kind``: a certificate that does not verify
@@ -64,9 +69,10 @@ class HttpxTransport(BlockingHttpTransport):
     threads; ``authorization_async()`` still never blocks the event loop.
     """
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "_owned")
 
     def __init__(self, client: httpx.Client | None = None) -> None:
+        self._owned = client is None
         self._client = client if client is not None else httpx.Client()
 
     def send(self, request: HttpRequest) -> HttpResponse:
@@ -78,7 +84,7 @@ class HttpxTransport(BlockingHttpTransport):
                 request.url,
                 headers=[(header.name, header.value) for header in request.headers],
                 content=request.body,
-                timeout=request.timeout_ms / 1000.0,
+                timeout=request.timeout.total_seconds(),
                 follow_redirects=False,
             ) as response:
                 body = read_capped(response.iter_bytes(), request.max_body_bytes)
@@ -87,8 +93,19 @@ class HttpxTransport(BlockingHttpTransport):
         except httpx.HTTPError as error:
             raise classified(error, _library_kind, _fallback_kind) from None
 
+    def close(self) -> None:
+        """Closes the ``httpx.Client`` this transport created (one given to it is left to its owner)."""
+        if self._owned:
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
-        return f"authwire.httpx.HttpxTransport({self._client!r})"
+        return f"HttpxTransport(client={self._client!r})"
 
 
 def _library_kind(error: BaseException) -> NetworkErrorKind | None:
@@ -162,7 +179,7 @@ class TokenAuth(httpx.Auth):
         return self.sync_auth_flow(request)
 
     def __repr__(self) -> str:
-        return "authwire.httpx.TokenAuth(authorization=[redacted])"
+        return "TokenAuth(source=<redacted>)"
 
 
 class CsrfAuth(httpx.Auth):
@@ -170,7 +187,8 @@ class CsrfAuth(httpx.Auth):
 
     Write requests (every method but GET, HEAD, OPTIONS and TRACE) get ``X-CSRF-Token``,
     ``Cookie`` (merged with the client's cookies; the CSRF session's win) and
-    ``Authorization``; read requests get ``Authorization`` only. When a write answers 403
+    ``Authorization``; safe requests (GET, HEAD, OPTIONS, TRACE) get ``Authorization`` (HTTP
+    Basic) and the session's cookies, no CSRF token, and never cause a fetch. When a write answers 403
     with ``x-csrf-token: Required``, the token is invalidated, a new one fetched, and the
     request sent once more.
     """
@@ -181,16 +199,20 @@ class CsrfAuth(httpx.Auth):
         self._session = session
 
     @staticmethod
-    def _apply(request: httpx.Request, headers: CsrfHeaders) -> str:
-        for name, value in headers.to_map().items():
+    def _apply_map(request: httpx.Request, headers: dict[str, str]) -> None:
+        for name, value in headers.items():
             if name == "Cookie":
                 value = merge_cookies(request.headers.get("Cookie"), value) or value
             request.headers[name] = value
-        return headers.csrf_token()
+
+    @classmethod
+    def _apply(cls, request: httpx.Request, headers: CsrfHeaders) -> str:
+        cls._apply_map(request, headers.to_map())
+        return headers.csrf_token
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if not is_write(request.method):
-            request.headers["Authorization"] = self._session.basic_authorization()
+            self._apply_map(request, self._session.read_headers())
             yield request
             return
         sent = self._apply(request, self._session.headers())
@@ -200,13 +222,13 @@ class CsrfAuth(httpx.Auth):
             return
         self._session.invalidate(sent)
         fresh = self._session.headers()
-        if fresh.csrf_token() != sent:
+        if fresh.csrf_token != sent:
             self._apply(request, fresh)
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         if not is_write(request.method):
-            request.headers["Authorization"] = self._session.basic_authorization()
+            self._apply_map(request, self._session.read_headers())
             yield request
             return
         sent = self._apply(request, await self._session.headers_async())
@@ -216,7 +238,7 @@ class CsrfAuth(httpx.Auth):
             return
         self._session.invalidate(sent)
         fresh = await self._session.headers_async()
-        if fresh.csrf_token() != sent:
+        if fresh.csrf_token != sent:
             self._apply(request, fresh)
             yield request
 
@@ -224,4 +246,4 @@ class CsrfAuth(httpx.Auth):
         return self.sync_auth_flow(request)
 
     def __repr__(self) -> str:
-        return f"authwire.httpx.CsrfAuth({self._session!r})"
+        return f"CsrfAuth(session={self._session!r})"

@@ -18,7 +18,7 @@ first causes a token request. A second 401 is returned to the caller, never retr
 ``requests.Session``, so that its proxy, CA and client-certificate settings apply:
 
 >>> from authwire.requests import RequestsTransport
->>> options = authwire.TokenOptions(blocking_transport=RequestsTransport(requests.Session()))
+>>> options = authwire.TokenOptions(transport=RequestsTransport(requests.Session()))
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ from ._ffi import BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, 
 from ._http import HeaderSource, ResolvedSource, classified, csrf_required, is_write, merge_cookies, read_capped
 from ._manager import CsrfSession
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["CsrfAuth", "RequestsTransport", "TokenAuth"]
 
 
@@ -49,10 +53,10 @@ class RequestsTransport(BlockingHttpTransport):
     ``session.verify = "/etc/corp-ca.pem"`` is used even where ``REQUESTS_CA_BUNDLE`` is set
     (requests itself would let the variable win). Give it in the options::
 
-        TokenOptions(blocking_transport=RequestsTransport(session))
+        TokenOptions(transport=RequestsTransport(session))
 
     The core still decides everything else: its own timeout around each call (requests is
-    also given ``request.timeout_ms``), the body limit, HTTPS only, retries. Redirects are
+    also given ``request.timeout``), the body limit, HTTPS only, retries. Redirects are
     never followed. requests' errors reach the core as ``HttpTransportError.Classified`` with
     their :class:`authwire.NetworkErrorKind`, and the caller as ``AuthError.Network`` with that
     ``kind``: ``SSLError`` by OpenSSL's verification code (unknown issuer, expired or not yet
@@ -63,9 +67,10 @@ class RequestsTransport(BlockingHttpTransport):
     retries the kinds that can recover and fails at once on the others.
     """
 
-    __slots__ = ("_session",)
+    __slots__ = ("_owned", "_session")
 
     def __init__(self, session: requests.Session | None = None) -> None:
+        self._owned = session is None
         self._session = session if session is not None else requests.Session()
 
     def send(self, request: HttpRequest) -> HttpResponse:
@@ -80,7 +85,7 @@ class RequestsTransport(BlockingHttpTransport):
                 # requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override `session.verify`;
                 # a session's own CA bundle (or False) is what it was given for.
                 verify=None if self._session.verify is True else self._session.verify,
-                timeout=request.timeout_ms / 1000.0,
+                timeout=request.timeout.total_seconds(),
                 allow_redirects=False,
                 stream=True,
             )
@@ -93,8 +98,19 @@ class RequestsTransport(BlockingHttpTransport):
         except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise classified(error, _library_kind, _fallback_kind) from None
 
+    def close(self) -> None:
+        """Closes the ``requests.Session`` this transport created (one given to it is left to its owner)."""
+        if self._owned:
+            self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
-        return f"authwire.requests.RequestsTransport({self._session!r})"
+        return f"RequestsTransport(session={self._session!r})"
 
 
 def _library_kind(error: BaseException) -> NetworkErrorKind | None:
@@ -192,7 +208,7 @@ class TokenAuth(AuthBase):
         return _resend(response, {"Authorization": fresh}, body_position, **kwargs)
 
     def __repr__(self) -> str:
-        return "authwire.requests.TokenAuth(authorization=[redacted])"
+        return "TokenAuth(source=<redacted>)"
 
 
 class CsrfAuth(AuthBase):
@@ -200,7 +216,8 @@ class CsrfAuth(AuthBase):
 
     Write requests (every method but GET, HEAD, OPTIONS and TRACE) get ``X-CSRF-Token``,
     ``Cookie`` (merged with cookies the session already sends; the CSRF session's win) and
-    ``Authorization``; read requests get ``Authorization`` only. When a write answers 403
+    ``Authorization``; safe requests (GET, HEAD, OPTIONS, TRACE) get ``Authorization`` (HTTP
+    Basic) and the session's cookies, no CSRF token, and never cause a fetch. When a write answers 403
     with ``x-csrf-token: Required``, the token is invalidated, a new one fetched, and the
     request sent once more.
     """
@@ -212,11 +229,11 @@ class CsrfAuth(AuthBase):
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         if not is_write(request.method or "GET"):
-            request.headers["Authorization"] = self._session.basic_authorization()
+            self._apply(request.headers, self._session.read_headers())
             return request
         headers = self._session.headers()
         self._apply(request.headers, headers.to_map())
-        hook = functools.partial(self._on_response, sent=headers.csrf_token(), body_position=_body_position(request))
+        hook = functools.partial(self._on_response, sent=headers.csrf_token, body_position=_body_position(request))
         request.register_hook("response", hook)  # type: ignore[no-untyped-call]
         return request
 
@@ -232,7 +249,7 @@ class CsrfAuth(AuthBase):
             return response
         self._session.invalidate(sent)
         fresh = self._session.headers()
-        if fresh.csrf_token() == sent:
+        if fresh.csrf_token == sent:
             return response
         update = fresh.to_map()
         if "Cookie" in update:
@@ -240,4 +257,4 @@ class CsrfAuth(AuthBase):
         return _resend(response, update, body_position, **kwargs)
 
     def __repr__(self) -> str:
-        return f"authwire.requests.CsrfAuth({self._session!r})"
+        return f"CsrfAuth(session={self._session!r})"
