@@ -76,7 +76,7 @@ class TokenServer(socketserver.ThreadingTCPServer):
 def measure(name: str, server: TokenServer, count: int, **transport: object) -> float:
     options = authwire.TokenOptions(loop_max_invalidations=1_000_000, **transport)  # type: ignore[arg-type]
     key = authwire.ApiKey.from_encoded_key("YmVuY2g6YmVuY2gtc2VjcmV0")
-    manager = authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, options)
+    manager = authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, options=options)
     header = manager.authorization()  # warm up: connection pool, first request
     samples = []
     for _ in range(5):
@@ -100,7 +100,7 @@ def main() -> None:
             ("authwire.httpx.HttpxTransport", HttpxTransport(httpx.Client())),
             ("authwire.requests.RequestsTransport", RequestsTransport(requests.Session())),
         ):
-            cost = measure(name, server, count, blocking_transport=transport)
+            cost = measure(name, server, count, transport=transport)
             print(f"{'':<40} {cost - base:+8.0f} µs vs built-in ({cost / base:.2f}x)")
     finally:
         server.close()

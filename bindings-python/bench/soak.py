@@ -73,7 +73,9 @@ def manager(
     port: int, scenario: str, namespace: str, options: authwire.TokenOptions | None = None
 ) -> authwire.TokenManager:
     return authwire.TokenManager.api_key_exchange(
-        f"http://127.0.0.1:{port}/{scenario}/{namespace}/token", authwire.ApiKey.from_encoded_key(API_KEY), options
+        f"http://127.0.0.1:{port}/{scenario}/{namespace}/token",
+        authwire.ApiKey.from_encoded_key(API_KEY),
+        options=options,
     )
 
 
@@ -171,13 +173,13 @@ def main() -> None:
         report("3 cached authorization()", when)
     cached_rate = rate(2 * half, elapsed)
     print(f"  phase 3: {cached_rate}")
-    print(f"  phase 3: token requests of that manager: {one.stats().token_requests}")
+    print(f"  phase 3: token requests of that manager: {one.stats.token_requests}")
     del authorization, one
     gc.collect()
 
     # Phase 4: a manager dropped while its token request is in flight.
     before_stall = report("4 drop in flight", "start")
-    stalled = manager(port, "stall", "soak-in-flight", authwire.TokenOptions(request_timeout_ms=60_000))
+    stalled = manager(port, "stall", "soak-in-flight", authwire.TokenOptions(request_timeout=60.0))
 
     async def give_up(m: authwire.TokenManager) -> None:
         try:

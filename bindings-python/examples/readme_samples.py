@@ -35,7 +35,7 @@ def sample_headers() -> None:
     print(authwire.open_connectors_auth("u-secret", organization_secret="o-secret"))  # User u-secret, Organization ...
 
     credentials = authwire.decode_basic("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
-    print(credentials.user_id(), credentials)  # Aladdin BasicCredentials(user_id="Aladdin", password=[redacted])
+    print(credentials.user_id, credentials)  # Aladdin BasicCredentials(user_id='Aladdin', password=<redacted>)
 
     try:
         authwire.basic_auth("user:name", "pw")
@@ -73,7 +73,7 @@ def sample_token_manager() -> None:
     header = manager.authorization()  # "Bearer ...": fetched once, then served from memory
     assert manager.authorization() == header  # ~0.1 µs while the token is fresh
     print(manager)  # TokenManager(client_credentials, credentials=[redacted])
-    print(manager.stats().token_requests)  # 1
+    print(manager.stats.token_requests)  # 1
 
 
 def sample_client_auth() -> None:
@@ -98,7 +98,7 @@ def sample_api_key() -> None:
     manager = authwire.TokenManager.api_key_exchange(
         "https://auth.example.com/v1/token",
         key,
-        options=authwire.TokenOptions(request_timeout_ms=5_000, max_attempts=3),
+        options=authwire.TokenOptions(request_timeout=5.0, max_attempts=3),
     )
     try:
         print(manager.authorization().split()[0])  # Bearer
@@ -138,7 +138,7 @@ def sample_asyncio() -> None:
     async def main() -> None:
         # 100 tasks ask at once: one token request, and the event loop is never blocked.
         headers = await asyncio.gather(*(manager.authorization_async() for _ in range(100)))
-        print(len(set(headers)), manager.stats().token_requests)  # 1 1
+        print(len(set(headers)), manager.stats.token_requests)  # 1 1
 
     asyncio.run(main())
 
@@ -146,9 +146,10 @@ def sample_asyncio() -> None:
 def sample_google_service_account() -> None:
     import authwire
 
-    # The key file from the Cloud console: a path, or its JSON text (e.g. from a secret manager).
+    # The key file from the Cloud console: key_file= its path, or key_json= its text (e.g. from a
+    # secret manager).
     manager = authwire.TokenManager.google_service_account(
-        "service-account.json", ["https://www.googleapis.com/auth/cloud-platform"]
+        key_file="service-account.json", scopes=["https://www.googleapis.com/auth/cloud-platform"]
     )
     print(manager.authorization().split(".")[0])  # Bearer ya29
     print(manager)  # TokenManager(google_service_account, credentials=[redacted])
@@ -190,6 +191,7 @@ def sample_github_app() -> None:
 
 def sample_salesforce_jwt_bearer() -> None:
     import os
+    from datetime import timedelta
     from pathlib import Path
 
     import authwire
@@ -202,7 +204,7 @@ def sample_salesforce_jwt_bearer() -> None:
         audience="https://login.salesforce.com",
         subject="alice@example.com",
         # Salesforce's answer has no expires_in: keep the token for your org's session timeout.
-        options=authwire.TokenOptions(default_lifetime_secs=2 * 3600),
+        options=authwire.TokenOptions(default_lifetime=timedelta(hours=2)),
     )
     print(manager.authorization().split("!")[0])  # Bearer 00Dxx0000001gPL
 
@@ -219,11 +221,11 @@ def sample_cryptography_signer() -> None:
     # Any cryptography key object: loaded from a file or a vault, generated, or from an HSM.
     key = load_pem_private_key(Path("client-key.pem").read_bytes(), password=None)
     signer = CryptographySigner(key, key_id="key-1")  # an RSA or a P-256 key
-    print(signer)  # authwire.cryptography.CryptographySigner(RS256, key_id='key-1', key=[redacted])
+    print(repr(signer))  # CryptographySigner(algorithm=JwtAlgorithm.RS256, key_id='key-1', private_key=<redacted>)
 
     # private_key_jwt client authentication (Okta, Auth0, Keycloak, Azure AD): no client secret.
     manager = authwire.TokenManager.client_credentials_private_key_jwt(
-        "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], signer, ["things:read"]
+        "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], signer, scopes=["things:read"]
     )
     print(manager.authorization().split()[0])  # Bearer
 
@@ -242,7 +244,7 @@ def sample_store() -> None:
     client_id, secret = os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]
     first = authwire.TokenManager.client_credentials(url, client_id, secret, options=options)
     second = authwire.TokenManager.client_credentials(url, client_id, secret, options=options)  # another process
-    print(first.authorization() == second.authorization(), second.stats().token_requests)  # True 0
+    print(first.authorization() == second.authorization(), second.stats.token_requests)  # True 0
 
 
 def sample_requests() -> None:
@@ -336,10 +338,10 @@ def sample_listener() -> None:
     log = logging.getLogger("myapp.auth")
 
     def on_event(event: authwire.AuthEvent) -> None:  # runs on authwire's threads: keep it short
-        if isinstance(event, authwire.AuthEvent.REFRESH_FAILED):
+        if isinstance(event, authwire.AuthEvent.RefreshFailed):
             log.warning("token refresh failed: %s (still serving the old token: %s)", event.reason, event.serving_stale)
         else:
-            log.info("%r", event)  # e.g. AuthEvent.TOKEN_REFRESHED(lifetime_ms=3600000, refresh_in_ms=3270123)
+            log.info("%r", event)  # e.g. AuthEvent.TokenRefreshed(lifetime=datetime.timedelta(seconds=3600), ...)
 
     manager = authwire.TokenManager.client_credentials(
         "https://auth.example.com/oauth/token", os.environ["CLIENT_ID"], os.environ["CLIENT_SECRET"]

@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -162,3 +163,9 @@ class ScriptedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def ms(duration: timedelta | None) -> int:
+    """A token's ``expires_in`` or ``refresh_in`` in whole milliseconds (``None``, never, fails)."""
+    assert duration is not None, "the token never expires"
+    return duration // timedelta(milliseconds=1)

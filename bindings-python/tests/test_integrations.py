@@ -112,7 +112,7 @@ def test_requests_401_invalidates_the_token_it_sent_and_retries_once(setup: Setu
     assert [r.status_code for r in response.history] == [401]
     assert [r.header("authorization") for r in api.requests] == ["Bearer t0", "Bearer t1"]
     assert tokens.count == 2
-    assert manager.stats().invalidations == 1
+    assert manager.stats.invalidations == 1
 
 
 def test_requests_a_second_401_is_returned_not_retried(serve: Serve) -> None:
@@ -137,7 +137,7 @@ def test_requests_32_parallel_401s_cause_exactly_one_refresh(setup32: Setup) -> 
     assert tokens.count == 2, "t0 at setup, then one refresh"
     sent = [r.header("authorization") for r in api.requests]
     assert sent.count("Bearer t0") == 32 and sent.count("Bearer t1") == 32
-    assert manager.stats().invalidations == 1
+    assert manager.stats.invalidations == 1
 
 
 def test_requests_replays_a_file_body_but_not_a_generator(setup: Setup) -> None:
@@ -216,7 +216,7 @@ def test_httpx_sync_32_parallel_401s_cause_exactly_one_refresh(setup32: Setup) -
     assert tokens.count == 2
     sent = [r.header("authorization") for r in api.requests]
     assert sent.count("Bearer t0") == 32 and sent.count("Bearer t1") == 32
-    assert manager.stats().invalidations == 1
+    assert manager.stats.invalidations == 1
 
 
 def test_httpx_async_32_parallel_401s_cause_exactly_one_refresh(setup32: Setup) -> None:
@@ -231,7 +231,7 @@ def test_httpx_async_32_parallel_401s_cause_exactly_one_refresh(setup32: Setup) 
     assert tokens.count == 2
     sent = [r.header("authorization") for r in api.requests]
     assert sent.count("Bearer t0") == 32 and sent.count("Bearer t1") == 32
-    assert manager.stats().invalidations == 1
+    assert manager.stats.invalidations == 1
 
 
 def test_httpx_async_streamed_body_is_replayed(setup: Setup) -> None:
@@ -268,7 +268,7 @@ def test_httpx_with_callables_and_fixed_values(serve: Serve) -> None:
         assert client.get(api.url("/b")).status_code == 200
     with httpx.Client(auth=authwire.httpx.TokenAuth(async_header), timeout=5) as client, pytest.raises(TypeError):
         client.get(api.url("/c"))
-    assert repr(authwire.httpx.TokenAuth("Token abc")) == "authwire.httpx.TokenAuth(authorization=[redacted])"
+    assert repr(authwire.httpx.TokenAuth("Token abc")) == "TokenAuth(source=<redacted>)"
 
 
 # --- CSRF (SAP API Management) ---------------------------------------------------------------
@@ -308,7 +308,7 @@ def test_requests_csrf_writes_reads_and_refetch_on_403(serve: Serve) -> None:
         session.cookies.set("other", "1")
         read = session.get(server.url("/sap/api/items"), timeout=5)
         assert read.status_code == 200 and read.json()["csrf"] is None
-        assert csrf.stats().token_requests == 0, "a read needs no CSRF token"
+        assert csrf.stats.token_requests == 0, "a read needs no CSRF token"
 
         created = session.post(server.url("/sap/api/items"), json={"n": 1}, timeout=5)
         assert created.status_code == 201
@@ -320,7 +320,7 @@ def test_requests_csrf_writes_reads_and_refetch_on_403(serve: Serve) -> None:
         assert updated.status_code == 201
         assert [r.status_code for r in updated.history] == [403]
         assert "SAP_SESSIONID=s4" in updated.json()["cookie"]
-        assert csrf.stats().token_requests == 2
+        assert csrf.stats.token_requests == 2
 
         current[0] = "always-rejected"
         server.handler = rejecting(server.handler)
@@ -362,7 +362,7 @@ def test_httpx_csrf_sync_and_async(serve: Serve) -> None:
             return [r.status_code for r in responses]
 
     assert asyncio.run(main()) == [201] * 16
-    assert csrf.stats().token_requests == 3, "16 parallel 403s for one token: one refetch"
+    assert csrf.stats.token_requests == 3, "16 parallel 403s for one token: one refetch"
     with pytest.raises(TypeError):
         authwire.httpx.CsrfAuth(authwire.TokenManager.static_token("x"))  # type: ignore[arg-type]
 

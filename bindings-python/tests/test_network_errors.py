@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import urlopen
@@ -62,13 +63,13 @@ def options(transport: str, ca_file: str, *, proxy: str | None = None, **overrid
     trusted through the transport's own set-up (the built-in client: ``SSL_CERT_FILE``)."""
     values: dict[str, Any] = {
         "max_attempts": ATTEMPTS,
-        "backoff_initial_ms": 400,
-        "backoff_max_ms": 400,
-        "request_timeout_ms": 5_000,
+        "backoff_initial": 0.4,
+        "backoff_max": 0.4,
+        "request_timeout": 5.0,
         **overrides,
     }
     if transport == "httpx":
-        values["blocking_transport"] = HttpxTransport(
+        values["transport"] = HttpxTransport(
             httpx.Client(verify=ssl.create_default_context(cafile=ca_file), proxy=proxy)
         )
     elif transport == "requests":
@@ -76,7 +77,7 @@ def options(transport: str, ca_file: str, *, proxy: str | None = None, **overrid
         session.verify = ca_file
         if proxy is not None:
             session.proxies = {"https": proxy}
-        values["blocking_transport"] = RequestsTransport(session)
+        values["transport"] = RequestsTransport(session)
     else:
         assert proxy is None, "the built-in client takes its proxy from HTTPS_PROXY"
     return authwire.TokenOptions(**values)
@@ -111,21 +112,21 @@ class Failure:
         return str(self.error)
 
     def retrying_kinds(self) -> list[NetworkErrorKind | None]:
-        return [e.network_kind for e in self.events if isinstance(e, AuthEvent.REFRESH_RETRYING)]
+        return [e.network_kind for e in self.events if isinstance(e, AuthEvent.RefreshRetrying)]
 
     def failed_kinds(self) -> list[NetworkErrorKind | None]:
-        return [e.network_kind for e in self.events if isinstance(e, AuthEvent.REFRESH_FAILED)]
+        return [e.network_kind for e in self.events if isinstance(e, AuthEvent.RefreshFailed)]
 
 
 def fail(url: str, opts: authwire.TokenOptions, label: str) -> Failure:
-    manager = authwire.TokenManager.api_key_exchange(url, authwire.ApiKey.from_encoded_key(KEY), opts)
+    manager = authwire.TokenManager.api_key_exchange(url, authwire.ApiKey.from_encoded_key(KEY), options=opts)
     events: list[AuthEvent] = []
     manager.set_listener(events.append)
     started = time.monotonic()
     with pytest.raises(authwire.AuthError.Network) as caught:
         manager.authorization()
     took = time.monotonic() - started
-    failure = Failure(caught.value, took, manager.stats().token_requests, list(events))
+    failure = Failure(caught.value, took, manager.stats.token_requests, list(events))
     print(
         f"\n{label}: {failure.error.kind.name} after {failure.requests} attempt(s) in {took * 1000:.0f} ms: "
         f"{failure.message}"
@@ -220,10 +221,10 @@ def test_the_ca_trusted_through_the_transports_own_setup_gives_a_token(
     manager = authwire.TokenManager.api_key_exchange(
         token_url(tls_servers, "trusted"),
         authwire.ApiKey.from_encoded_key(KEY),
-        options(transport, tls_servers["ca_file"]),
+        options=options(transport, tls_servers["ca_file"]),
     )
     assert manager.authorization().startswith("Bearer tls-token-")
-    assert manager.stats().token_requests == 1
+    assert manager.stats.token_requests == 1
     after = server_stats(tls_servers, "trusted")
     assert (after["accepts"] - before["accepts"], after["requests"] - before["requests"]) == (1, 1)
 
@@ -342,7 +343,7 @@ class _Raising(authwire.BlockingHttpTransport):
 @pytest.mark.parametrize("kind", list(NetworkErrorKind), ids=lambda kind: kind.name)
 def test_a_classified_error_from_a_transport_of_ones_own_keeps_its_kind(kind: NetworkErrorKind) -> None:
     raising = _Raising(kind)
-    opts = authwire.TokenOptions(blocking_transport=raising, max_attempts=ATTEMPTS, backoff_initial_ms=10)
+    opts = authwire.TokenOptions(transport=raising, max_attempts=ATTEMPTS, backoff_initial=0.01)
     failure = fail("https://auth.example.com/v1/token", opts, f"own transport {kind.name}")
     assert failure.error.kind is kind
     assert failure.error.reason == failure.message.removeprefix("network error: ")
@@ -358,7 +359,7 @@ def test_an_unclassified_transport_error_is_other_and_retried() -> None:
         def send(self, request: authwire.HttpRequest) -> authwire.HttpResponse:
             raise authwire.HttpTransportError.Network("no kind given")
 
-    opts = authwire.TokenOptions(blocking_transport=Unclassified(), max_attempts=2, backoff_initial_ms=10)
+    opts = authwire.TokenOptions(transport=Unclassified(), max_attempts=2, backoff_initial=0.01)
     failure = fail("https://auth.example.com/v1/token", opts, "own transport, Network(reason)")
     assert failure.error.kind is Kind.OTHER
     assert failure.requests == 2
@@ -370,12 +371,12 @@ def test_the_kind_is_typed_on_the_error_and_the_events() -> None:
     error = authwire.AuthError.Network(Kind.CONNECTION_RESET, "the connection was reset")
     assert isinstance(error, authwire.AuthError)
     assert error.kind is Kind.CONNECTION_RESET and error.reason == "the connection was reset"
-    retrying = AuthEvent.REFRESH_RETRYING(1, 400, Kind.CONNECTION_RESET, "reset")
-    failed = AuthEvent.REFRESH_FAILED(None, "HTTP 500", False)
+    retrying = AuthEvent.RefreshRetrying(1, timedelta(milliseconds=400), Kind.CONNECTION_RESET, "reset")
+    failed = AuthEvent.RefreshFailed(None, "HTTP 500", False)
     assert repr(retrying) == (
-        "AuthEvent.REFRESH_RETRYING(attempt=1, delay_ms=400, "
+        "AuthEvent.RefreshRetrying(attempt=1, delay=datetime.timedelta(microseconds=400000), "
         "network_kind=<NetworkErrorKind.CONNECTION_RESET: 5>, reason='reset')"
     )
-    assert AuthEvent.REFRESH_RETRYING.__match_args__ == ("attempt", "delay_ms", "network_kind", "reason")
-    assert AuthEvent.REFRESH_FAILED.__match_args__ == ("network_kind", "reason", "serving_stale")
+    assert AuthEvent.RefreshRetrying.__match_args__ == ("attempt", "delay", "network_kind", "reason")
+    assert AuthEvent.RefreshFailed.__match_args__ == ("network_kind", "reason", "serving_stale")
     assert failed.network_kind is None and failed.serving_stale is False

@@ -58,8 +58,8 @@ def test_basic_round_trips_and_is_one_line(user_id: str, password: str) -> None:
     assert value.startswith("Basic ")
     assert set(value[len("Basic ") :]) <= set(string.ascii_letters + string.digits + "+/=")
     credentials = authwire.decode_basic(value)
-    assert credentials.user_id() == user_id
-    assert credentials.password() == password
+    assert credentials.user_id == user_id
+    assert credentials.password == password
 
 
 @given(user_id=user_id_text, password=no_control_text, where=st.integers(min_value=0), colons=st.integers(1, 3))
@@ -100,7 +100,7 @@ def test_basic_auth_returns_one_line_or_raises(user_id: str, password: str) -> N
         assert ":" in user_id or any(map(is_control, user_id + password))
     else:
         assert not any(map(is_control, value))
-        assert authwire.decode_basic(value).password() == password
+        assert authwire.decode_basic(value).password == password
 
 
 @given(token=b64token)
@@ -193,4 +193,4 @@ def test_api_key_from_json_returns_a_key_or_raises(text: str) -> None:
         assert str(error).startswith("invalid configuration: ")
     else:
         assert isinstance(key, authwire.ApiKey)
-        assert key.encoded_key()
+        assert key.encoded_key

@@ -27,6 +27,7 @@ import requests
 import authwire
 from authwire.httpx import HttpxTransport
 from authwire.requests import RequestsTransport
+from localserver import ms
 
 PROVIDERS_PATH = (Path(__file__).parent / "../../tests/scenarios/providers.json").resolve()
 FIXTURES: list[dict[str, Any]] = json.loads(PROVIDERS_PATH.read_text(encoding="utf-8"))["fixtures"]
@@ -44,9 +45,9 @@ def test_the_fixtures_are_all_here() -> None:
 
 def options(kind: str) -> authwire.TokenOptions:
     if kind == "httpx":
-        return authwire.TokenOptions(blocking_transport=HttpxTransport(httpx.Client()))
+        return authwire.TokenOptions(transport=HttpxTransport(httpx.Client()))
     if kind == "requests":
-        return authwire.TokenOptions(blocking_transport=RequestsTransport(requests.Session()))
+        return authwire.TokenOptions(transport=RequestsTransport(requests.Session()))
     return authwire.TokenOptions()
 
 
@@ -88,11 +89,11 @@ def test_provider_answer(scenario_server: str, fixture: dict[str, Any], kind: st
         assert status == 200 and json.loads(body)["token_requests"] == 1, "a refused answer is not retried"
     else:
         token = manager.token()
-        assert token.authorization() == expect["authorization"]
-        assert token.value() == expect["authorization"].removeprefix("Bearer ")
+        assert token.authorization == expect["authorization"]
+        assert token.value == expect["authorization"].removeprefix("Bearer ")
         assert manager.authorization() == expect["authorization"]
         lifetime_s = expect["lifetime_s"] if expect["lifetime_s"] is not None else DEFAULT_LIFETIME_S
-        assert abs(token.expires_in_ms() - lifetime_s * 1000) <= TOLERANCE_MS, (token.expires_in_ms(), lifetime_s)
+        assert abs(ms(token.expires_in) - lifetime_s * 1000) <= TOLERANCE_MS, (ms(token.expires_in), lifetime_s)
         # The provider's API accepts the header as the caller sends it.
         status, _ = get(f"{namespace}/resource", {"Authorization": manager.authorization()})
         assert status == 200

@@ -173,7 +173,7 @@ class Platform:
         if path == "/oauth/token":
             basic = authwire.decode_basic(request.header("authorization") or "")
             form = parse_qs(request.text)
-            ok = (basic.user_id(), basic.password()) == (
+            ok = (basic.user_id, basic.password) == (
                 ENV["CLIENT_ID"],
                 ENV["CLIENT_SECRET"].replace(":", "%3A").replace("&", "%26").replace("=", "%3D"),
             )
@@ -207,7 +207,9 @@ class Platform:
                 raise jwt.InvalidTokenError("kid or scope")
         except (KeyError, jwt.InvalidTokenError):
             return Reply.json(400, {"error": "invalid_grant"})
-        return self.issue({"access_token": f"ya29.tok-{n}", "expires_in": 3599, "token_type": "Bearer"}, f"ya29.tok-{n}")
+        return self.issue(
+            {"access_token": f"ya29.tok-{n}", "expires_in": 3599, "token_type": "Bearer"}, f"ya29.tok-{n}"
+        )
 
     def private_key_jwt(self, request: Received, n: int) -> Reply:
         """RFC 7523 client authentication: the client's RS256 assertion, for this URL."""
@@ -223,7 +225,10 @@ class Platform:
                 issuer=ENV["CLIENT_ID"],
                 options={"require": ["exp", "iat", "jti", "sub"]},
             )
-            if claims["sub"] != ENV["CLIENT_ID"] or jwt.get_unverified_header(form["client_assertion"])["kid"] != "key-1":
+            if (
+                claims["sub"] != ENV["CLIENT_ID"]
+                or jwt.get_unverified_header(form["client_assertion"])["kid"] != "key-1"
+            ):
                 raise jwt.InvalidTokenError("sub or kid")
         except (KeyError, jwt.InvalidTokenError):
             return Reply.json(401, {"error": "invalid_client"})
@@ -234,7 +239,11 @@ class Platform:
         _, _, token = (request.header("authorization") or "").partition(" ")
         try:
             claims = jwt.decode(
-                token, self.keys.asc.public_key(), algorithms=["ES256"], audience="appstoreconnect-v1", issuer=ASC_ISSUER
+                token,
+                self.keys.asc.public_key(),
+                algorithms=["ES256"],
+                audience="appstoreconnect-v1",
+                issuer=ASC_ISSUER,
             )
             if jwt.get_unverified_header(token).get("kid") != ASC_KEY_ID or claims["exp"] - claims["iat"] > 1200:
                 raise jwt.InvalidTokenError("kid or lifetime")
@@ -272,7 +281,9 @@ class Platform:
             if claims.get("sub") != "alice@example.com":
                 raise jwt.InvalidTokenError("sub")
         except (KeyError, jwt.InvalidTokenError):
-            return Reply.json(400, {"error": "invalid_grant", "error_description": "user hasn't approved this consumer"})
+            return Reply.json(
+                400, {"error": "invalid_grant", "error_description": "user hasn't approved this consumer"}
+            )
         return self.issue(
             {
                 "access_token": SALESFORCE_TOKEN,
@@ -356,7 +367,7 @@ def test_the_samples_run_as_written(
         "Bearer mF_9.B5f-4.1JqM",
         "Token abc123",
         "User u-secret, Organization o-secret",
-        'Aladdin BasicCredentials(user_id="Aladdin", password=[redacted])',
+        "Aladdin BasicCredentials(user_id='Aladdin', password=<redacted>)",
         "invalid input: the Basic user-id contains ':' at byte 4; RFC 7617 does not allow",
         'Token token="abc", realm="api"\nToken token="a\\"b\\\\c d", realm=""\n',
         'Digest username="Mufasa", nc=00000001\nBearer 00Dxx0000001gPL!AR8AQJXg5o\n',
@@ -371,13 +382,13 @@ def test_the_samples_run_as_written(
         "--- sample_github_app\n1\n",
         "--- sample_salesforce_jwt_bearer\nBearer 00Dxx0000001gPL\n",
         "--- sample_cryptography_signer\n"
-        "authwire.cryptography.CryptographySigner(RS256, key_id='key-1', key=[redacted])\nBearer\n",
+        "CryptographySigner(algorithm=JwtAlgorithm.RS256, key_id='key-1', private_key=<redacted>)\nBearer\n",
         "True 0",
         "{200}",
         "add the company CA: set SSL_CERT_FILE, or give your HTTP client its CA\nCERTIFICATE_UNTRUSTED False\n",
         "200\n201\n['Authorization', 'Cookie', 'X-CSRF-Token']",
     ]:
         assert expected in out, f"{expected!r} not in the output:\n{out}"
-    assert "myapp.auth INFO AuthEvent.TOKEN_REFRESHED(lifetime_ms=3600000" in result.stderr
+    assert "myapp.auth INFO AuthEvent.TokenRefreshed(lifetime=datetime.timedelta(seconds=3600)" in result.stderr
     for secret in (ENV["CLIENT_SECRET"], key_file["encodedKey"], *keys.pem_lines()):
         assert secret not in out + result.stderr

@@ -141,7 +141,7 @@ def test_every_client_gets_an_accepted_token(
     header = manager.authorization()
     assert_token_accepted(servers, server, client, header)
     assert manager.authorization() == header
-    assert manager.stats().token_requests == 1
+    assert manager.stats.token_requests == 1
 
 
 @pytest.mark.parametrize("client", [c for c in CLIENTS if c["literal"]], ids=client_label)
@@ -169,7 +169,7 @@ def test_through_the_host_transports(servers: dict[str, Any], server: str, kind:
     transport: authwire.BlockingHttpTransport = (
         HttpxTransport(httpx.Client()) if kind == "httpx" else RequestsTransport(requests.Session())
     )
-    options = authwire.TokenOptions(blocking_transport=transport)
+    options = authwire.TokenOptions(transport=transport)
     for method in (BASIC, POST):
         header = manager_for(servers, server, EVERYTHING, method, options=options).authorization()
         assert_token_accepted(servers, server, EVERYTHING, header)
@@ -198,7 +198,7 @@ def test_a_wrong_secret_is_invalid_client(
     with pytest.raises(authwire.AuthError) as caught:
         manager.authorization()
     assert_oauth_error(caught.value, 401, "invalid_client", client["client_id"], [wrong, client["client_secret"]])
-    assert manager.stats().token_requests == 1, "a 4xx is not retried"
+    assert manager.stats.token_requests == 1, "a 4xx is not retried"
 
 
 @pytest.mark.parametrize(

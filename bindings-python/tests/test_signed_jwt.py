@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -37,6 +38,7 @@ from scenario_scripts import run_scenario_script
 import authwire
 from authwire import AuthError, AuthEvent, JwtAlgorithm, JwtSigner, SignerError, TokenManager
 from authwire.cryptography import CryptographySigner
+from localserver import ms
 
 SERVER_MODULES = ("jwt", "cryptography", "authlib", "flask")
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -139,7 +141,7 @@ def assert_google_grant_verified(servers: Servers, namespace: str, manager: Toke
     header = manager.authorization()
     assert header.startswith("Bearer ya29."), header
     token = manager.token()
-    assert 3_597_000 <= token.expires_in_ms() <= 3_599_000
+    assert 3_597_000 <= ms(token.expires_in) <= 3_599_000
     stats = servers.stats(f"google/0.{namespace}")
     assert (stats["accepted"], stats["rejected"]) == (1, 0), stats
     jwt_header, claims = stats["last"]["jwt_header"], stats["last"]["jwt_claims"]
@@ -160,11 +162,13 @@ def test_google_service_account_grant_passes_pyjwt(servers: Servers, tmp_path: P
     key_json = json.dumps(servers.google_key(namespace))
     key_file = tmp_path / "service-account.json"
     key_file.write_text(key_json, encoding="utf-8")
-    sources: dict[str, str | Path] = {"path-str": str(key_file), "pathlib": key_file, "json-text": key_json}
-    source = sources[given]
-    manager = TokenManager.google_service_account(source, [CLOUD_PLATFORM])
+    if given == "json-text":
+        manager = TokenManager.google_service_account(key_json=key_json, scopes=[CLOUD_PLATFORM])
+    else:
+        path: str | Path = str(key_file) if given == "path-str" else key_file
+        manager = TokenManager.google_service_account(key_file=path, scopes=[CLOUD_PLATFORM])
     assert_google_grant_verified(servers, namespace, manager, servers.google["private_key_id"])
-    assert manager.stats().token_requests == 1
+    assert manager.stats.token_requests == 1
 
 
 def test_google_grant_through_a_cryptography_signer(servers: Servers) -> None:
@@ -178,7 +182,7 @@ def test_google_grant_through_a_cryptography_signer(servers: Servers) -> None:
         servers.google["client_email"],
         token_url,
         extra_claims={"scope": CLOUD_PLATFORM},
-        lifetime_secs=3600,
+        lifetime=3600,
     )
     assert_google_grant_verified(servers, namespace, manager, servers.google["private_key_id"])
 
@@ -187,14 +191,16 @@ def test_google_self_signed_jwt_passes_pyjwt(servers: Servers, tmp_path: Path) -
     audience = "https://pubsub.googleapis.com/"
     key_file = tmp_path / "key.json"
     key_file.write_text(json.dumps(servers.google_key("unused")), encoding="utf-8")
-    manager = TokenManager.google_service_account_jwt(key_file, audience)
+    manager = TokenManager.google_service_account_jwt(key_file=key_file, audience=audience)
     status, answer = servers.get(f"{servers.base}/verify/google-self-signed?aud={audience}", manager.authorization())
     assert status == 200, answer
     assert answer["header"]["alg"] == "RS256" and answer["header"]["kid"] == servers.google["private_key_id"]
     assert answer["claims"]["iss"] == answer["claims"]["sub"] == servers.google["client_email"]
-    assert manager.stats().token_requests == 1, "signed here, no request"
+    assert manager.stats.token_requests == 1, "signed here, no request"
     # A wrong audience is what the verifier refuses.
-    status, answer = servers.get(f"{servers.base}/verify/google-self-signed?aud=https://other/", manager.authorization())
+    status, answer = servers.get(
+        f"{servers.base}/verify/google-self-signed?aud=https://other/", manager.authorization()
+    )
     assert status == 401, answer
 
 
@@ -208,7 +214,7 @@ def assert_asc_verified(servers: Servers, manager: TokenManager, kid: str) -> No
     assert answer["claims"]["aud"] == "appstoreconnect-v1"
     assert answer["claims"]["iss"] == servers.asc["issuer_id"]
     token = manager.token()
-    assert token.expires_in_ms() <= 1_200_000 and token.refresh_in_ms() < 1_200_000
+    assert ms(token.expires_in) <= 1_200_000 and ms(token.refresh_in) < 1_200_000
 
 
 @pytest.mark.parametrize("pem", ["ec_pkcs8", "ec_sec1"])
@@ -222,9 +228,9 @@ def test_app_store_connect_through_a_cryptography_signer(servers: Servers) -> No
     kid = servers.asc["key_id"]
     signer = CryptographySigner(servers.private_key("ec_sec1"), key_id=kid)
     assert signer.algorithm() is JwtAlgorithm.ES256
-    manager = TokenManager.app_store_connect(servers.asc["issuer_id"], signer, lifetime_secs=600)
+    manager = TokenManager.app_store_connect(servers.asc["issuer_id"], signer, lifetime=600)
     assert_asc_verified(servers, manager, kid)
-    assert manager.token().expires_in_ms() <= 600_000
+    assert ms(manager.token().expires_in) <= 600_000
 
 
 def test_a_freshly_generated_key_registered_with_the_server(servers: Servers) -> None:
@@ -235,7 +241,7 @@ def test_a_freshly_generated_key_registered_with_the_server(servers: Servers) ->
     assert_asc_verified(servers, TokenManager.app_store_connect(servers.asc["issuer_id"], signer), kid)
     # The same signer authenticates an Authlib client (ES256, the kid names the new key).
     manager = TokenManager.client_credentials_private_key_jwt(
-        servers.pkjwt["token_url"], servers.pkjwt["client_id"], signer, ["read"]
+        servers.pkjwt["token_url"], servers.pkjwt["client_id"], signer, scopes=["read"]
     )
     status, answer = servers.get(f"{servers.authlib}/api/resource?scope=read", manager.authorization())
     assert status == 200, answer
@@ -244,7 +250,7 @@ def test_a_freshly_generated_key_registered_with_the_server(servers: Servers) ->
     github = TokenManager.github_app(
         servers.github["app_id"], servers.github["installation_id"], rsa_signer, api_url=servers.github["api"]
     )
-    assert github.token().value().startswith("ghs_")
+    assert github.token().value.startswith("ghs_")
 
 
 def test_app_store_connect_refuses_an_rsa_key_and_a_missing_key_id(servers: Servers) -> None:
@@ -261,7 +267,7 @@ def test_app_store_connect_refuses_an_rsa_key_and_a_missing_key_id(servers: Serv
         TokenManager.app_store_connect(issuer, authwire.pem_signer(servers.pem("ec_pkcs8")))
     assert "key id" in str(caught.value)
     with pytest.raises(AuthError.InvalidConfiguration):
-        TokenManager.app_store_connect(issuer, authwire.pem_signer(servers.pem("ec_pkcs8"), kid), lifetime_secs=1201)
+        TokenManager.app_store_connect(issuer, authwire.pem_signer(servers.pem("ec_pkcs8"), kid), lifetime=1201)
 
 
 # --- GitHub Apps ------------------------------------------------------------------------------
@@ -276,11 +282,13 @@ def test_github_app_installation_token(servers: Servers, signer_kind: str) -> No
         if signer_kind == "pem_signer"
         else CryptographySigner(servers.private_key("rsa_pkcs1"))
     )
-    manager = TokenManager.github_app(int(servers.github["app_id"]), servers.github["installation_id"], signer, api_url=api)
+    manager = TokenManager.github_app(
+        int(servers.github["app_id"]), servers.github["installation_id"], signer, api_url=api
+    )
     token = manager.token()
-    assert token.value().startswith("ghs_")
+    assert token.value.startswith("ghs_")
     # The expiry is read from `expires_at`, one hour after the server's now.
-    assert 3_595_000 <= token.expires_in_ms() <= 3_601_000, token.expires_in_ms()
+    assert 3_595_000 <= ms(token.expires_in) <= 3_601_000, ms(token.expires_in)
     stats = servers.stats(f"github/{namespace}")
     assert (stats["accepted"], stats["rejected"]) == (1, 0), stats
     assert stats["last"]["jwt_header"]["alg"] == "RS256"
@@ -288,7 +296,7 @@ def test_github_app_installation_token(servers: Servers, signer_kind: str) -> No
     assert claims["iss"] == "123456"
     assert claims["exp"] - claims["iat"] == 600
     assert "application/vnd.github+json" in stats["last"]["headers"]["accept"]
-    status, answer = servers.get(f"{api}/installation/repositories", token.authorization())
+    status, answer = servers.get(f"{api}/installation/repositories", token.authorization)
     assert status == 200, answer
     servers.assert_no_key_material(manager, signer)
 
@@ -316,7 +324,9 @@ def test_private_key_jwt_passes_authlib_with_a_fresh_jti(
         if signer_kind == "pem_signer"
         else CryptographySigner(servers.private_key(pem), key_id=kid)
     )
-    manager = TokenManager.client_credentials_private_key_jwt(token_url, servers.pkjwt["client_id"], signer, ["read"])
+    manager = TokenManager.client_credentials_private_key_jwt(
+        token_url, servers.pkjwt["client_id"], signer, scopes=["read"]
+    )
     first = manager.authorization()
     status, answer = servers.get(f"{servers.authlib}/api/resource?scope=read", first)
     assert status == 200, answer
@@ -330,7 +340,7 @@ def test_private_key_jwt_passes_authlib_with_a_fresh_jti(
     assert (stats["accepted"], stats["jti_seen"], stats["jti_duplicates"]) == (3, 3, 0), stats
     expected_alg = "RS256" if pem.startswith("rsa") else "ES256"
     assert stats["last"]["jwt_header"]["alg"] == expected_alg
-    assert manager.stats().token_requests == 3
+    assert manager.stats.token_requests == 3
 
 
 def test_private_key_jwt_from_asyncio(servers: Servers) -> None:
@@ -345,7 +355,7 @@ def test_private_key_jwt_from_asyncio(servers: Servers) -> None:
 
     headers = asyncio.run(main())
     assert len(set(headers)) == 1
-    assert manager.stats().token_requests == 1
+    assert manager.stats.token_requests == 1
 
 
 # --- Errors -------------------------------------------------------------------------------------
@@ -371,7 +381,9 @@ def test_unusable_pem_keys_are_invalid_configuration(servers: Servers, key: str,
         servers.assert_no_key_material(caught.value)
     # In a key file too.
     with pytest.raises(AuthError.InvalidConfiguration) as caught:
-        TokenManager.google_service_account(json.dumps(servers.google_key("bad", private_key=pem)), [CLOUD_PLATFORM])
+        TokenManager.google_service_account(
+            key_json=json.dumps(servers.google_key("bad", private_key=pem)), scopes=[CLOUD_PLATFORM]
+        )
     assert says in str(caught.value), str(caught.value)
     servers.assert_no_key_material(caught.value)
 
@@ -397,12 +409,12 @@ def test_cryptography_signer_refuses_unsupported_keys(servers: Servers) -> None:
 def test_a_wrong_key_is_refused_by_the_server_without_key_material(servers: Servers) -> None:
     # Google: the key file holds another private key.
     key = servers.google_key(fresh("wrong"), private_key=servers.pem("wrong_rsa_pkcs8"))
-    manager = TokenManager.google_service_account(json.dumps(key), [CLOUD_PLATFORM])
+    manager = TokenManager.google_service_account(key_json=json.dumps(key), scopes=[CLOUD_PLATFORM])
     with pytest.raises(AuthError.OAuth) as caught:
         manager.authorization()
     assert (caught.value.status, caught.value.error) == (400, "invalid_grant")
     assert "Signature" in caught.value.description
-    assert manager.stats().token_requests == 1, "refused, not retried"
+    assert manager.stats.token_requests == 1, "refused, not retried"
     servers.assert_no_key_material(caught.value, manager)
     # GitHub: a CryptographySigner over a key the app does not have.
     github = TokenManager.github_app(
@@ -432,7 +444,7 @@ def test_a_wrong_audience_is_refused(servers: Servers) -> None:
     with pytest.raises(AuthError.OAuth) as caught:
         manager.authorization()
     assert caught.value.error == "invalid_grant" and "audience" in str(caught.value), str(caught.value)
-    assert manager.stats().token_requests == 1, "refused, not retried"
+    assert manager.stats.token_requests == 1, "refused, not retried"
     servers.assert_no_key_material(caught.value)
 
 
@@ -469,25 +481,32 @@ def test_a_signer_that_cannot_sign_is_invalid_configuration(servers: Servers, er
     assert str(caught.value).startswith("invalid configuration: the JWT signer failed: "), str(caught.value)
     assert says in str(caught.value), str(caught.value)
     assert "f00d" not in str(caught.value) and "f00d" not in repr(caught.value)
-    stats = manager.stats()
+    stats = manager.stats
     assert (stats.failures, stats.retries) == (1, 0), "a signer that cannot sign is not retried"
 
 
 def test_service_account_key_files_that_cannot_be_used(servers: Servers, tmp_path: Path) -> None:
     with pytest.raises(AuthError.InvalidConfiguration, match="cannot be read") as caught:
-        TokenManager.google_service_account(tmp_path / "missing.json", [CLOUD_PLATFORM])
+        TokenManager.google_service_account(key_file=tmp_path / "missing.json", scopes=[CLOUD_PLATFORM])
     assert "missing.json" in str(caught.value)
     with pytest.raises(AuthError.InvalidConfiguration, match="authorized_user"):
-        TokenManager.google_service_account('{"type": "authorized_user"}', [CLOUD_PLATFORM])
+        TokenManager.google_service_account(key_json='{"type": "authorized_user"}', scopes=[CLOUD_PLATFORM])
     with pytest.raises(AuthError.InvalidConfiguration, match="private_key"):
-        TokenManager.google_service_account('{"type": "service_account"}', [CLOUD_PLATFORM])
+        TokenManager.google_service_account(key_json='{"type": "service_account"}', scopes=[CLOUD_PLATFORM])
     with pytest.raises(AuthError.InvalidConfiguration, match="scope") as no_scope:
-        TokenManager.google_service_account(json.dumps(servers.google_key("s")), [])
+        TokenManager.google_service_account(key_json=json.dumps(servers.google_key("s")), scopes=[])
     servers.assert_no_key_material(no_scope.value)
     with pytest.raises(TypeError, match="not a str"):
-        TokenManager.google_service_account("{}", CLOUD_PLATFORM)
+        TokenManager.google_service_account(key_json="{}", scopes=CLOUD_PLATFORM)
     with pytest.raises(TypeError, match="bytes"):
-        TokenManager.google_service_account(b"{}", [CLOUD_PLATFORM])  # type: ignore[arg-type]
+        TokenManager.google_service_account(key_json=b"{}", scopes=[CLOUD_PLATFORM])  # type: ignore[arg-type]
+    # No guessing from the text: a path is never read as JSON, nor JSON as a path.
+    with pytest.raises(TypeError, match=r"exactly one of key_file= .* and key_json="):
+        TokenManager.google_service_account(scopes=[CLOUD_PLATFORM])
+    with pytest.raises(TypeError, match="exactly one"):
+        TokenManager.google_service_account(key_file="a.json", key_json="{}", scopes=[CLOUD_PLATFORM])
+    with pytest.raises(AuthError.InvalidConfiguration, match="cannot be read"):
+        TokenManager.google_service_account(key_file='{"type": "service_account"}', scopes=[CLOUD_PLATFORM])
 
 
 def test_extra_claims_are_a_mapping_or_json_text(servers: Servers) -> None:
@@ -511,7 +530,7 @@ def test_a_server_clock_ten_minutes_off_is_learned_and_the_assertion_signed_agai
     namespace = fresh(f"skew{abs(skew)}")
     key = servers.google_key(namespace, skew=skew)
     if signer_kind == "key-file":
-        manager = TokenManager.google_service_account(json.dumps(key), [CLOUD_PLATFORM])
+        manager = TokenManager.google_service_account(key_json=json.dumps(key), scopes=[CLOUD_PLATFORM])
     else:
         manager = TokenManager.jwt_bearer(
             key["token_uri"],
@@ -519,17 +538,17 @@ def test_a_server_clock_ten_minutes_off_is_learned_and_the_assertion_signed_agai
             servers.google["client_email"],
             key["token_uri"],
             extra_claims={"scope": CLOUD_PLATFORM},
-            lifetime_secs=3600,
+            lifetime=3600,
         )
     events: list[AuthEvent] = []
     manager.set_listener(events.append)
     started = time.perf_counter()
     first = manager.authorization()
     first_ms = (time.perf_counter() - started) * 1000
-    stats = manager.stats()
+    stats = manager.stats
     assert (stats.token_requests, stats.retries) == (2, 1), stats
-    retrying = [e for e in events if isinstance(e, AuthEvent.REFRESH_RETRYING)]
-    assert len(retrying) == 1 and retrying[0].delay_ms == 0, events
+    retrying = [e for e in events if isinstance(e, AuthEvent.RefreshRetrying)]
+    assert len(retrying) == 1 and retrying[0].delay == timedelta(0), events
     assert "clock" in retrying[0].reason, retrying[0].reason
     # The next token request is signed on the server's time at once.
     assert manager.invalidate(first)
@@ -537,8 +556,8 @@ def test_a_server_clock_ten_minutes_off_is_learned_and_the_assertion_signed_agai
     second = manager.authorization()
     second_ms = (time.perf_counter() - started) * 1000
     assert second != first
-    assert manager.stats().token_requests == 3
-    assert manager.stats().retries == 1
+    assert manager.stats.token_requests == 3
+    assert manager.stats.retries == 1
     server = servers.stats(f"google/{skew}.{namespace}")
     assert (server["accepted"], server["rejected"]) == (2, 1), server
     print(
@@ -560,14 +579,18 @@ def test_signers_and_managers_print_no_key_material(servers: Servers) -> None:
     ]
     for signer in signers:
         rendered = repr(signer)
-        assert "[redacted]" in rendered, rendered
+        assert "<redacted>" in rendered, rendered
         assert signer.algorithm().name in rendered, rendered
         servers.assert_no_key_material(signer)
-    assert repr(signers[2]) == "authwire.cryptography.CryptographySigner(RS256, key_id=None, key=[redacted])"
-    assert repr(signers[3]) == f"authwire.cryptography.CryptographySigner(ES256, key_id='{kid}', key=[redacted])"
+    assert repr(signers[2]) == "CryptographySigner(algorithm=JwtAlgorithm.RS256, key_id=None, private_key=<redacted>)"
+    assert (
+        repr(signers[3]) == f"CryptographySigner(algorithm=JwtAlgorithm.ES256, key_id='{kid}', private_key=<redacted>)"
+    )
     managers = [
-        TokenManager.google_service_account(json.dumps(servers.google_key("r")), [CLOUD_PLATFORM]),
-        TokenManager.google_service_account_jwt(json.dumps(servers.google_key("r")), "https://a.example/"),
+        TokenManager.google_service_account(key_json=json.dumps(servers.google_key("r")), scopes=[CLOUD_PLATFORM]),
+        TokenManager.google_service_account_jwt(
+            key_json=json.dumps(servers.google_key("r")), audience="https://a.example/"
+        ),
         TokenManager.github_app("1", 2, signers[2], api_url=servers.github["api"]),
         TokenManager.app_store_connect(servers.asc["issuer_id"], signers[3]),
         TokenManager.client_credentials_private_key_jwt(servers.pkjwt["token_url"], "c", signers[0]),
@@ -576,12 +599,12 @@ def test_signers_and_managers_print_no_key_material(servers: Servers) -> None:
     ]
     for manager in managers:
         servers.assert_no_key_material(manager)
-        assert "[redacted]" in repr(manager), repr(manager)
+        assert "<redacted>" in repr(manager), repr(manager)
     # A self-signed JWT is a token like any other: printed redacted.
     for manager in (managers[1], managers[3], managers[6]):
         token = manager.token()
         servers.assert_no_key_material(token)
-        assert token.value() not in repr(token) + str(token)
+        assert token.value not in repr(token) + str(token)
 
 
 def test_the_cryptography_module_docstring_runs() -> None:

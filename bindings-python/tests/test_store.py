@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,9 @@ def xtd_handler(lifetime: float = 300) -> Handler:
 
 
 def manager(server: ScriptedServer, store: authwire.TokenStore | None) -> authwire.TokenManager:
-    options = authwire.TokenOptions(store=store, request_timeout_ms=2000)
+    options = authwire.TokenOptions(store=store, request_timeout=2.0)
     return authwire.TokenManager.api_key_exchange(
-        server.url("/v1/token"), authwire.ApiKey.from_encoded_key(KEY), options
+        server.url("/v1/token"), authwire.ApiKey.from_encoded_key(KEY), options=options
     )
 
 
@@ -133,9 +134,9 @@ def test_a_failing_python_store_never_fails_a_caller(serve: Serve, error: BaseEx
     tokens = manager(server, BrokenStore(error))
     tokens.set_listener(events.append)
     assert tokens.authorization() == "Bearer tok-0-abcdef"
-    unavailable = [e for e in events if isinstance(e, authwire.AuthEvent.STORE_UNAVAILABLE)]
+    unavailable = [e for e in events if isinstance(e, authwire.AuthEvent.StoreUnavailable)]
     assert unavailable, events
-    assert unavailable[0].retry_in_ms > 0
+    assert unavailable[0].retry_in > timedelta(0)
 
 
 def test_processes_share_one_token_through_a_file_store(serve: Serve, tmp_path: Path) -> None:
@@ -146,7 +147,7 @@ import authwire
 store = authwire.FileStore({str(path)!r})
 options = authwire.TokenOptions(store=store)
 key = authwire.ApiKey.from_encoded_key({KEY!r})
-tokens = authwire.TokenManager.api_key_exchange({server.url("/v1/token")!r}, key, options)
+tokens = authwire.TokenManager.api_key_exchange({server.url("/v1/token")!r}, key, options=options)
 print(tokens.authorization())
 """
     processes = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(4)]
@@ -161,18 +162,18 @@ print(tokens.authorization())
 
 
 def test_file_store_refuses_a_missing_directory_and_prints_its_path(tmp_path: Path) -> None:
-    with pytest.raises(authwire.StoreError.InvalidConfiguration) as raised:
+    with pytest.raises(authwire.AuthError.InvalidConfiguration) as raised:
         authwire.FileStore(tmp_path / "missing" / "tokens")
     assert "does not exist" in str(raised.value)
     store = authwire.FileStore(tmp_path / "tokens")
-    assert repr(store) == f"FileStore({str(tmp_path / 'tokens')!r})"
+    assert repr(store) == f"FileStore(path={str(tmp_path / 'tokens')!r})"
     assert isinstance(store, authwire.TokenStore)
 
 
 def test_redis_store_hides_its_url_and_refuses_other_schemes() -> None:
     store = authwire.RedisStore("redis://:hunter2@127.0.0.1:1/0")
     assert "hunter2" not in repr(store) and "hunter2" not in str(store)
-    with pytest.raises(authwire.StoreError.InvalidConfiguration):
+    with pytest.raises(authwire.AuthError.InvalidConfiguration):
         authwire.RedisStore("http://127.0.0.1:6379")
 
 
@@ -183,7 +184,7 @@ def test_managers_share_one_token_through_redis(serve: Serve) -> None:
     server = serve(xtd_handler())
     prefix = f"authwire-pytest-{os.getpid()}:"
     first = manager(server, authwire.RedisStore(url, key_prefix=prefix))
-    second = manager(server, authwire.RedisStore(url, key_prefix=prefix, timeout_ms=500))
+    second = manager(server, authwire.RedisStore(url, key_prefix=prefix, timeout=0.5))
     assert first.authorization() == second.authorization() == "Bearer tok-0-abcdef"
     assert server.count == 1
 
@@ -191,7 +192,7 @@ def test_managers_share_one_token_through_redis(serve: Serve) -> None:
 def test_a_redis_store_that_cannot_be_reached_costs_no_caller_anything(serve: Serve) -> None:
     server = serve(xtd_handler())
     events: list[authwire.AuthEvent] = []
-    tokens = manager(server, authwire.RedisStore("redis://127.0.0.1:1", timeout_ms=200))
+    tokens = manager(server, authwire.RedisStore("redis://127.0.0.1:1", timeout=0.2))
     tokens.set_listener(events.append)
     assert tokens.authorization() == "Bearer tok-0-abcdef"
-    assert any(isinstance(e, authwire.AuthEvent.STORE_UNAVAILABLE) for e in events), events
+    assert any(isinstance(e, authwire.AuthEvent.StoreUnavailable) for e in events), events

@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,13 +22,13 @@ import pytest
 
 import authwire
 from authwire import _manager
-from localserver import Handler, Received, Reply, ScriptedServer
+from localserver import Handler, Received, Reply, ScriptedServer, ms
 
 Serve = Callable[[Handler], ScriptedServer]
 
 KEY = "MmVlMmgwNTE2MjZsZnFzY2dsbGZjbXZxOWw6aG4zNXE3cjJzaG00OGI5NmtmYmIyc2xyZjllamRnMDlwbmpqOGZmM29iNDIwZDc4dmRm"
 
-FAST_RETRIES = {"backoff_initial_ms": 20, "backoff_max_ms": 100}
+FAST_RETRIES = {"backoff_initial": 0.02, "backoff_max": 0.1}
 
 
 def options(**overrides: Any) -> authwire.TokenOptions:
@@ -45,7 +46,7 @@ def xtd_handler(lifetime: float, delay: float = 0.0) -> Handler:
 
 def xtd(server: ScriptedServer, token_options: authwire.TokenOptions | None = None) -> authwire.TokenManager:
     key = authwire.ApiKey.from_encoded_key(KEY)
-    return authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, token_options)
+    return authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, options=token_options)
 
 
 def run_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
@@ -91,9 +92,9 @@ def test_xtd_exchange_sends_the_key_file_and_serves_the_vector_token(
     # Served for its 300 s lifetime (less 0.5 s skew), refreshed about 30 s before the end.
     token = manager.token()
     assert isinstance(token, authwire.AccessToken)
-    assert token.value() == case["token"]
-    assert 299_000 <= token.expires_in_ms() <= 299_500
-    assert 250_000 <= token.refresh_in_ms() < 275_000
+    assert token.value == case["token"]
+    assert 299_000 <= ms(token.expires_in) <= 299_500
+    assert 250_000 <= ms(token.refresh_in) < 275_000
     assert manager.authorization() == f"Bearer {case['token']}"
     assert server.count == 1
 
@@ -105,13 +106,13 @@ def test_oauth2_client_secret_basic_percent_encodes_before_basic(serve: Serve, v
         server.url("/oauth/token"), "client id:1", "s3cr&t=+", scopes=["read", "write"]
     )
     token = manager.token()
-    assert token.value() == case["token"]
+    assert token.value == case["token"]
     # token_type "bearer" in lower case (as Dropbox and SAP XSUAA send it) is Bearer.
     assert case["body"]["token_type"] == "bearer"
-    assert token.authorization() == f"Bearer {case['token']}"
+    assert token.authorization == f"Bearer {case['token']}"
     assert manager.authorization() == f"Bearer {case['token']}"
     lifetime_ms = case["lifetime_s"] * 1000
-    assert lifetime_ms - 1000 < token.expires_in_ms() <= lifetime_ms
+    assert lifetime_ms - 1000 < ms(token.expires_in) <= lifetime_ms
 
     sent = server.requests[0]
     assert sent.header("content-type") == "application/x-www-form-urlencoded"
@@ -119,10 +120,10 @@ def test_oauth2_client_secret_basic_percent_encodes_before_basic(serve: Serve, v
     assert sent.text == "grant_type=client_credentials&scope=read+write"
     credentials = authwire.decode_basic(sent.header("authorization") or "")
     # RFC 3986 percent-encoding (RFC 6749 section 2.3.1): a space is %20, never '+'.
-    assert credentials.user_id() == "client%20id%3A1"
-    assert credentials.password() == "s3cr%26t%3D%2B"
-    assert unquote(credentials.user_id()) == "client id:1"
-    assert unquote(credentials.password()) == "s3cr&t=+"
+    assert credentials.user_id == "client%20id%3A1"
+    assert credentials.password == "s3cr%26t%3D%2B"
+    assert unquote(credentials.user_id) == "client id:1"
+    assert unquote(credentials.password) == "s3cr&t=+"
 
 
 def test_a_form_encoded_answer_is_read_when_its_content_type_says_so(serve: Serve) -> None:
@@ -130,8 +131,8 @@ def test_a_form_encoded_answer_is_read_when_its_content_type_says_so(serve: Serv
     form = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
     server = serve(lambda _, __: Reply(200, body.encode(), form))
     token = authwire.TokenManager.client_credentials(server.url("/oauth/token"), "id", "secret").token()
-    assert token.authorization() == "Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a"
-    assert 28_799_000 <= token.expires_in_ms() <= 28_800_000
+    assert token.authorization == "Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a"
+    assert 28_799_000 <= ms(token.expires_in) <= 28_800_000
     assert server.requests[0].header("accept") == "application/json"
 
 
@@ -157,8 +158,8 @@ def test_bearer_in_any_case_or_no_token_type_is_bearer(serve: Serve, token_type:
         body["token_type"] = token_type
     server = serve(lambda _, __: Reply.json(200, body))
     token = authwire.TokenManager.client_credentials(server.url("/oauth/token"), "id", "secret").token()
-    assert token.authorization() == "Bearer a!b%2F|c=d"
-    assert 119_000 <= token.expires_in_ms() <= 120_000  # expires_in as a string
+    assert token.authorization == "Bearer a!b%2F|c=d"
+    assert 119_000 <= ms(token.expires_in) <= 120_000  # expires_in as a string
 
 
 def test_oauth2_client_secret_post_and_the_jwt_expiry_fallback(serve: Serve, vectors: dict[str, Any]) -> None:
@@ -168,9 +169,9 @@ def test_oauth2_client_secret_post_and_the_jwt_expiry_fallback(serve: Serve, vec
         server.url("/oauth/token"), "cid", "csecret", auth_method=authwire.ClientAuthMethod.CLIENT_SECRET_POST
     )
     token = manager.token()
-    assert token.authorization() == f"Bearer {case['token']}"
+    assert token.authorization == f"Bearer {case['token']}"
     lifetime_ms = (case["jwt_exp"] - case["jwt_iat"]) * 1000  # no expires_in: exp - iat
-    assert lifetime_ms - 1000 < token.expires_in_ms() <= lifetime_ms
+    assert lifetime_ms - 1000 < ms(token.expires_in) <= lifetime_ms
     sent = server.requests[0]
     assert sent.header("authorization") is None
     assert sent.text == "grant_type=client_credentials&client_id=cid&client_secret=csecret"
@@ -189,8 +190,8 @@ def test_custom_exchange_reads_configured_fields_and_epoch_expiry(serve: Serve) 
         scheme="Token",
     )
     token = manager.token()
-    assert token.authorization() == "Token abc.def.ghi"
-    assert 117_000 <= token.expires_in_ms() <= 120_000
+    assert token.authorization == "Token abc.def.ghi"
+    assert 117_000 <= ms(token.expires_in) <= 120_000
     sent = server.requests[0]
     assert sent.header("x-api-version") == "2"
     assert sent.text == '{"user": "u", "key": "k-secret"}'
@@ -201,7 +202,7 @@ def test_static_token_is_served_without_requests_and_ignores_invalidate() -> Non
     assert manager.authorization() == "Bearer mF_9.B5f-4.1JqM"
     assert manager.invalidate("mF_9.B5f-4.1JqM") is False
     assert manager.authorization() == "Bearer mF_9.B5f-4.1JqM"
-    assert manager.stats().token_requests == 0
+    assert manager.stats.token_requests == 0
     with pytest.raises(authwire.AuthError.InvalidInput):
         authwire.TokenManager.static_token("a b")
 
@@ -270,14 +271,14 @@ def test_a_401_is_not_retried_and_carries_the_server_message(serve: Serve, vecto
     with pytest.raises(authwire.AuthError.Unauthorized) as caught:
         manager.authorization()
     error = caught.value
-    assert (error.status, error.message) == (401, "Unauthorized")
+    assert (error.status, error.server_message) == (401, "Unauthorized")
     assert str(error) == "unauthorized (HTTP 401): Unauthorized; check the credentials"
     assert repr(error) == f"AuthError.Unauthorized({str(error)!r})"
     assert server.count == 1
     # Every waiting caller gets the same error; the cool-down keeps the server quiet.
     with pytest.raises(authwire.AuthError.Unauthorized):
         manager.authorization()
-    assert manager.stats().failures == 1
+    assert manager.stats.failures == 1
 
 
 def test_oauth_error_body_becomes_a_typed_error(serve: Serve) -> None:
@@ -301,7 +302,7 @@ def test_a_503_is_retried_then_succeeds(serve: Serve) -> None:
     server = serve(handle)
     manager = xtd(server, options())
     assert manager.authorization() == "Bearer ok"
-    stats = manager.stats()
+    stats = manager.stats
     assert (stats.token_requests, stats.retries, stats.failures, stats.refreshes) == (2, 1, 0, 1)
     assert server.count == 2
 
@@ -327,7 +328,7 @@ def test_a_retry_after_beyond_the_budget_fails_at_once_with_rate_limited(serve: 
     started = time.monotonic()
     with pytest.raises(authwire.AuthError.RateLimited) as caught:
         manager.authorization()
-    assert caught.value.retry_after_ms == 120_000
+    assert caught.value.retry_after == timedelta(seconds=120)
     assert str(caught.value) == "rate limited (HTTP 429), retry after 120000 ms; retry later"
     assert time.monotonic() - started < 5
     assert server.count == 1
@@ -350,7 +351,7 @@ def test_a_huge_body_gives_invalid_response(serve: Serve) -> None:
 
 def test_a_stalled_server_gives_a_network_error_within_the_timeout(serve: Serve) -> None:
     server = serve(lambda _, __: Reply.text(200, "{}").after(30))
-    manager = xtd(server, options(request_timeout_ms=300, max_attempts=2))
+    manager = xtd(server, options(request_timeout=0.3, max_attempts=2))
     started = time.monotonic()
     with pytest.raises(authwire.AuthError.Network) as caught:
         manager.authorization()
@@ -381,10 +382,10 @@ def test_nothing_listening_gives_a_network_error_after_every_attempt() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     key = authwire.ApiKey.from_encoded_key(KEY)
-    manager = authwire.TokenManager.api_key_exchange(f"http://127.0.0.1:{port}/t", key, options())
+    manager = authwire.TokenManager.api_key_exchange(f"http://127.0.0.1:{port}/t", key, options=options())
     with pytest.raises(authwire.AuthError.Network):
         manager.authorization()
-    assert manager.stats().token_requests == 4
+    assert manager.stats.token_requests == 4
 
 
 # --- Concurrency -------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ def test_sixty_four_concurrent_callers_on_an_empty_cache_share_one_request(serve
     assert len(headers) == 64
     assert set(headers) == {"Bearer t0"}
     assert server.count == 1
-    stats = manager.stats()
+    stats = manager.stats
     assert (stats.token_requests, stats.refreshes) == (1, 1)
     assert stats.waits == 64, "every caller waited on the one shared request"
 
@@ -475,7 +476,7 @@ def test_two_second_tokens_are_refreshed_about_once_per_lifetime_under_load(serv
     low, high = two_second_token_request_range(run_for)
     assert (low, high) == (4, 6)
     assert low <= server.count <= high, f"{server.count} token requests in {run_for} s"
-    stats = manager.stats()
+    stats = manager.stats
     assert stats.failures == 0
     assert stats.waits <= 16, f"{stats.waits} callers waited: refreshes should run in the background"
     # No header was ever handed out after its token stopped being usable (1.8 s after its
@@ -492,7 +493,7 @@ def test_two_second_tokens_are_refreshed_about_once_per_lifetime_under_load(serv
 def test_parallel_invalidate_of_the_same_token_causes_one_refresh(serve: Serve) -> None:
     server = serve(xtd_handler(300, delay=0.05))
     manager = xtd(server)
-    first = manager.token().value()
+    first = manager.token().value
     assert first == "t0"
 
     def invalidate_then_get(_: int) -> tuple[bool, str]:
@@ -506,14 +507,14 @@ def test_parallel_invalidate_of_the_same_token_causes_one_refresh(serve: Serve) 
     assert manager.invalidate(first) is False
     assert manager.authorization() == "Bearer t1"
     assert server.count == 2
-    assert manager.stats().invalidations == 1
+    assert manager.stats.invalidations == 1
 
 
 def test_a_refresh_loop_fails_clearly_instead_of_hammering_the_server(serve: Serve) -> None:
     server = serve(xtd_handler(300))
     manager = xtd(server, options(loop_max_invalidations=3))
     for _ in range(4):
-        assert manager.invalidate(manager.token().value())
+        assert manager.invalidate(manager.token().value)
     with pytest.raises(authwire.AuthError.RefreshLoop) as caught:
         manager.authorization()
     assert caught.value.refreshes == 4
@@ -527,7 +528,7 @@ def test_async_calls_work_on_a_plain_asyncio_loop(serve: Serve) -> None:
     async def main() -> tuple[str, str, int]:
         header = await manager.authorization_async()
         token = await manager.token_async()
-        return header, token.value(), token.expires_in_ms()
+        return header, token.value, ms(token.expires_in)
 
     header, value, expires_in_ms = asyncio.run(main())
     assert (header, value) == ("Bearer t0", "t0")
@@ -561,13 +562,13 @@ print(manager.authorization())
 
 
 def test_an_expired_static_token_fails_clearly() -> None:
-    manager = authwire.TokenManager.static_token("mF_9.B5f-4.1JqM", lifetime_secs=1)
+    manager = authwire.TokenManager.static_token("mF_9.B5f-4.1JqM", lifetime=1)
     assert manager.authorization() == "Bearer mF_9.B5f-4.1JqM"
     time.sleep(1.1)
     with pytest.raises(authwire.AuthError.InvalidConfiguration) as caught:
         manager.authorization()
     assert "static token's lifetime has ended" in str(caught.value)
-    assert manager.stats().token_requests == 0
+    assert manager.stats.token_requests == 0
 
 
 # --- The Python-side fast path ---------------------------------------------------------------
@@ -651,7 +652,7 @@ def test_a_due_refresh_is_never_served_from_the_python_cache(serve: Serve, fake_
     manager = xtd(server)
     counter = counted(manager)
     assert manager.authorization() == "Bearer t0"
-    refresh_in = manager.token().refresh_in_ms()
+    refresh_in = ms(manager.token().refresh_in)
     time.sleep(refresh_in / 1000 + 0.01)
     fake_clock[0] = _manager._clock()()
     calls = counter.calls
@@ -710,7 +711,7 @@ def test_no_invalidated_token_comes_back_under_concurrent_load(serve: Serve) -> 
         for thread in readers:
             thread.join()
     assert violations == []
-    assert manager.stats().invalidations == 20
+    assert manager.stats.invalidations == 20
 
 
 def test_the_fast_path_costs_well_under_a_microsecond() -> None:
@@ -759,13 +760,13 @@ def test_csrf_fetch_write_403_refetch_cycle(serve: Serve, vectors: dict[str, Any
     session = authwire.CsrfSession(server.url("/sap/api"), "alice", "pw")
     headers = session.headers()
     assert isinstance(headers, authwire.CsrfHeaders)
-    assert headers.csrf_token() == "csrf-0"
-    assert headers.cookie() == "SAP_SESSIONID=s0; sap-usercontext=sap-client=100"
-    assert headers.authorization() == authwire.basic_auth("alice", "pw")
+    assert headers.csrf_token == "csrf-0"
+    assert headers.cookie == "SAP_SESSIONID=s0; sap-usercontext=sap-client=100"
+    assert headers.authorization == authwire.basic_auth("alice", "pw")
     assert set(headers.to_map()) == set(csrf["write_request_headers"])
     fetch = server.requests[0]
     assert fetch.method == "HEAD"
-    assert fetch.header("authorization") == headers.authorization()
+    assert fetch.header("authorization") == headers.authorization
 
     import urllib.error
     import urllib.request
@@ -785,12 +786,12 @@ def test_csrf_fetch_write_403_refetch_cycle(serve: Serve, vectors: dict[str, Any
     assert session.invalidate("csrf-0") is True
     assert session.invalidate("csrf-0") is False
     fresh = session.headers()
-    assert fresh.csrf_token() == f"csrf-{server.count - 1}"
+    assert fresh.csrf_token == f"csrf-{server.count - 1}"
     assert write(fresh.to_map()) == 201
-    assert session.stats().token_requests == 2
+    assert session.stats.token_requests == 2
 
     printed = f"{headers!r} {headers} {session!r} {session}"
-    assert "csrf-0" not in printed and "s0" not in printed and "[redacted]" in printed
+    assert "csrf-0" not in printed and "s0" not in printed and "<redacted>" in printed
 
 
 def test_csrf_async_and_get_fetch(serve: Serve) -> None:
@@ -800,7 +801,7 @@ def test_csrf_async_and_get_fetch(serve: Serve) -> None:
 
     async def main() -> list[str]:
         results = await asyncio.gather(*(session.headers_async() for _ in range(16)))
-        return [h.csrf_token() for h in results]
+        return [h.csrf_token for h in results]
 
     assert set(asyncio.run(main())) == {"csrf-0"}
     assert [r.method for r in server.requests] == ["GET"]
@@ -844,19 +845,19 @@ def test_no_secret_in_any_event_repr_str_or_error(serve: Serve, caplog: pytest.L
     caplog.set_level(logging.INFO, logger="tests.authwire.events")
     token = manager.token()
     header = manager.authorization()
-    assert manager.invalidate(token.value())
+    assert manager.invalidate(token.value)
     with pytest.raises(authwire.AuthError.Unauthorized) as caught:
         manager.authorization()
     error = caught.value
     assert "[redacted]" in str(error)
 
     events = [record.getMessage() for record in caplog.records]
-    for name in ("TOKEN_REQUESTED", "TOKEN_REFRESHED", "TOKEN_INVALIDATED", "REFRESH_RETRYING", "REFRESH_FAILED"):
+    for name in ("TokenRequested", "TokenRefreshed", "TokenInvalidated", "RefreshRetrying", "RefreshFailed"):
         assert any(f"AuthEvent.{name}(" in text for text in events), f"no {name} in {events}"
     session = authwire.CsrfSession(server.url("/sap"), "alice", "pw-SECRET")
     rendered = [
         caplog.text,
-        *secret_renderings(error, manager, token, manager.stats(), session),
+        *secret_renderings(error, manager, token, manager.stats, session),
         repr(error.args),
         *secret_renderings(authwire.ApiKey.from_encoded_key(KEY), authwire.TokenOptions()),
     ]
@@ -873,11 +874,11 @@ def test_a_callable_listener_and_a_raising_listener(serve: Serve, caplog: pytest
     seen: list[authwire.AuthEvent] = []
     manager.set_listener(seen.append)
     manager.authorization()
-    assert isinstance(seen[0], authwire.AuthEvent.TOKEN_REQUESTED)
-    assert seen[0] == authwire.AuthEvent.TOKEN_REQUESTED(attempt=1)
-    assert isinstance(seen[1], authwire.AuthEvent.TOKEN_REFRESHED)
-    assert seen[1].lifetime_ms == 300_000
-    assert repr(seen[0]) == "AuthEvent.TOKEN_REQUESTED(attempt=1)"
+    assert isinstance(seen[0], authwire.AuthEvent.TokenRequested)
+    assert seen[0] == authwire.AuthEvent.TokenRequested(attempt=1)
+    assert isinstance(seen[1], authwire.AuthEvent.TokenRefreshed)
+    assert seen[1].lifetime == timedelta(seconds=300)
+    assert repr(seen[0]) == "AuthEvent.TokenRequested(attempt=1)"
 
     def broken(event: authwire.AuthEvent) -> None:
         raise RuntimeError("listener bug")
@@ -894,11 +895,12 @@ def test_a_callable_listener_and_a_raising_listener(serve: Serve, caplog: pytest
 
 def test_wrappers_and_records_print_without_secrets() -> None:
     manager = authwire.TokenManager.static_token("tok-SECRET-1")
-    assert repr(manager) == str(manager) == "TokenManager(static_token, credentials=[redacted])"
+    assert repr(manager) == "TokenManager(kind='static_token', credentials=<redacted>)"
+    assert str(manager) == "TokenManager(static_token, credentials=[redacted])"
     manager.authorization()  # the header is now in the Python-side cache
-    for text in secret_renderings(manager, manager.token(), manager.stats()):
+    for text in secret_renderings(manager, manager.token(), manager.stats):
         assert "tok-SECRET-1" not in text
-    assert repr(manager.stats()).startswith("TokenStats(token_requests=0, ")
+    assert repr(manager.stats).startswith("TokenStats(token_requests=0, ")
     assert authwire.TokenOptions(max_attempts=2) == authwire.TokenOptions(max_attempts=2)
     assert authwire.TokenOptions(max_attempts=2) != authwire.TokenOptions()
     assert "max_attempts=2" in repr(authwire.TokenOptions(max_attempts=2))

@@ -28,11 +28,11 @@ TRANSPORTS = ["builtin", "httpx", "requests"]
 
 
 def make_options(kind: str, **overrides: Any) -> authwire.TokenOptions:
-    values: dict[str, Any] = {"backoff_initial_ms": 20, "backoff_max_ms": 100, **overrides}
+    values: dict[str, Any] = {"backoff_initial": 0.02, "backoff_max": 0.1, **overrides}
     if kind == "httpx":
-        values["blocking_transport"] = HttpxTransport(httpx.Client())
+        values["transport"] = HttpxTransport(httpx.Client())
     elif kind == "requests":
-        values["blocking_transport"] = RequestsTransport(requests.Session())
+        values["transport"] = RequestsTransport(requests.Session())
     return authwire.TokenOptions(**values)
 
 
@@ -43,7 +43,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 def xtd(server: ScriptedServer, kind: str, **overrides: Any) -> authwire.TokenManager:
     key = authwire.ApiKey.from_encoded_key(KEY)
-    return authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, make_options(kind, **overrides))
+    return authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, options=make_options(kind, **overrides))
 
 
 # --- The scenarios, through each transport ---------------------------------------------------
@@ -79,7 +79,7 @@ def test_two_second_tokens_are_refreshed_about_once_per_lifetime(serve: Serve, k
     assert sum(run_threads(8, loop)) > 100
     low, high = two_second_token_request_range(run_for)
     assert low <= server.count <= high, server.count
-    assert manager.stats().failures == 0
+    assert manager.stats.failures == 0
 
 
 def test_503_and_429_with_retry_after_are_retried(serve: Serve, kind: str) -> None:
@@ -119,7 +119,7 @@ def test_a_stalled_server_gives_a_network_error_in_time(serve: Serve, kind: str)
     server = serve(lambda _, n: Reply.text(200, "{}").after(30))
     started = time.monotonic()
     with pytest.raises(authwire.AuthError.Network) as caught:
-        xtd(server, kind, request_timeout_ms=300, max_attempts=2).authorization()
+        xtd(server, kind, request_timeout=0.3, max_attempts=2).authorization()
     assert time.monotonic() - started < 2.5
     assert caught.value.kind is authwire.NetworkErrorKind.READ_TIMEOUT, str(caught.value)
     assert server.count == 2
@@ -128,7 +128,7 @@ def test_a_stalled_server_gives_a_network_error_in_time(serve: Serve, kind: str)
 def test_an_invalidate_storm_causes_one_refresh(serve: Serve, kind: str) -> None:
     server = serve(xtd_handler(300, delay=0.05))
     manager = xtd(server, kind)
-    first = manager.token().value()
+    first = manager.token().value
 
     def storm(_: int) -> bool:
         discarded = manager.invalidate(f"Bearer {first}")
@@ -144,11 +144,11 @@ def test_the_csrf_cycle(serve: Serve, kind: str) -> None:
     server = serve(sap_handler(current))
     session = authwire.CsrfSession(server.url("/sap/api"), "alice", "pw", options=make_options(kind))
     headers = session.headers()
-    assert headers.csrf_token() == "csrf-0"
-    assert headers.cookie() == "SAP_SESSIONID=s0; sap-usercontext=sap-client=100"
+    assert headers.csrf_token == "csrf-0"
+    assert headers.cookie == "SAP_SESSIONID=s0; sap-usercontext=sap-client=100"
     assert server.requests[0].method == "HEAD"
     assert session.invalidate("csrf-0") is True
-    assert session.headers().csrf_token() == "csrf-1"
+    assert session.headers().csrf_token == "csrf-1"
     assert server.count == 2
 
 
@@ -190,15 +190,18 @@ def silent() -> Iterator[Silent]:
 
 
 def test_a_transport_that_never_answers_gets_the_cores_timeout(silent: Silent) -> None:
-    options = authwire.TokenOptions(blocking_transport=silent, request_timeout_ms=300, max_attempts=2)
+    options = authwire.TokenOptions(transport=silent, request_timeout=0.3, max_attempts=2)
     manager = authwire.TokenManager.api_key_exchange(
-        "http://127.0.0.1:9/t", authwire.ApiKey.from_encoded_key(KEY), options
+        "http://127.0.0.1:9/t", authwire.ApiKey.from_encoded_key(KEY), options=options
     )
     started = time.monotonic()
     with pytest.raises(authwire.AuthError.Network) as caught:
         manager.authorization()
     assert time.monotonic() - started < 2.0
-    assert str(caught.value) == "network error: http://127.0.0.1:9 did not answer in time (no answer within 300 ms): retry later"
+    assert (
+        str(caught.value)
+        == "network error: http://127.0.0.1:9 did not answer in time (no answer within 300 ms): retry later"
+    )
     assert caught.value.kind is authwire.NetworkErrorKind.READ_TIMEOUT
     assert silent.calls == 2
 
@@ -220,9 +223,9 @@ def ok(status: int = 200, body: bytes = b'{"token": "t-ok", "expirationTime": 30
 
 
 def manager_through(transport: authwire.BlockingHttpTransport, **overrides: Any) -> authwire.TokenManager:
-    options = authwire.TokenOptions(blocking_transport=transport, backoff_initial_ms=10, backoff_max_ms=20, **overrides)
+    options = authwire.TokenOptions(transport=transport, backoff_initial=0.01, backoff_max=0.02, **overrides)
     return authwire.TokenManager.api_key_exchange(
-        "http://127.0.0.1:9/t", authwire.ApiKey.from_encoded_key(KEY), options
+        "http://127.0.0.1:9/t", authwire.ApiKey.from_encoded_key(KEY), options=options
     )
 
 
@@ -269,8 +272,10 @@ def test_no_secret_in_any_transport_error() -> None:
 
     url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
     for script in (echo, raw_echo):
-        options = authwire.TokenOptions(blocking_transport=Scripted(script), max_attempts=1)
-        key_manager = authwire.TokenManager.api_key_exchange(url, authwire.ApiKey.from_encoded_key(KEY), options)
+        options = authwire.TokenOptions(transport=Scripted(script), max_attempts=1)
+        key_manager = authwire.TokenManager.api_key_exchange(
+            url, authwire.ApiKey.from_encoded_key(KEY), options=options
+        )
         session = authwire.CsrfSession(url, "alice", "pa55word!", options=options)
         client = authwire.TokenManager.client_credentials(url, "my-client", "s3cr3t-value", options=options)
         errors: list[authwire.AuthError] = []
@@ -296,7 +301,7 @@ def test_no_secret_in_any_transport_error() -> None:
 
 
 def test_the_transports_print_without_secrets() -> None:
-    assert repr(HttpxTransport()).startswith("authwire.httpx.HttpxTransport(")
-    assert repr(RequestsTransport()).startswith("authwire.requests.RequestsTransport(")
+    assert repr(HttpxTransport()).startswith("HttpxTransport(client=")
+    assert repr(RequestsTransport()).startswith("RequestsTransport(session=")
     options = make_options("httpx")
-    assert "blocking_transport=authwire.httpx.HttpxTransport(" in repr(options)
+    assert "transport=HttpxTransport(client=" in repr(options)

@@ -81,8 +81,8 @@ def test_every_case_is_collected(request: pytest.FixtureRequest, vectors: dict[s
 def check_round_trip(value: str, user_id: str, password: str) -> None:
     credentials = authwire.decode_basic(value)
     assert isinstance(credentials, authwire.BasicCredentials)
-    assert credentials.user_id() == user_id
-    assert credentials.password() == password
+    assert credentials.user_id == user_id
+    assert credentials.password == password
 
 
 def test_basic(basic_case: dict[str, Any]) -> None:
@@ -284,7 +284,7 @@ def test_client_auth(client_auth_case: dict[str, Any], serve: Any) -> None:
         sent = authorize(method.CLIENT_SECRET_BASIC_UNENCODED)
         assert sent.header("authorization") == case["basic_unencoded"]
         credentials = authwire.decode_basic(case["basic_unencoded"])
-        assert (credentials.user_id(), credentials.password()) == (client_id, secret)
+        assert (credentials.user_id, credentials.password) == (client_id, secret)
     else:
         count = server.count
         with pytest.raises(authwire.AuthError.InvalidConfiguration) as caught:
@@ -340,9 +340,9 @@ def test_open_connectors_invalid(open_connectors_invalid_case: dict[str, Any]) -
 
 def check_api_key(key: authwire.ApiKey, file: dict[str, Any], api_key: str) -> None:
     assert isinstance(key, authwire.ApiKey)
-    assert key.app_client_id() == file["appClientId"]
-    assert key.app_client_secret() == file["appClientSecret"]
-    assert key.encoded_key() == api_key
+    assert key.app_client_id == file["appClientId"]
+    assert key.app_client_secret == file["appClientSecret"]
+    assert key.encoded_key == api_key
 
 
 def test_api_key_file(api_key_file_case: dict[str, Any], tmp_path) -> None:
@@ -358,9 +358,9 @@ def test_api_key_file(api_key_file_case: dict[str, Any], tmp_path) -> None:
     assert from_file == from_json
 
     from_key = authwire.ApiKey.from_encoded_key(api_key)
-    assert from_key.encoded_key() == api_key
-    assert from_key.app_client_id() is None
-    assert from_key.app_client_secret() is None
+    assert from_key.encoded_key == api_key
+    assert from_key.app_client_id is None
+    assert from_key.app_client_secret is None
     assert from_key != from_json
 
 

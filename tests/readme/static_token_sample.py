@@ -12,4 +12,4 @@ request = session.prepare_request(requests.Request("GET", "http://127.0.0.1:9/th
 print(request.headers["Authorization"])  # Bearer test-token
 # A static token is never discarded, so a 401 cannot make it go away.
 print(tokens.invalidate(tokens.authorization()))  # False
-print(tokens.stats().token_requests)  # 0
+print(tokens.stats.token_requests)  # 0

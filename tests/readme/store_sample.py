@@ -9,10 +9,10 @@ def worker(directory: str) -> int:
     store = authwire.FileStore(f"{directory}/tokens")  # many hosts: authwire.RedisStore("rediss://...")
     key = authwire.ApiKey.from_file("/tmp/authwire-demo-key.json")
     tokens = authwire.TokenManager.api_key_exchange(
-        "http://127.0.0.1:8765/v1/token", key, authwire.TokenOptions(store=store)
+        "http://127.0.0.1:8765/v1/token", key, options=authwire.TokenOptions(store=store)
     )
     tokens.authorization()
-    return tokens.stats().token_requests
+    return tokens.stats.token_requests
 
 
 if __name__ == "__main__":

@@ -18,4 +18,4 @@ print(tokens)  # TokenManager(api_key_exchange, credentials=[redacted])
 tokens.invalidate(header)
 fresh = asyncio.run(tokens.authorization_async())  # asyncio: no runtime to set up
 assert fresh != header
-print(tokens.stats().token_requests)  # 2
+print(tokens.stats.token_requests)  # 2

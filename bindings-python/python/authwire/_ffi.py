@@ -197,7 +197,7 @@ for _variant in [HttpTransportError, *HttpTransportError.__subclasses__()]:
 
 # Request headers and bodies carry credentials: their reprs show names and sizes only.
 def _header_repr(self: HttpHeader) -> str:
-    return f"HttpHeader(name={self.name!r}, value=[redacted])"
+    return f"HttpHeader(name={self.name!r}, value=<redacted>)"
 
 
 def _request_repr(self: HttpRequest) -> str:
@@ -259,7 +259,7 @@ for _variant in [SignerError, *SignerError.__subclasses__()]:
 
 
 def _core_signer_repr(self: JwtSignerImpl) -> str:
-    return f"JwtSigner({self.algorithm().name}, key_id={self.key_id()!r}, key=[redacted])"
+    return f"JwtSigner(algorithm=JwtAlgorithm.{self.algorithm().name}, key_id={self.key_id()!r}, key=<redacted>)"
 
 
 JwtSignerImpl.__repr__ = _core_signer_repr  # type: ignore[method-assign,assignment]

@@ -136,9 +136,6 @@ class BasicCredentials:
     def __repr__(self) -> str:
         return f"BasicCredentials(user_id={self._user_id!r}, password={_REDACTED})"
 
-    def __str__(self) -> str:
-        return f"Basic credentials of {self._user_id!r} (password redacted)"
-
 
 @final
 class ApiKey:
@@ -220,11 +217,6 @@ class ApiKey:
     def __repr__(self) -> str:
         secret = "None" if self._app_client_secret is None else _REDACTED
         return f"ApiKey(app_client_id={self._app_client_id!r}, app_client_secret={secret}, encoded_key={_REDACTED})"
-
-    def __str__(self) -> str:
-        if self._app_client_id is None:
-            return "API key (secrets redacted)"
-        return f"API key of app client {self._app_client_id!r} (secrets redacted)"
 
 
 @final
@@ -337,9 +329,6 @@ class CsrfHeaders:
     def __repr__(self) -> str:
         cookie = "None" if self._cookie is None else _REDACTED
         return f"CsrfHeaders(csrf_token={_REDACTED}, cookie={cookie}, authorization={_REDACTED})"
-
-    def __str__(self) -> str:
-        return "CSRF headers (redacted)"
 
 
 # --- Events -----------------------------------------------------------------------------------
@@ -480,6 +469,10 @@ for _upper, _event in _EVENTS.items():
 del _upper, _event, _name
 
 
+#: The core's (generated) event classes to these.
+_BY_GENERATED: dict[type, type[AuthEvent]] = {getattr(_ffi.AuthEvent, upper): cls for upper, cls in _EVENTS.items()}
+
+
 def _event_fields(generated: object) -> Iterator[tuple[str, object]]:
     for name in type(generated)._authwire_fields:  # type: ignore[attr-defined]
         value = getattr(generated, name)
@@ -491,7 +484,7 @@ def _event_fields(generated: object) -> Iterator[tuple[str, object]]:
 
 def event_of(generated: _ffi.AuthEvent) -> AuthEvent:
     """The Python event for one of the core's (generated) events."""
-    cls = _EVENTS[type(generated).__name__]
+    cls = _BY_GENERATED[type(generated)]
     fields: Mapping[str, object] = dict(_event_fields(generated))
     return cls(**fields)
 

@@ -9,7 +9,7 @@ provider, or one the application generated, without ever writing it out as PEM:
 >>> from authwire.cryptography import CryptographySigner
 >>> signer = CryptographySigner(ec.generate_private_key(ec.SECP256R1()), key_id="2X9R4HXF34")
 >>> signer
-authwire.cryptography.CryptographySigner(ES256, key_id='2X9R4HXF34', key=[redacted])
+CryptographySigner(algorithm=JwtAlgorithm.ES256, key_id='2X9R4HXF34', private_key=<redacted>)
 >>> manager = authwire.TokenManager.app_store_connect("57246542-96fe-1a63-e053-0824d011072a", signer)
 
 For a PEM key (a file or a secret's text), ``authwire.pem_signer(pem, key_id)`` is simpler and
@@ -126,4 +126,4 @@ class CryptographySigner(JwtSigner):
 
     def __repr__(self) -> str:
         algorithm, key_id = self._algorithm.name, self._key_id
-        return f"authwire.cryptography.CryptographySigner({algorithm}, key_id={key_id!r}, key=[redacted])"
+        return f"CryptographySigner(algorithm=JwtAlgorithm.{algorithm}, key_id={key_id!r}, private_key=<redacted>)"
