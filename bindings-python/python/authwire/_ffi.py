@@ -225,7 +225,15 @@ def _request_timeout(self: HttpRequest) -> timedelta:
     return timedelta(milliseconds=self._timeout_ms)  # type: ignore[attr-defined]
 
 
+def _request_eq(self: HttpRequest, other: object) -> bool:
+    if not isinstance(other, HttpRequest):
+        return NotImplemented
+    fields = ("method", "url", "headers", "body", "_timeout_ms", "max_body_bytes")
+    return all(getattr(self, name) == getattr(other, name) for name in fields)
+
+
 HttpRequest.__init__ = _request_init(HttpRequest.__init__)  # type: ignore[method-assign]
+HttpRequest.__eq__ = _request_eq  # type: ignore[method-assign,assignment]
 HttpRequest.timeout = property(_request_timeout)  # type: ignore[attr-defined]
 HttpHeader.__repr__ = _header_repr  # type: ignore[method-assign,assignment]
 HttpRequest.__repr__ = _request_repr  # type: ignore[method-assign,assignment]

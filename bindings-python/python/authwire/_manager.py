@@ -159,9 +159,10 @@ def pem_signer(pem: str | bytes, key_id: str | None = None) -> JwtSigner:
 
         signer = authwire.pem_signer(Path("AuthKey_2X9R4HXF34.p8").read_text(), key_id="2X9R4HXF34")
 
-    The signer prints as ``JwtSigner(algorithm=..., key_id=..., key=<redacted>)``. Raises ``AuthError.InvalidConfiguration`` naming what
-    is wrong (no PEM private key found, a truncated block, a password-protected key, neither
-    an RSA nor a P-256 key), never the key itself. For a ``cryptography`` key object use
+    The signer prints as ``JwtSigner(algorithm=..., key_id=..., key=<redacted>)``. Raises
+    ``AuthError.InvalidConfiguration`` naming what is wrong (no PEM private key found, a
+    truncated block, a password-protected key, neither an RSA nor a P-256 key), never the key
+    itself. For a ``cryptography`` key object use
     ``authwire.cryptography.CryptographySigner``.
     """
     if isinstance(pem, (bytes, bytearray, memoryview)):
