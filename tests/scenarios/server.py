@@ -47,11 +47,16 @@ A wrong or missing API key always answers 401. Other endpoints:
   (as an API does with a revoked token); the next token issued is accepted.
 - ``HEAD|GET /csrf/<ns>/api`` with ``X-CSRF-Token: fetch`` and Basic ``CSRF_USER:CSRF_PASSWORD``:
   answers ``x-csrf-token: <token>`` and ``Set-Cookie: SESSION=<id>``; wrong credentials 401.
+- ``GET|HEAD|OPTIONS /csrf/<ns>/api`` without ``X-CSRF-Token: fetch``: a read, which needs no
+  CSRF token: 200 with Basic ``CSRF_USER:CSRF_PASSWORD``, else 401. Counted in ``reads``, and
+  in ``reads_with_csrf_token`` when it carried an ``X-CSRF-Token`` header all the same, in
+  ``reads_with_session_cookie`` when it carried the current ``SESSION`` cookie.
 - ``POST|PUT|PATCH|DELETE /csrf/<ns>/api``: 201 when ``X-CSRF-Token`` and the ``SESSION``
   cookie are the namespace's current ones, else 403 with ``x-csrf-token: Required``.
 - ``POST /csrf/<ns>/expire``: the CSRF session ends (the next write is refused).
 - ``GET /<scenario>/<ns>/stats``: ``{"token_requests", "resource_requests", "resource_401",
-  "csrf_fetches", "writes", "write_403"}``.
+  "csrf_fetches", "writes", "write_403", "reads", "read_401", "reads_with_csrf_token",
+  "reads_with_session_cookie"}``.
 """
 
 from __future__ import annotations
@@ -96,6 +101,10 @@ class Namespace:
         self.session: str | None = None
         self.writes = 0
         self.write_403 = 0
+        self.reads = 0
+        self.read_401 = 0
+        self.reads_with_csrf_token = 0
+        self.reads_with_session_cookie = 0
         self.script: dict[str, Any] = {"status": 500, "headers": {}, "body_text": ""}
         self.last: dict[str, Any] | None = None
 
@@ -107,6 +116,10 @@ class Namespace:
             "csrf_fetches": self.csrf_fetches,
             "writes": self.writes,
             "write_403": self.write_403,
+            "reads": self.reads,
+            "read_401": self.read_401,
+            "reads_with_csrf_token": self.reads_with_csrf_token,
+            "reads_with_session_cookie": self.reads_with_session_cookie,
         }
 
 
@@ -304,6 +317,25 @@ class Handler(BaseHTTPRequestHandler):
                     [("x-csrf-token", state.csrf_token), ("Set-Cookie", f"SESSION={state.session}; Path=/; HttpOnly")],
                 )
                 return
+            authorized: bool | None = None
+            if self.command in ("GET", "HEAD", "OPTIONS"):
+                expected = "Basic " + base64.b64encode(f"{CSRF_USER}:{CSRF_PASSWORD}".encode()).decode()
+                state.reads += 1
+                if self.headers.get("X-CSRF-Token") is not None:
+                    state.reads_with_csrf_token += 1
+                cookies = [c.strip() for c in (self.headers.get("Cookie") or "").split(";")]
+                if state.session is not None and f"SESSION={state.session}" in cookies:
+                    state.reads_with_session_cookie += 1
+                authorized = self.headers.get("Authorization") == expected
+                if not authorized:
+                    state.read_401 += 1
+        if authorized is not None:
+            if authorized:
+                self.reply_json(200, {"read": True})
+            else:
+                self.reply_json(401, {"message": "wrong user or password"})
+            return
+        with STATE.lock:
             state.writes += 1
             cookies = self.headers.get("Cookie") or ""
             ok = (
@@ -318,7 +350,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply_json(403, {"message": "CSRF token validation failed"}, [("x-csrf-token", "Required")])
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = serve
 
 
 class Server(ThreadingHTTPServer):
