@@ -92,11 +92,11 @@ func startScenarioServer() throws -> (Process, Int) {
 
 /// Microseconds per token request as a caller sees it (invalidate, then authorization():
 /// the refresh machinery, the transport and the local server), median of 5 runs of 200.
-func tokenRequestCost(port: Int, transport: HttpTransport?) async throws -> Double {
+func tokenRequestCost(port: Int, transport: HTTPTransport?) async throws -> Double {
     let ns = UUID().uuidString
     let tokens = try Authwire.TokenManager.apiKeyExchange(
         tokenURL: URL(string: "http://127.0.0.1:\(port)/ok/\(ns)/token")!,
-        apiKey: try ApiKey(encodedKey: "scenario-api-key-5f2b"),
+        apiKey: try APIKey(encodedKey: "scenario-api-key-5f2b"),
         options: TokenOptions(loopMaxInvalidations: 1_000_000, transport: transport))
     var header = try await tokens.authorization()
     var runs: [Double] = []
@@ -130,8 +130,8 @@ row("generated TokenManager.authorization(), a plain call into the core", 8,
     measureThreads(8, 50_000) { consume(try generated.authorization()) })
 row("generated TokenManager.authorizationAsync(), a plain async call, in a task", 1,
     try await Task.detached { try await measureAsync(50_000) { consume(try await generated.authorizationAsync()) } }.value)
-row("basicAuth(userId:password:)", 1,
-    try measure(200_000) { consume(try Authwire.basicAuth(userId: "Aladdin", password: "open sesame")) })
+row("basicAuth(userID:password:)", 1,
+    try measure(200_000) { consume(try Authwire.basicAuth(userID: "Aladdin", password: "open sesame")) })
 row("bearerAuth(token:)", 1, try measure(200_000) { consume(try Authwire.bearerAuth(token: "mF_9.B5f-4.1JqM")) })
 
 let (server, port) = try startScenarioServer()
@@ -161,18 +161,18 @@ func generateKey(_ arguments: [String]) throws -> String {
 }
 
 /// A signer written in Swift over the built-in one: the core calls back into Swift to sign.
-final class ForwardingSigner: Authwire.JwtSigner {
-    let inner: any Authwire.JwtSigner
-    init(_ inner: any Authwire.JwtSigner) { self.inner = inner }
-    func algorithm() -> JwtAlgorithm { inner.algorithm() }
-    func keyId() -> String? { inner.keyId() }
-    func sign(message: Data) throws -> Data { try inner.sign(message: message) }
+final class ForwardingSigner: Authwire.JWTSigner {
+    let inner: any Authwire.JWTSigner
+    init(_ inner: any Authwire.JWTSigner) { self.inner = inner }
+    var algorithm: JWTAlgorithm { inner.algorithm }
+    var keyID: String? { inner.keyID }
+    func sign(_ message: Data) throws -> Data { try inner.sign(message) }
 }
 
 /// Microseconds per new self-signed JWT as a caller sees it (invalidate, then
 /// authorizationBlocking(): claims, signing, base64url, the refresh machinery), median of 5
 /// runs of `iterations`.
-func selfSignedCost(_ signer: any Authwire.JwtSigner, _ iterations: Int) throws -> Double {
+func selfSignedCost(_ signer: any Authwire.JWTSigner, _ iterations: Int) throws -> Double {
     let tokens = try Authwire.TokenManager.selfSignedJWT(
         signer: signer, issuer: "bench@example.iam.gserviceaccount.com", audience: "https://example.googleapis.com/",
         options: TokenOptions(loopMaxInvalidations: 1_000_000))
@@ -200,14 +200,14 @@ do {
         ("ES256, P-256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], 1_000),
     ] {
         let signer = try Authwire.pemSigner(pem: try generateKey(arguments))
-        let direct = try measure(iterations) { _ = try signer.sign(message: message) } / 1_000
+        let direct = try measure(iterations) { _ = try signer.sign(message) } / 1_000
         let perToken = try selfSignedCost(signer, iterations)
         let hosted = try selfSignedCost(ForwardingSigner(signer), iterations)
-        print("\(name): signer.sign(message:) from Swift".padding(toLength: 78, withPad: " ", startingAt: 0),
+        print("\(name): signer.sign(_:) from Swift".padding(toLength: 78, withPad: " ", startingAt: 0),
             String(format: "%.1f", direct).leftPad(20))
         print("\(name): selfSignedJWT, invalidate + authorizationBlocking()".padding(toLength: 78, withPad: " ", startingAt: 0),
             String(format: "%.1f", perToken).leftPad(20))
-        print("\(name): the same through a JwtSigner written in Swift".padding(toLength: 78, withPad: " ", startingAt: 0),
+        print("\(name): the same through a JWTSigner written in Swift".padding(toLength: 78, withPad: " ", startingAt: 0),
             String(format: "%.1f", hosted).leftPad(20))
     }
 } catch Authwire.AuthError.invalidConfiguration(let reason) {

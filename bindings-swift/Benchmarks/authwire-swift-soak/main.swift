@@ -116,7 +116,7 @@ func manager(_ port: Int, _ scenario: String, _ namespace: String, _ options: To
 {
     try Authwire.TokenManager.apiKeyExchange(
         tokenURL: URL(string: "http://127.0.0.1:\(port)/\(scenario)/\(namespace)/token")!,
-        apiKey: try ApiKey(encodedKey: apiKey), options: options)
+        apiKey: try APIKey(encodedKey: apiKey), options: options)
 }
 
 let managers = argument("--managers", 10_000)
@@ -163,7 +163,7 @@ began = ContinuousClock.now
 for i in 0..<calls {
     if i == calls / 2 { report("2 header builders", "middle") }
     if i % 2 == 0 {
-        consume(try basicAuth(userId: "soak-user", password: "soak-password"))
+        consume(try basicAuth(userID: "soak-user", password: "soak-password"))
     } else {
         consume(try bearerAuth(token: "mF_9.B5f-4.1JqM"))
     }
@@ -190,13 +190,13 @@ do {
 }
 
 // Phase 4: a manager released while its token request is in flight. The request gives up
-// after requestTimeoutMs, one attempt: the time by which the manager is freed at the latest.
-let requestTimeoutMs: UInt64 = 5_000
+// after requestTimeout, one attempt: the time by which the manager is freed at the latest.
+let requestTimeout: Duration = .seconds(5)
 let beforeStall = report("4 drop in flight", "start")
 nonisolated(unsafe) weak var weakStalled: Authwire.TokenManager?
 let finished = DispatchSemaphore(value: 0)
 do {
-    let stalled = try manager(port, "stall", "soak-in-flight", TokenOptions(requestTimeoutMs: requestTimeoutMs, maxAttempts: 1))
+    let stalled = try manager(port, "stall", "soak-in-flight", TokenOptions(requestTimeout: requestTimeout, maxAttempts: 1))
     weakStalled = stalled
     let task = Task.detached {
         defer { finished.signal() }
@@ -219,7 +219,7 @@ if weakStalled != nil {
     let freedAt = ContinuousClock.now - dropped
     let afterTimeout = report("4 drop in flight", "freed")
     say(
-        String(format: "  phase 4: the awaiting task ended %.1f s after the release (request timeout %ld ms); manager ", seconds(freedAt), Int(requestTimeoutMs))
+        String(format: "  phase 4: the awaiting task ended %.1f s after the release (request timeout %ld ms); manager ", seconds(freedAt), Int(requestTimeout.components.seconds * 1000))
             + (weakStalled == nil ? "freed" : "STILL ALIVE") + "; \(delta("vs phase start", afterTimeout, beforeStall))")
 }
 

@@ -3,13 +3,15 @@ import Foundation
 
 /// Everything that can go wrong in authwire, grouped by what the caller should do next.
 ///
-/// Every throwing call of this module throws an `AuthError`. `localizedDescription`,
+/// Every throwing call of this module throws an `AuthError`, stores' constructors included
+/// (only the seams a host implements, ``HTTPTransport``, ``JWTSigner`` and ``TokenStore``,
+/// throw their own ``HTTPTransportError``, ``SignerError`` and ``StoreError``). `localizedDescription`,
 /// `errorDescription` and `description` are the core's sentence (the same text as Python's
 /// `str(error)` and Kotlin's `displayMessage`); it never contains a secret.
 ///
 /// ```swift
 /// do {
-///     _ = try basicAuth(userId: "user:name", password: "pw")
+///     _ = try basicAuth(userID: "user:name", password: "pw")
 /// } catch let error as AuthError {
 ///     print(error.localizedDescription) // invalid input: the Basic user-id contains ':' ...
 /// }
@@ -26,19 +28,20 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
     /// `case .network` pattern still matches every network error.
     case network(kind: NetworkErrorKind, reason: String)
     /// The server rejected the credentials (401 or 403), with its message. Check them.
-    case unauthorized(status: UInt16, serverMessage: String)
+    case unauthorized(status: Int, serverMessage: String)
     /// An RFC 6749 §5.2 error such as `invalid_client`. Fix the client registration.
-    case oauth(status: UInt16, error: String, description: String)
-    /// HTTP 429 after the retries; retry after `retryAfterMs` when the server sent it.
-    case rateLimited(retryAfterMs: UInt64?)
+    case oauth(status: Int, error: String, description: String)
+    /// HTTP 429 after the retries; retry after `retryAfter` when the server said when.
+    case rateLimited(retryAfter: Duration?)
     /// HTTP 5xx or 408 after the retries. Retry later.
-    case server(status: UInt16, serverMessage: String)
+    case server(status: Int, serverMessage: String)
     /// Another unexpected HTTP status. Check the URL and the request configuration.
-    case httpStatus(status: UInt16, serverMessage: String)
+    case httpStatus(status: Int, serverMessage: String)
     /// The answer could not be understood (malformed JSON, no token, a body over the limit).
     case invalidResponse(reason: String)
-    /// The API keeps rejecting fresh tokens: too many invalidations in a short window.
-    case refreshLoop(refreshes: UInt32, windowMs: UInt64)
+    /// The API keeps rejecting fresh tokens: more than `refreshes` invalidations within
+    /// `window`. Check what the API expects (audience, scopes) before retrying.
+    case refreshLoop(refreshes: Int, window: Duration)
 
     /// The kind of a ``network(kind:reason:)`` error; `nil` for every other case.
     public var networkKind: NetworkErrorKind? {
@@ -61,16 +64,16 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
         case .InvalidConfiguration(let reason): self = .invalidConfiguration(reason: reason)
         case .Network(let kind, let reason): self = .network(kind: kind, reason: reason)
         case .Unauthorized(let status, let message):
-            self = .unauthorized(status: status, serverMessage: message)
+            self = .unauthorized(status: Int(status), serverMessage: message)
         case .OAuth(let status, let error, let description):
-            self = .oauth(status: status, error: error, description: description)
-        case .RateLimited(let retryAfterMs): self = .rateLimited(retryAfterMs: retryAfterMs)
-        case .Server(let status, let message): self = .server(status: status, serverMessage: message)
+            self = .oauth(status: Int(status), error: error, description: description)
+        case .RateLimited(let retryAfterMs): self = .rateLimited(retryAfter: retryAfterMs.map(fromMilliseconds))
+        case .Server(let status, let message): self = .server(status: Int(status), serverMessage: message)
         case .HttpStatus(let status, let message):
-            self = .httpStatus(status: status, serverMessage: message)
+            self = .httpStatus(status: Int(status), serverMessage: message)
         case .InvalidResponse(let reason): self = .invalidResponse(reason: reason)
         case .RefreshLoop(let refreshes, let windowMs):
-            self = .refreshLoop(refreshes: refreshes, windowMs: windowMs)
+            self = .refreshLoop(refreshes: Int(refreshes), window: fromMilliseconds(windowMs))
         }
     }
 
@@ -80,15 +83,15 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
         case .invalidInput(let reason): .InvalidInput(reason: reason)
         case .invalidConfiguration(let reason): .InvalidConfiguration(reason: reason)
         case .network(let kind, let reason): .Network(kind: kind, reason: reason)
-        case .unauthorized(let status, let message): .Unauthorized(status: status, message: message)
+        case .unauthorized(let status, let message): .Unauthorized(status: UInt16(clamping: status), message: message)
         case .oauth(let status, let error, let description):
-            .OAuth(status: status, error: error, description: description)
-        case .rateLimited(let retryAfterMs): .RateLimited(retryAfterMs: retryAfterMs)
-        case .server(let status, let message): .Server(status: status, message: message)
-        case .httpStatus(let status, let message): .HttpStatus(status: status, message: message)
+            .OAuth(status: UInt16(clamping: status), error: error, description: description)
+        case .rateLimited(let retryAfter): .RateLimited(retryAfterMs: retryAfter.map { toMilliseconds(max($0, .zero), "retryAfter") })
+        case .server(let status, let message): .Server(status: UInt16(clamping: status), message: message)
+        case .httpStatus(let status, let message): .HttpStatus(status: UInt16(clamping: status), message: message)
         case .invalidResponse(let reason): .InvalidResponse(reason: reason)
-        case .refreshLoop(let refreshes, let windowMs):
-            .RefreshLoop(refreshes: refreshes, windowMs: windowMs)
+        case .refreshLoop(let refreshes, let window):
+            .RefreshLoop(refreshes: UInt32(clamping: refreshes), windowMs: toMilliseconds(max(window, .zero), "window"))
         }
     }
 }

@@ -3,13 +3,13 @@ import AuthwireUniFFI
 /// The name of the header every builder's value goes in: `Authorization`.
 public let authorizationHeader = "Authorization"
 
-/// The HTTP Basic value for `userId` and `password` (RFC 7617): `Basic <base64(user:pass)>`,
+/// The HTTP Basic value for `userID` and `password` (RFC 7617): `Basic <base64(user:pass)>`,
 /// UTF-8, never line-wrapped.
 ///
 /// - Throws: ``AuthError/invalidInput(reason:)`` when the user-id contains `:` or either
 ///   value contains a control character; the message never quotes the password.
-public func basicAuth(userId: String, password: String) throws -> String {
-    try translatingErrors { try AuthwireUniFFI.basicAuth(userId: userId, password: password) }
+public func basicAuth(userID: String, password: String) throws -> String {
+    try translatingErrors { try AuthwireUniFFI.basicAuth(userId: userID, password: password) }
 }
 
 /// The Bearer value for `token` (RFC 6750): `Bearer <token>`.
@@ -42,7 +42,7 @@ public func openConnectorsAuth(
 /// `<scheme> <credentials>` for any other scheme (RFC 9110 §11): `credentials` is either a
 /// visible-ASCII value without spaces or quotes (token68-like: `SSWS 00Qx!AQ.4%2F`), or an
 /// auth-param list as it goes on the wire (`token="abc"`, `username="Mufasa", nc=00000001`).
-/// To build an auth-param list from values, use ``schemeAuthParams(_:_:)``,
+/// To build an auth-param list from values, use `schemeAuthParams(scheme:params:)`,
 /// which quotes and escapes them.
 ///
 /// - Throws: ``AuthError/invalidInput(reason:)`` for a scheme that is not an RFC 9110 token,
@@ -56,7 +56,7 @@ public func schemeAuth(scheme: String, credentials: String) throws -> String {
 /// value becomes a quoted string, with `"` and `\` escaped and spaces kept.
 ///
 /// ```swift
-/// let header = try schemeAuthParams("Token", ["token": #"a"b\c d"#, "realm": ""])
+/// let header = try schemeAuthParams(scheme: "Token", params: ["token": #"a"b\c d"#, "realm": ""])
 /// // Token token="a\"b\\c d", realm=""
 /// ```
 ///
@@ -68,16 +68,17 @@ public func schemeAuth(scheme: String, credentials: String) throws -> String {
 /// - Throws: ``AuthError/invalidInput(reason:)`` when there is no param, the scheme or a name
 ///   is not a token, or a value holds CR, LF, another control character, DEL or non-ASCII.
 ///   The message names the parameter's position, never its value.
-public func schemeAuthParams(_ scheme: String, _ params: KeyValuePairs<String, String>) throws -> String {
-    try schemeAuthParams(scheme, params.map { ($0.key, $0.value) })
+public func schemeAuthParams(scheme: String, params: KeyValuePairs<String, String>) throws -> String {
+    try schemeAuthParams(scheme: scheme, params: params.map { ($0.key, $0.value) })
 }
 
-/// ``schemeAuthParams(_:_:)`` for pairs built at run time,
-/// e.g. `try schemeAuthParams("Token", [("token", token)])`; the order is kept.
+/// `schemeAuthParams(scheme:params:)` for pairs built at run
+/// time, e.g. `try schemeAuthParams(scheme: "Token", params: [("token", token)])`; the order is
+/// kept.
 ///
 /// - Throws: as the `KeyValuePairs` variant: ``AuthError/invalidInput(reason:)``, never
 ///   containing a value.
-public func schemeAuthParams(_ scheme: String, _ params: [(String, String)]) throws -> String {
+public func schemeAuthParams(scheme: String, params: [(String, String)]) throws -> String {
     try translatingErrors {
         try AuthwireUniFFI.schemeAuthParamLists(
             scheme: scheme, names: params.map(\.0), values: params.map(\.1))
@@ -89,7 +90,7 @@ public func schemeAuthParams(_ scheme: String, _ params: [(String, String)]) thr
 /// - Throws: ``AuthError/invalidInput(reason:)`` when the value is not a valid Basic value.
 public func decodeBasic(headerValue: String) throws -> BasicCredentials {
     let decoded = try translatingErrors { try AuthwireUniFFI.decodeBasic(headerValue: headerValue) }
-    return BasicCredentials(userId: decoded.userId(), password: decoded.password())
+    return BasicCredentials(userID: decoded.userId(), password: decoded.password())
 }
 
 /// A user-id and password decoded from a Basic header. The password never prints:
@@ -98,23 +99,23 @@ public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible,
     CustomDebugStringConvertible, CustomReflectable
 {
     /// The user-id (the part before the first `:`).
-    public let userId: String
+    public let userID: String
     /// The password, in clear. Keep it out of logs.
     public let password: String
 
     /// Credentials from their parts.
-    public init(userId: String, password: String) {
-        self.userId = userId
+    public init(userID: String, password: String) {
+        self.userID = userID
         self.password = password
     }
 
-    /// `BasicCredentials(userId: "...", password: [redacted])`.
-    public var description: String { "BasicCredentials(userId: \(userId.debugDescription), password: \(redacted))" }
+    /// `BasicCredentials(userID: "...", password: [redacted])`.
+    public var description: String { "BasicCredentials(userID: \(userID.debugDescription), password: \(redacted))" }
     /// As ``description``.
     public var debugDescription: String { description }
     /// The user-id, and the password as `[redacted]`.
     public var customMirror: Mirror {
-        Mirror(self, children: ["userId": userId, "password": redacted], displayStyle: .struct)
+        Mirror(self, children: ["userID": userID, "password": redacted], displayStyle: .struct)
     }
 }
 

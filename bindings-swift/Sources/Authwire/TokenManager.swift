@@ -37,9 +37,10 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     /// - Throws: ``AuthError/invalidConfiguration(reason:)`` for a URL that is not HTTPS
     ///   (plain HTTP only to loopback) or invalid options.
     public static func apiKeyExchange(
-        tokenURL: URL, apiKey: ApiKey, options: TokenOptions = TokenOptions()
+        tokenURL: URL, apiKey: APIKey, options: TokenOptions = TokenOptions()
     ) throws -> TokenManager {
-        TokenManager(
+        let options = options.core
+        return TokenManager(
             core: try translatingErrors {
                 try AuthwireUniFFI.TokenManager.apiKeyExchange(
                     tokenUrl: tokenURL.absoluteString, apiKey: apiKey.core, options: options)
@@ -57,13 +58,14 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     ///   client id, a client id with `:` under `.clientSecretBasicUnencoded`, an invalid scope
     ///   or invalid options.
     public static func clientCredentials(
-        tokenURL: URL, clientId: String, clientSecret: String, scopes: [String] = [],
+        tokenURL: URL, clientID: String, clientSecret: String, scopes: [String] = [],
         options: TokenOptions = TokenOptions(), authMethod: ClientAuthMethod = .clientSecretBasic
     ) throws -> TokenManager {
-        TokenManager(
+        let options = options.core
+        return TokenManager(
             core: try translatingErrors {
                 try AuthwireUniFFI.TokenManager.clientCredentials(
-                    tokenUrl: tokenURL.absoluteString, clientId: clientId,
+                    tokenUrl: tokenURL.absoluteString, clientId: clientID,
                     clientSecret: clientSecret, scopes: scopes, options: options,
                     authMethod: authMethod)
             })
@@ -81,7 +83,8 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
         expiryFormat: ExpiryFormat = .secondsFromNow, headers: [String: String] = [:],
         scheme: String = "Bearer", options: TokenOptions = TokenOptions()
     ) throws -> TokenManager {
-        TokenManager(
+        let options = options.core
+        return TokenManager(
             core: try translatingErrors {
                 try AuthwireUniFFI.TokenManager.customExchange(
                     tokenUrl: tokenURL.absoluteString, requestBody: requestBody,
@@ -91,12 +94,13 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// A token you already hold, served as `Bearer <token>` and never refreshed; with
-    /// `lifetimeSecs`, it stops being served when that time has passed.
+    /// `lifetime`, it stops being served when that time has passed (`nil`: never expires).
     ///
     /// - Throws: ``AuthError/invalidInput(reason:)`` when it is empty or not visible ASCII
     ///   (0x21-0x7E); the message names the byte position, never the token.
-    public static func staticToken(_ token: String, lifetimeSecs: UInt64? = nil) throws -> TokenManager {
-        TokenManager(
+    public static func staticToken(_ token: String, lifetime: Duration? = nil) throws -> TokenManager {
+        let lifetimeSecs = lifetime.map { toSeconds($0, "lifetime") }
+        return TokenManager(
             core: try translatingErrors {
                 try AuthwireUniFFI.TokenManager.staticToken(token: token, lifetimeSecs: lifetimeSecs)
             })
@@ -148,7 +152,7 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     /// `Bearer ...` value or the bare token). Discards it and starts one refresh only if it
     /// is still the current token, so of many parallel 401s only the first refreshes.
     /// Returns whether this call discarded it. Too many discards in a short window make the
-    /// next calls fail with ``AuthError/refreshLoop(refreshes:windowMs:)``.
+    /// next calls fail with ``AuthError/refreshLoop(refreshes:window:)``.
     @discardableResult
     public func invalidate(_ token: String) -> Bool {
         // Stop serving the cached header first, and drop whatever a concurrent refill that
@@ -160,7 +164,7 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     }
 
     /// Counters since the manager was created.
-    public var stats: TokenStats { core.stats() }
+    public var stats: TokenStats { TokenStats(core.stats()) }
 
     /// Sets (or with `nil` removes) the closure that receives this manager's events. It is
     /// called on the core's threads: return quickly and do not block.
@@ -185,28 +189,30 @@ public struct AccessToken: Sendable, CustomStringConvertible, CustomDebugStringC
     public let value: String
     /// The `Authorization` header value, e.g. `Bearer <token>`. Keep it out of logs.
     public let authorization: String
-    /// Time until the token stops being handed out (slightly before it expires).
-    public let expiresIn: Duration
-    /// Time until the token is due for a refresh; zero when a refresh is due.
-    public let refreshIn: Duration
+    /// Time until the token stops being handed out (slightly before it expires); `nil` when
+    /// it never expires (a static token without a lifetime).
+    public let expiresIn: Duration?
+    /// Time until the token is due for a refresh, zero when a refresh is due; `nil` when it
+    /// never is.
+    public let refreshIn: Duration?
 
     init(_ core: AuthwireUniFFI.AccessToken) {
         value = core.value()
         authorization = core.authorization()
-        expiresIn = .milliseconds(core.expiresInMs())
-        refreshIn = .milliseconds(core.refreshInMs())
+        expiresIn = fromMillisecondsOrNever(core.expiresInMs())
+        refreshIn = fromMillisecondsOrNever(core.refreshInMs())
     }
 
     /// `AccessToken(value: [redacted], expiresIn: ..., refreshIn: ...)`.
     public var description: String {
-        "AccessToken(value: \(redacted), expiresIn: \(expiresIn), refreshIn: \(refreshIn))"
+        "AccessToken(value: \(redacted), expiresIn: \(expiresIn.map { "\($0)" } ?? "nil"), refreshIn: \(refreshIn.map { "\($0)" } ?? "nil"))"
     }
     /// As ``description``.
     public var debugDescription: String { description }
     /// The deadlines only.
     public var customMirror: Mirror {
         Mirror(
-            self, children: ["value": redacted, "expiresIn": expiresIn, "refreshIn": refreshIn],
+            self, children: ["value": redacted, "expiresIn": expiresIn as Any, "refreshIn": refreshIn as Any],
             displayStyle: .struct)
     }
 }

@@ -19,14 +19,25 @@ extension URLRequest {
     /// session's cookies (added to any `Cookie` header the request already has). The request
     /// stops using the URL session's cookie storage, whose cookies could replace the session
     /// cookie the CSRF token is bound to.
-    public mutating func apply(_ csrf: CsrfHeaders) {
+    public mutating func authorize(with csrf: CSRFHeaders) {
         setValue(csrf.csrfToken, forHTTPHeaderField: "X-CSRF-Token")
         setValue(csrf.authorization, forHTTPHeaderField: authorizationHeader)
-        if let cookie = csrf.cookie {
-            let existing = value(forHTTPHeaderField: "Cookie").flatMap { $0.isEmpty ? nil : $0 }
-            setValue(existing.map { "\($0); \(cookie)" } ?? cookie, forHTTPHeaderField: "Cookie")
-            httpShouldHandleCookies = false
-        }
+        addSessionCookie(csrf.cookie)
+    }
+
+    /// Whether the method is safe (`GET`, `HEAD`, `OPTIONS`; a request without a method is a
+    /// `GET`): a CSRF-protected server wants no token for it.
+    var isSafeMethod: Bool {
+        ["GET", "HEAD", "OPTIONS"].contains((httpMethod ?? "GET").uppercased())
+    }
+
+    /// Adds a session cookie to the request's `Cookie` header and stops the URL session's
+    /// cookie storage from replacing it.
+    mutating func addSessionCookie(_ cookie: String?) {
+        guard let cookie else { return }
+        let existing = value(forHTTPHeaderField: "Cookie").flatMap { $0.isEmpty ? nil : $0 }
+        setValue(existing.map { "\($0); \(cookie)" } ?? cookie, forHTTPHeaderField: "Cookie")
+        httpShouldHandleCookies = false
     }
 }
 
@@ -54,18 +65,29 @@ extension URLSession {
         return try await send(request)
     }
 
-    /// Sends a CSRF-protected write: the session's CSRF token, cookies and credentials are
-    /// applied (``Foundation/URLRequest/apply(_:)``); when the server answers 403 with
-    /// `x-csrf-token: Required`, the token is invalidated, fetched again, and the request is
-    /// sent once more. The second answer is returned whatever it is.
+    /// Sends a request to a CSRF-protected server.
+    ///
+    /// A read (`GET`, `HEAD`, `OPTIONS`) is sent with the session's Basic `Authorization` and
+    /// cookies (``CSRFSession/readHeaders``), without a CSRF token and without fetching one.
+    ///
+    /// A write gets the session's CSRF token, cookies and credentials
+    /// (``Foundation/URLRequest/authorize(with:)-(CSRFHeaders)``); when the server answers 403
+    /// with `x-csrf-token: Required`, the token is invalidated, fetched again, and the request
+    /// is sent once more. The second answer is returned whatever it is.
     ///
     /// - Throws: the fetch's ``AuthError``, or the `URLError` of the request.
-    public func data(for request: URLRequest, csrf session: CsrfSession) async throws -> (
+    public func data(for request: URLRequest, csrf session: CSRFSession) async throws -> (
         Data, URLResponse
     ) {
         var request = request
+        if request.isSafeMethod {
+            let read = session.readHeaders
+            request.setValue(read[authorizationHeader], forHTTPHeaderField: authorizationHeader)
+            request.addSessionCookie(read["Cookie"])
+            return try await send(request)
+        }
         let sent = try await session.headers()
-        request.apply(sent)
+        request.authorize(with: sent)
         let first = try await send(request)
         guard let response = first.1 as? HTTPURLResponse, response.statusCode == 403,
             response.value(forHTTPHeaderField: "x-csrf-token")?.lowercased() == "required"
@@ -74,13 +96,13 @@ extension URLSession {
         let fresh = try await session.headers()
         guard fresh.csrfToken != sent.csrfToken else { return first }
         request = Self.withoutCsrf(request, original: sent)
-        request.apply(fresh)
+        request.authorize(with: fresh)
         return try await send(request)
     }
 
-    /// The request without the cookie value `apply` added, so the retry carries only the new
-    /// session's cookies.
-    private static func withoutCsrf(_ request: URLRequest, original: CsrfHeaders) -> URLRequest {
+    /// The request without the cookie value `authorize(with:)` added, so the retry carries
+    /// only the new session's cookies.
+    private static func withoutCsrf(_ request: URLRequest, original: CSRFHeaders) -> URLRequest {
         var request = request
         if let added = original.cookie, let cookie = request.value(forHTTPHeaderField: "Cookie") {
             let rest = cookie == added ? "" : cookie.replacingOccurrences(of: "; \(added)", with: "")
@@ -105,10 +127,10 @@ extension URLSession {
 /// It never follows a redirect (the core treats a 3xx as an error, so credentials are never
 /// re-sent elsewhere), stores no cookies and reads no cache. The core keeps the timeouts, the
 /// body limit, HTTPS-only and the retry policy. A `URLError` becomes
-/// `HttpTransportError.Classified` with its ``NetworkErrorKind`` (see
+/// ``HTTPTransportError/classified(kind:reason:)`` with its ``NetworkErrorKind`` (see
 /// `NetworkErrorKind.init(_:)`): an unknown host or a certificate or TLS failure fails at
 /// once, the other kinds are retried.
-public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
+public final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
 
     /// A transport over `session` (default: `URLSession.shared`): its configuration (proxy,
@@ -127,22 +149,21 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
     }
 
     /// Sends one token request (called by the core).
-    public func send(request: HttpRequest) async throws -> HttpResponse {
-        guard let url = URL(string: request.url) else {
-            throw HttpTransportError.Network(reason: "the request URL is not valid")
-        }
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let url = request.url
         var urlRequest = URLRequest(url: url)
         urlRequest.httpMethod = request.method
         for header in request.headers {
             urlRequest.addValue(header.value, forHTTPHeaderField: header.name)
         }
-        urlRequest.httpBody = request.body.map { Data($0) }
+        urlRequest.httpBody = request.body
+        let timeout = Double(request.timeout.components.seconds) + Double(request.timeout.components.attoseconds) / 1e18
         // The core's own timeout is what the caller sees; this one frees URLSession's resources.
         // swift-corelibs-foundation counts it in whole seconds (0.5 would time out at once).
         #if canImport(FoundationNetworking)
-            urlRequest.timeoutInterval = max((Double(request.timeoutMs) / 1000).rounded(.up), 1)
+            urlRequest.timeoutInterval = max(timeout.rounded(.up), 1)
         #else
-            urlRequest.timeoutInterval = max(Double(request.timeoutMs) / 1000, 0.001)
+            urlRequest.timeoutInterval = max(timeout, 0.001)
         #endif
         urlRequest.httpShouldHandleCookies = false
         urlRequest.cachePolicy = .reloadIgnoringLocalCacheData
@@ -151,17 +172,17 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
         do {
             (data, response) = try await session.data(for: urlRequest, delegate: RefuseRedirects.shared)
         } catch let error as URLError {
-            throw HttpTransportError.Classified(kind: NetworkErrorKind(error), reason: Self.reason(error))
+            throw HTTPTransportError.classified(kind: NetworkErrorKind(error), reason: Self.reason(error))
         }
         guard let http = response as? HTTPURLResponse else {
-            throw HttpTransportError.Network(reason: "URLSession returned a response that is not HTTP")
+            throw HTTPTransportError.network(reason: "URLSession returned a response that is not HTTP")
         }
         // A session whose own delegate follows redirects would answer for another URL.
         if let answered = http.url, answered != url {
-            throw HttpTransportError.Network(
+            throw HTTPTransportError.network(
                 reason: "URLSession followed a redirect, which authwire never does; configure the final URL")
         }
-        return HttpResponse(status: UInt16(clamping: http.statusCode), headers: headers(of: http), body: data)
+        return HTTPResponse(status: http.statusCode, headers: headers(of: http), body: data)
     }
 
     /// `URLError -1003: Could not resolve host: ...`: the code and URLSession's own description
@@ -173,16 +194,16 @@ public final class URLSessionTransport: AuthwireUniFFI.HttpTransport, Sendable {
 
     /// The response headers, with `Set-Cookie` split back into one header per cookie
     /// (URLSession joins repeated headers with commas, which cookies' dates also contain).
-    private func headers(of response: HTTPURLResponse) -> [HttpHeader] {
-        var headers: [HttpHeader] = []
+    private func headers(of response: HTTPURLResponse) -> [HTTPHeader] {
+        var headers: [HTTPHeader] = []
         for (key, value) in response.allHeaderFields {
             guard let name = key as? String, let value = value as? String else { continue }
             if name.caseInsensitiveCompare("Set-Cookie") == .orderedSame, let url = response.url {
                 for cookie in HTTPCookie.cookies(withResponseHeaderFields: [name: value], for: url) {
-                    headers.append(HttpHeader(name: "set-cookie", value: "\(cookie.name)=\(cookie.value)"))
+                    headers.append(HTTPHeader(name: "set-cookie", value: "\(cookie.name)=\(cookie.value)"))
                 }
             } else {
-                headers.append(HttpHeader(name: name, value: value))
+                headers.append(HTTPHeader(name: name, value: value))
             }
         }
         return headers
@@ -235,8 +256,8 @@ private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable 
 
 extension NetworkErrorKind {
     /// The kind of a `URLError` that URLSession threw, as ``URLSessionTransport`` reports it; for
-    /// your own ``HttpTransport`` over URLSession:
-    /// `throw HttpTransportError.Classified(kind: NetworkErrorKind(error), reason: error.localizedDescription)`.
+    /// your own ``HTTPTransport`` over URLSession:
+    /// `throw HTTPTransportError.classified(kind: NetworkErrorKind(error), reason: error.localizedDescription)`.
     ///
     /// By code first: `.cannotFindHost` is `.nameNotResolved` (no platform tells a temporary
     /// resolver failure apart under that code; `.dnsLookupFailed` is `.nameResolutionTemporary`),

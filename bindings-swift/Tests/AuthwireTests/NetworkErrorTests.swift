@@ -121,10 +121,10 @@ final class TypedEventLog: @unchecked Sendable {
 /// The checks shared by the built-in client's and URLSessionTransport's tests.
 struct NetworkErrorCases {
     static let encodedKey = "tls-test-key-Sw7k2"
-    static let attempts: UInt32 = 3
+    static let attempts = 3
 
     /// `nil`: the built-in client.
-    let transport: (any HttpTransport)?
+    let transport: (any HTTPTransport)?
     /// For the printed figures.
     let label: String
 
@@ -134,17 +134,17 @@ struct NetworkErrorCases {
         let kind: NetworkErrorKind?
         let message: String
         let took: Duration
-        let requests: UInt64
+        let requests: Int
         let events: TypedEventLog
     }
 
     /// A manager with a backoff long enough (400 ms) that a retry would show in the time.
     func fail(_ url: URL, file: StaticString = #filePath, line: UInt = #line) async throws -> Failure {
         let options = TokenOptions(
-            requestTimeoutMs: 5_000, maxAttempts: Self.attempts, backoffInitialMs: 400, backoffMaxMs: 400,
+            requestTimeout: .milliseconds(5_000), maxAttempts: Self.attempts, backoffInitial: .milliseconds(400), backoffMax: .milliseconds(400),
             transport: transport)
         let tokens = try TokenManager.apiKeyExchange(
-            tokenURL: url, apiKey: try ApiKey(encodedKey: Self.encodedKey), options: options)
+            tokenURL: url, apiKey: try APIKey(encodedKey: Self.encodedKey), options: options)
         let events = TypedEventLog()
         tokens.setListener { events.record($0) }
         let start = ContinuousClock.now
@@ -184,9 +184,9 @@ struct NetworkErrorCases {
     ) {
         XCTAssertEqual(failure.kind, kind, failure.message, file: file, line: line)
         XCTAssertTrue(kind.isRetried, file: file, line: line)
-        XCTAssertEqual(failure.requests, UInt64(Self.attempts), file: file, line: line)
+        XCTAssertEqual(failure.requests, Self.attempts, file: file, line: line)
         XCTAssertEqual(
-            failure.events.retryingKinds, Array(repeating: kind, count: Int(Self.attempts) - 1), file: file,
+            failure.events.retryingKinds, Array(repeating: kind, count: Self.attempts - 1), file: file,
             line: line)
         XCTAssertEqual(failure.events.failedKinds, [kind], file: file, line: line)
         XCTAssertTrue(failure.message.hasSuffix("retry later"), failure.message, file: file, line: line)
@@ -288,7 +288,7 @@ struct NetworkErrorCases {
             let servers = try TLSServers.shared()
             let before = try await servers.counts("trusted")
             let tokens = try TokenManager.apiKeyExchange(
-                tokenURL: servers.tokenURL("trusted"), apiKey: try ApiKey(encodedKey: NetworkErrorCases.encodedKey))
+                tokenURL: servers.tokenURL("trusted"), apiKey: try APIKey(encodedKey: NetworkErrorCases.encodedKey))
             let header = try await tokens.authorization()
             XCTAssertTrue(header.hasPrefix("Bearer tls-token-"), header)
             XCTAssertEqual(tokens.stats.tokenRequests, 1)

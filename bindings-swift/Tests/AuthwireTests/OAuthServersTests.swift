@@ -17,7 +17,7 @@ import XCTest
 
 /// One client of tests/scenarios/oauth_clients.json.
 struct OAuthClient {
-    let clientId: String
+    let clientID: String
     let clientSecret: String
     let scope: String
     let literal: Bool
@@ -26,7 +26,7 @@ struct OAuthClient {
 func oauthClients() -> [OAuthClient] {
     (loadRepositoryJSON("tests/scenarios/oauth_clients.json")["clients"] as! [[String: Any]]).map {
         OAuthClient(
-            clientId: $0["client_id"] as! String, clientSecret: $0["client_secret"] as! String,
+            clientID: $0["client_id"] as! String, clientSecret: $0["client_secret"] as! String,
             scope: $0["scope"] as! String, literal: $0["literal"] as! Bool)
     }
 }
@@ -87,11 +87,11 @@ final class OAuthServersTests: XCTestCase {
     }
 
     func manager(
-        _ server: String, endpoint: String = "token", clientId: String, clientSecret: String,
+        _ server: String, endpoint: String = "token", clientID: String, clientSecret: String,
         scopes: [String] = ["read"], method: ClientAuthMethod
     ) throws -> TokenManager {
         try TokenManager.clientCredentials(
-            tokenURL: servers.url(server, endpoint)!, clientId: clientId, clientSecret: clientSecret,
+            tokenURL: servers.url(server, endpoint)!, clientID: clientID, clientSecret: clientSecret,
             scopes: scopes, options: TokenOptions(maxAttempts: 1), authMethod: method)
     }
 
@@ -112,9 +112,9 @@ final class OAuthServersTests: XCTestCase {
         XCTAssertFalse(clients.isEmpty, file: file, line: line)
         for client in clients {
             for method in methods {
-                let what = "\(server), \(method), client \(client.clientId.debugDescription)"
+                let what = "\(server), \(method), client \(client.clientID.debugDescription)"
                 let tokens = try manager(
-                    server, clientId: client.clientId, clientSecret: client.clientSecret, method: method)
+                    server, clientID: client.clientID, clientSecret: client.clientSecret, method: method)
                 let header: String
                 do {
                     header = try await tokens.authorization()
@@ -125,7 +125,7 @@ final class OAuthServersTests: XCTestCase {
                 XCTAssertTrue(header.hasPrefix("Bearer "), what, file: file, line: line)
                 let (status, body) = try await resource(server, header)
                 XCTAssertEqual(status, 200, "\(what): \(body)", file: file, line: line)
-                XCTAssertEqual(body["client_id"] as? String, client.clientId, what, file: file, line: line)
+                XCTAssertEqual(body["client_id"] as? String, client.clientID, what, file: file, line: line)
                 let scopes = ((body["scope"] as? String) ?? "").split(separator: " ")
                 XCTAssertTrue(scopes.contains("read"), "\(what): \(body)", file: file, line: line)
             }
@@ -134,7 +134,7 @@ final class OAuthServersTests: XCTestCase {
 
     /// `error` is `.oauth(status, code, _)` and none of its renderings shows a secret.
     func assertOAuthError(
-        _ error: Error?, status: UInt16, code: String, hiding secrets: [String], _ what: String,
+        _ error: Error?, status: Int, code: String, hiding secrets: [String], _ what: String,
         file: StaticString = #filePath, line: UInt = #line
     ) {
         guard let error else { return XCTFail("\(what): no error", file: file, line: line) }
@@ -177,8 +177,8 @@ final class OAuthServersTests: XCTestCase {
             for client in clients {
                 for method in methods {
                     let wrong = "wrong-\(client.clientSecret)-7q"
-                    let what = "\(server), \(method), client \(client.clientId.debugDescription)"
-                    let tokens = try manager(server, clientId: client.clientId, clientSecret: wrong, method: method)
+                    let what = "\(server), \(method), client \(client.clientID.debugDescription)"
+                    let tokens = try manager(server, clientID: client.clientID, clientSecret: wrong, method: method)
                     let error = await thrownError { try await tokens.authorization() }
                     assertOAuthError(
                         error, status: 401, code: "invalid_client", hiding: [wrong, client.clientSecret], what)
@@ -194,7 +194,7 @@ final class OAuthServersTests: XCTestCase {
             ("dot", .clientSecretBasic), ("dot", .clientSecretPost), ("literal", .clientSecretBasicUnencoded),
         ] {
             let tokens = try manager(
-                server, clientId: client.clientId, clientSecret: client.clientSecret, scopes: ["admin"],
+                server, clientID: client.clientID, clientSecret: client.clientSecret, scopes: ["admin"],
                 method: method)
             let error = await thrownError { try await tokens.authorization() }
             assertOAuthError(error, status: 400, code: "invalid_scope", hiding: [client.clientSecret], "\(server), \(method)")
@@ -207,7 +207,7 @@ final class OAuthServersTests: XCTestCase {
         for server in ["authlib", "dot"] {
             for method in [ClientAuthMethod.clientSecretBasic, .clientSecretPost] {
                 let tokens = try manager(
-                    server, endpoint: "no_cc", clientId: client.clientId, clientSecret: client.clientSecret,
+                    server, endpoint: "no_cc", clientID: client.clientID, clientSecret: client.clientSecret,
                     method: method)
                 let error = await thrownError { try await tokens.authorization() }
                 assertOAuthError(
@@ -221,24 +221,24 @@ final class OAuthServersTests: XCTestCase {
         let client = servers.unauthorizedClient
         XCTAssertFalse(client.servers.isEmpty)
         for server in client.servers {
-            let tokens = try manager(server, clientId: client.id, clientSecret: client.secret, method: .clientSecretBasic)
+            let tokens = try manager(server, clientID: client.id, clientSecret: client.secret, method: .clientSecretBasic)
             let error = await thrownError { try await tokens.authorization() }
             assertOAuthError(error, status: 400, code: "unauthorized_client", hiding: [client.secret], server)
         }
     }
 
     func testAColonInTheClientIdCannotUseUnencodedBasic() throws {
-        let withColon = oauthClients().filter { $0.clientId.contains(":") }
+        let withColon = oauthClients().filter { $0.clientID.contains(":") }
         XCTAssertGreaterThanOrEqual(withColon.count, 2)
         for client in withColon {
-            XCTAssertFalse(client.literal, client.clientId)
+            XCTAssertFalse(client.literal, client.clientID)
             XCTAssertThrowsError(
                 try manager(
-                    "literal", clientId: client.clientId, clientSecret: client.clientSecret,
+                    "literal", clientID: client.clientID, clientSecret: client.clientSecret,
                     method: .clientSecretBasicUnencoded)
             ) { error in
                 guard case AuthError.invalidConfiguration(let reason) = error else {
-                    return XCTFail("\(client.clientId): \(error)")
+                    return XCTFail("\(client.clientID): \(error)")
                 }
                 XCTAssertTrue(reason.contains("':'"), reason)
                 for text in renderings(error) + [error.localizedDescription] {
@@ -247,7 +247,7 @@ final class OAuthServersTests: XCTestCase {
             }
             // The percent-encoded Basic and the form carry it.
             XCTAssertNoThrow(
-                try manager("dot", clientId: client.clientId, clientSecret: client.clientSecret, method: .clientSecretBasic))
+                try manager("dot", clientID: client.clientID, clientSecret: client.clientSecret, method: .clientSecretBasic))
         }
     }
 }

@@ -21,7 +21,7 @@ class ProviderFixtureScenarios: XCTestCase {
     let server = ScenarioServer.shared
 
     /// The transport under test: `nil` for the built-in client.
-    class var transport: HttpTransport? { nil }
+    class var transport: HTTPTransport? { nil }
 
     /// The token values of a fixture's body (JSON or form), which no error may show.
     func secrets(of fixture: [String: Any]) -> [String] {
@@ -49,7 +49,7 @@ class ProviderFixtureScenarios: XCTestCase {
             let expect = fixture["expect"] as! [String: Any]
             let ns = "\(id).\(freshNamespace())"
             let tokens = try TokenManager.clientCredentials(
-                tokenURL: server.url("provider", ns, "token"), clientId: "client-id",
+                tokenURL: server.url("provider", ns, "token"), clientID: "client-id",
                 clientSecret: "client-secret", options: TokenOptions(transport: Self.transport))
 
             if let expected = expect["authorization"] as? String {
@@ -64,9 +64,9 @@ class ProviderFixtureScenarios: XCTestCase {
                 let token = try await tokens.token()
                 XCTAssertEqual(token.authorization, expected, id)
                 let lifetimeMs = ((expect["lifetime_s"] as? Double) ?? 3600) * 1000
-                let expiresInMs = Double(token.expiresIn.components.seconds) * 1000
-                    + Double(token.expiresIn.components.attoseconds) / 1e15
-                XCTAssertEqual(expiresInMs, lifetimeMs, accuracy: 2000, "\(id): expires in \(token.expiresIn)")
+                let expiresInMs = Double(token.expiresIn!.components.seconds) * 1000
+                    + Double(token.expiresIn!.components.attoseconds) / 1e15
+                XCTAssertEqual(expiresInMs, lifetimeMs, accuracy: 2000, "\(id): expires in \(String(describing: token.expiresIn))")
                 // The server's resource accepts exactly that header.
                 var request = URLRequest(url: server.url("provider", ns, "resource"))
                 request.setValue(header, forHTTPHeaderField: "Authorization")
@@ -96,7 +96,7 @@ class ProviderFixtureScenarios: XCTestCase {
             XCTAssertEqual(sent.headers["accept"], "application/json", id)
             XCTAssertEqual(sent.headers["content-type"], "application/x-www-form-urlencoded", id)
             XCTAssertEqual(sent.bodyText, "grant_type=client_credentials", id)
-            XCTAssertEqual(sent.headers["authorization"], try basicAuth(userId: "client-id", password: "client-secret"), id)
+            XCTAssertEqual(sent.headers["authorization"], try basicAuth(userID: "client-id", password: "client-secret"), id)
         }
         XCTAssertEqual(answered + refused, fixtures.count)
         XCTAssertGreaterThanOrEqual(refused, 2, "the DPoP and mac fixtures")
@@ -117,7 +117,7 @@ final class ProviderFixturesTests: ProviderFixtureScenarios {
 /// The fixtures through ``URLSessionTransport`` (also run against the mobile core: the name
 /// matches tests/run-all's `TransportTests` filter).
 final class ProviderFixturesURLSessionTransportTests: ProviderFixtureScenarios {
-    override class var transport: HttpTransport? { URLSessionTransport() }
+    override class var transport: HTTPTransport? { URLSessionTransport() }
 
     func testEveryProviderFixture() async throws { try await scenarioEveryProviderFixture() }
 }

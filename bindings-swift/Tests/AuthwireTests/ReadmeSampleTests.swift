@@ -36,7 +36,7 @@ final class ReadmeSampleTests: XCTestCase {
         let ns = freshNamespace()
         let server = ScenarioServer.shared
         let tokens = try tokensThroughURLSession(
-            tokenURL: server.url("ok", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey))
+            tokenURL: server.url("ok", ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey))
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer ok.\(ns).t1")
     }
@@ -47,7 +47,7 @@ final class ReadmeSampleTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(ns)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let key = try ApiKey(encodedKey: scenarioApiKey)
+        let key = try APIKey(encodedKey: scenarioApiKey)
         let first = try sharedTokens(tokenURL: server.url("ok", ns, "token"), apiKey: key, directory: directory.path)
         let second = try sharedTokens(tokenURL: server.url("ok", ns, "token"), apiKey: key, directory: directory.path)
         let header = try await first.authorization()
@@ -59,8 +59,8 @@ final class ReadmeSampleTests: XCTestCase {
 
     func testExplainFailure() async throws {
         let servers = try TLSServers.shared()
-        let key = try ApiKey(encodedKey: scenarioApiKey)
-        let quick = TokenOptions(maxAttempts: 2, backoffInitialMs: 10, backoffMaxMs: 10)
+        let key = try APIKey(encodedKey: scenarioApiKey)
+        let quick = TokenOptions(maxAttempts: 2, backoffInitial: .milliseconds(10), backoffMax: .milliseconds(10))
         let untrusted = try TokenManager.apiKeyExchange(
             tokenURL: servers.tokenURL("untrusted"), apiKey: key, options: quick)
         let explained = await explainFailure(untrusted)

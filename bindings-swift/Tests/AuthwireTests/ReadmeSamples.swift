@@ -9,12 +9,12 @@ import Foundation
 #endif
 
 func headerSamples() throws {
-    print(try basicAuth(userId: "Aladdin", password: "open sesame"))  // Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
+    print(try basicAuth(userID: "Aladdin", password: "open sesame"))  // Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==
     print(try bearerAuth(token: "mF_9.B5f-4.1JqM"))  // Bearer mF_9.B5f-4.1JqM
     print(try openConnectorsAuth(userSecret: "us3r", organizationSecret: "0rg"))  // User us3r, Organization 0rg
-    print(try schemeAuthParams("Token", ["token": "abc"]))  // Token token="abc"
+    print(try schemeAuthParams(scheme: "Token", params: ["token": "abc"]))  // Token token="abc"
     do {
-        _ = try basicAuth(userId: "user:name", password: "pw")
+        _ = try basicAuth(userID: "user:name", password: "pw")
     } catch let error as AuthError {
         print(error.localizedDescription)  // invalid input: the Basic user-id contains ':' at byte 4; ...
     }
@@ -22,7 +22,7 @@ func headerSamples() throws {
 
 func listThings(tokenURL: URL, keyFile: URL, apiURL: URL) async throws -> Int {
     // One manager per credential, shared by the whole app (it is Sendable).
-    let tokens = try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: try ApiKey(contentsOf: keyFile))
+    let tokens = try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: try APIKey(contentsOf: keyFile))
     // Events carry no secret: log them as they are.
     tokens.setListener { event in print("authwire: \(event)") }
 
@@ -40,7 +40,7 @@ func listThings(tokenURL: URL, keyFile: URL, apiURL: URL) async throws -> Int {
 func createThing(fetchURL: URL, writeURL: URL, user: String, password: String) async throws -> Int {
     // SAP API Management: fetch the CSRF token (HEAD, X-CSRF-Token: fetch), send it with the
     // session cookies; after a 403 with x-csrf-token: Required, fetch again once and resend.
-    let session = try CsrfSession(fetchURL: fetchURL, userId: user, password: password)
+    let session = try CSRFSession(fetchURL: fetchURL, userID: user, password: password)
     var write = URLRequest(url: writeURL)
     write.httpMethod = "POST"
     write.httpBody = Data(#"{"name": "thing"}"#.utf8)
@@ -48,28 +48,28 @@ func createThing(fetchURL: URL, writeURL: URL, user: String, password: String) a
     return (response as? HTTPURLResponse)?.statusCode ?? 0  // 201
 }
 
-func tokensThroughURLSession(tokenURL: URL, apiKey: ApiKey) throws -> TokenManager {
+func tokensThroughURLSession(tokenURL: URL, apiKey: APIKey) throws -> TokenManager {
     // Token requests go through URLSession: the app's proxy, VPN, App Transport Security and
     // the session delegate's certificate pinning apply; redirects are never followed. With the
     // mobile core (no TLS stack of its own, XCFramework) a transport is required.
-    let options = TokenOptions(requestTimeoutMs: 10_000, transport: URLSessionTransport(session: .shared))
+    let options = TokenOptions(requestTimeout: .milliseconds(10_000), transport: URLSessionTransport(session: .shared))
     return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
 }
 
-func sharedTokens(tokenURL: URL, apiKey: ApiKey, directory: String) throws -> TokenManager {
+func sharedTokens(tokenURL: URL, apiKey: APIKey, directory: String) throws -> TokenManager {
     // In every process of the host: the same credential, the same store (on Linux, many
-    // hosts: redisStore(url: "rediss://...")). One token request per lifetime for them all.
-    let options = TokenOptions(store: try fileStore(path: "\(directory)/tokens"))
+    // hosts: RedisStore(url: "rediss://...")). One token request per lifetime for them all.
+    let options = TokenOptions(store: try FileStore(path: "\(directory)/tokens"))
     return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
 }
 
-func appStoreConnectTokens(p8: String, keyId: String, issuerId: String) throws -> TokenManager {
-    // p8: the text of AuthKey_<keyId>.p8 from App Store Connect, signed by the core (ES256).
+func appStoreConnectTokens(p8: String, keyID: String, issuerID: String) throws -> TokenManager {
+    // p8: the text of AuthKey_<keyID>.p8 from App Store Connect, signed by the core (ES256).
     // On iOS (the mobile core has no built-in signer) use a Secure Enclave or keychain key:
-    // SecKeySigner(privateKey: key, keyId: keyId), or your own JwtSigner conformance.
-    let signer = try pemSigner(pem: p8, keyId: keyId)
-    print(signer)  // PemSigner(ES256, keyId: 2X9R4HXF34, key: [redacted])
-    return try TokenManager.appStoreConnect(issuerId: issuerId, signer: signer)
+    // SecKeySigner(privateKey: key, keyID: keyID), or your own JWTSigner conformance.
+    let signer = try pemSigner(pem: p8, keyID: keyID)
+    print(signer)  // PemSigner(ES256, keyID: 2X9R4HXF34, key: [redacted])
+    return try TokenManager.appStoreConnect(issuerID: issuerID, signer: signer)
 }
 
 func explainFailure(_ tokens: TokenManager) async -> String {

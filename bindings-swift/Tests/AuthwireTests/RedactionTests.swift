@@ -75,8 +75,8 @@ final class RedactionTests: XCTestCase {
             let json = c["json"] as! [String: String]
             let text = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
             let secrets = [json["appClientSecret"]!, json["encodedKey"]!]
-            assertRedacted(try ApiKey(json: text), hiding: secrets)
-            assertRedacted(try ApiKey(encodedKey: json["encodedKey"]!), hiding: secrets)
+            assertRedacted(try APIKey(json: text), hiding: secrets)
+            assertRedacted(try APIKey(encodedKey: json["encodedKey"]!), hiding: secrets)
         }
     }
 
@@ -85,7 +85,7 @@ final class RedactionTests: XCTestCase {
             let password = c["password"] as! String
             guard password.count >= 4 else { continue }
             let credentials = try decodeBasic(
-                headerValue: try basicAuth(userId: c["user_id"] as! String, password: password))
+                headerValue: try basicAuth(userID: c["user_id"] as! String, password: password))
             assertRedacted(credentials, hiding: [password])
             XCTAssertTrue(String(describing: credentials).contains(c["user_id"] as! String))
         }
@@ -94,20 +94,20 @@ final class RedactionTests: XCTestCase {
     func testEveryErrorFromEverySecretIsASentenceWithoutIt() {
         for secret in vectorSecrets() {
             let attempts: [() throws -> Any] = [
-                { try basicAuth(userId: "user", password: secret + "\n") },
-                { try basicAuth(userId: secret + ":", password: "pw") },
+                { try basicAuth(userID: "user", password: secret + "\n") },
+                { try basicAuth(userID: secret + ":", password: "pw") },
                 { try bearerAuth(token: secret + " x") },
                 { try openConnectorsAuth(userSecret: secret + ",") },
                 { try schemeAuth(scheme: "Token", credentials: secret + "\r\n") },
-                { try schemeAuthParams("Token", [("token", secret + "\r\nX-Evil: 1")]) },
-                { try schemeAuthParams("Token", [("realm", "r"), ("token", secret + "\u{0}")]) },
-                { try schemeAuthParams("Token", ["token": secret + "\u{7f}"]) },
-                { try schemeAuthParams("Token", ["token": "caf\u{e9} " + secret]) },
-                { try schemeAuthParams("Token", [("token", secret), ("bad name", "x")]) },
-                { try schemeAuthParams("To ken", ["token": secret]) },
+                { try schemeAuthParams(scheme: "Token", params: [("token", secret + "\r\nX-Evil: 1")]) },
+                { try schemeAuthParams(scheme: "Token", params: [("realm", "r"), ("token", secret + "\u{0}")]) },
+                { try schemeAuthParams(scheme: "Token", params: ["token": secret + "\u{7f}"]) },
+                { try schemeAuthParams(scheme: "Token", params: ["token": "caf\u{e9} " + secret]) },
+                { try schemeAuthParams(scheme: "Token", params: [("token", secret), ("bad name", "x")]) },
+                { try schemeAuthParams(scheme: "To ken", params: ["token": secret]) },
                 { try decodeBasic(headerValue: "Basic " + secret + "!") },
-                { try ApiKey(json: #"{"encodedKey": "\#(secret) x"}"#) },
-                { try ApiKey(encodedKey: secret + "\r\n") },
+                { try APIKey(json: #"{"encodedKey": "\#(secret) x"}"#) },
+                { try APIKey(encodedKey: secret + "\r\n") },
                 { try TokenManager.staticToken(secret + " x") },
             ]
             for attempt in attempts {
@@ -137,7 +137,7 @@ final class RedactionTests: XCTestCase {
                 ($0[0], $0[1].replacingOccurrences(of: "x", with: secret).replacingOccurrences(of: "caf", with: secret))
             }
             values.append(contentsOf: params.map(\.1).filter { $0.count >= 4 })
-            XCTAssertThrowsError(try schemeAuthParams(c["scheme"] as! String, params), "\(c["why"]!)") { error in
+            XCTAssertThrowsError(try schemeAuthParams(scheme: c["scheme"] as! String, params: params), "\(c["why"]!)") { error in
                 guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
                 for text in renderings(error) + [error.localizedDescription] {
                     XCTAssertFalse(text.contains(secret), text)
@@ -149,7 +149,7 @@ final class RedactionTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(values.count, 20)
         for value in values {
-            XCTAssertThrowsError(try schemeAuthParams("Token", [("token", value + "\n")])) { error in
+            XCTAssertThrowsError(try schemeAuthParams(scheme: "Token", params: [("token", value + "\n")])) { error in
                 for text in renderings(error) + [error.localizedDescription] {
                     XCTAssertFalse(text.contains(value), "\(value) shows in \(text)")
                 }
@@ -159,14 +159,14 @@ final class RedactionTests: XCTestCase {
 
     func testACsrfSessionAndItsHeadersPrintRedacted() async throws {
         let ns = freshNamespace()
-        let session = try CsrfSession(
-            fetchURL: ScenarioServer.shared.url("csrf", ns, "api"), userId: csrfUser, password: csrfPassword)
+        let session = try CSRFSession(
+            fetchURL: ScenarioServer.shared.url("csrf", ns, "api"), userID: csrfUser, password: csrfPassword)
         assertRedacted(session, hiding: [csrfPassword])
         let headers = try await session.headers()
-        let basic = String(try basicAuth(userId: csrfUser, password: csrfPassword).dropFirst(6))
+        let basic = String(try basicAuth(userID: csrfUser, password: csrfPassword).dropFirst(6))
         assertRedacted(headers, hiding: [csrfPassword, headers.csrfToken, headers.cookie!, basic])
         let tokens = try TokenManager.clientCredentials(
-            tokenURL: ScenarioServer.shared.url("ok", ns, "token"), clientId: "client-id",
+            tokenURL: ScenarioServer.shared.url("ok", ns, "token"), clientID: "client-id",
             clientSecret: "client-secret-7d1e")
         assertRedacted(tokens, hiding: ["client-secret-7d1e"])
     }
@@ -179,7 +179,7 @@ final class RedactionTests: XCTestCase {
             body: #"{"message": "key \#(key) is not valid"}"#)
         let events = EventLog()
         let tokens = try TokenManager.apiKeyExchange(
-            tokenURL: ScenarioServer.shared.url("scripted", ns, "token"), apiKey: try ApiKey(encodedKey: key))
+            tokenURL: ScenarioServer.shared.url("scripted", ns, "token"), apiKey: try APIKey(encodedKey: key))
         tokens.setListener { events.record($0) }
         let error = await thrownError { try await tokens.authorization() }
         XCTAssertNotNil(error)

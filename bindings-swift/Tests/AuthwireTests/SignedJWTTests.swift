@@ -2,7 +2,7 @@
 // the class): PyJWT checks the Google, GitHub and App Store Connect JWTs (signature, alg, kid,
 // iss, aud, iat/exp bounds), Authlib checks private_key_jwt, and Google stand-ins whose clocks
 // run 10 minutes ahead or behind check the server-time correction. A signer written in Swift
-// (the JwtSigner protocol, called by the core through the FFI) passes the same verifiers.
+// (the JWTSigner protocol, called by the core through the FFI) passes the same verifiers.
 //
 // The servers need a Python with cryptography, PyJWT, Authlib and Flask: AUTHWIRE_TEST_PYTHON,
 // else <repo>/.venv/bin/python; with neither the tests are skipped. The mobile core has no
@@ -86,28 +86,28 @@ private let jwtSlot = PythonServerSlot(
 /// Linux can use without swift-crypto) but is NOT the core's object, so every signature is a
 /// call from Rust into Swift through the FFI. It counts its calls, and for ES256 it returns the
 /// DER `ECDSA-Sig-Value` that `SecKeyCreateSignature` and JCA return, which the core converts.
-final class SwiftTestSigner: JwtSigner, @unchecked Sendable, CustomStringConvertible {
-    private let inner: any JwtSigner
+final class SwiftTestSigner: JWTSigner, @unchecked Sendable, CustomStringConvertible {
+    private let inner: any JWTSigner
     private let kid: String?
     private let der: Bool
     private let lock = NSLock()
     private var count = 0  // guarded by `lock`
 
-    init(pem: String, keyId: String?, der: Bool = true) throws {
+    init(pem: String, keyID: String?, der: Bool = true) throws {
         inner = try pemSigner(pem: pem)
-        kid = keyId
+        kid = keyID
         self.der = der
     }
 
     var calls: Int { lock.withLock { count } }
 
-    func algorithm() -> JwtAlgorithm { inner.algorithm() }
-    func keyId() -> String? { kid }
+    var algorithm: JWTAlgorithm { inner.algorithm }
+    var keyID: String? { kid }
 
-    func sign(message: Data) throws -> Data {
+    func sign(_ message: Data) throws -> Data {
         lock.withLock { count += 1 }
-        let signature = try inner.sign(message: message)
-        guard inner.algorithm() == .es256, der else { return signature }
+        let signature = try inner.sign(message)
+        guard inner.algorithm == .es256, der else { return signature }
         precondition(signature.count == 64, "ring's ES256 signature is r || s")
         return derSignature(raw: signature)
     }
@@ -128,11 +128,11 @@ func derSignature(raw: Data) -> Data {
 }
 
 /// A signer that always refuses, as a locked keystore does.
-final class RefusingSigner: JwtSigner {
-    func algorithm() -> JwtAlgorithm { .rs256 }
-    func keyId() -> String? { nil }
-    func sign(message: Data) throws -> Data {
-        throw SignerError.Failed(reason: "the key is locked until the user authenticates")
+final class RefusingSigner: JWTSigner {
+    var algorithm: JWTAlgorithm { .rs256 }
+    var keyID: String? { nil }
+    func sign(_ message: Data) throws -> Data {
+        throw SignerError.failed(reason: "the key is locked until the user authenticates")
     }
 }
 
@@ -194,7 +194,7 @@ final class SignedJWTTests: XCTestCase {
         let header = try await tokens.authorization()
         XCTAssertTrue(header.hasPrefix("Bearer ya29."), header)
         let token = try await tokens.token()
-        XCTAssertTrue((Duration.seconds(3597)...Duration.seconds(3599)).contains(token.expiresIn), "\(token.expiresIn)")
+        XCTAssertTrue((Duration.seconds(3597)...Duration.seconds(3599)).contains(token.expiresIn!), "\(String(describing: token.expiresIn))")
         let stats = try await servers.stats("google/0.\(ns)")
         XCTAssertEqual(stats["accepted"] as? Int, 1, "\(stats)")
         XCTAssertEqual(stats["rejected"] as? Int, 0, "\(stats)")
@@ -238,30 +238,30 @@ final class SignedJWTTests: XCTestCase {
     }
 
     func testAppStoreConnectJWTsFromPkcs8AndSec1KeysPassPyJWT() async throws {
-        let keyId = servers.asc["key_id"] as! String
+        let keyID = servers.asc["key_id"] as! String
         let issuer = servers.asc["issuer_id"] as! String
         for name in ["ec_pkcs8", "ec_sec1"] {
-            let signer = try pemSigner(pem: servers.key(name), keyId: keyId)
-            XCTAssertEqual(signer.algorithm(), .es256)
-            let tokens = try TokenManager.appStoreConnect(issuerId: issuer, signer: signer)
+            let signer = try pemSigner(pem: servers.key(name), keyID: keyID)
+            XCTAssertEqual(signer.algorithm, .es256)
+            let tokens = try TokenManager.appStoreConnect(issuerID: issuer, signer: signer)
             let (status, body) = try await servers.get(
                 "\(servers.base)/verify/asc", authorization: try await tokens.authorization())
             XCTAssertEqual(status, 200, "\(name): \(body)")
             XCTAssertEqual((body["header"] as! [String: Any])["alg"] as? String, "ES256")
-            XCTAssertEqual((body["header"] as! [String: Any])["kid"] as? String, keyId)
+            XCTAssertEqual((body["header"] as! [String: Any])["kid"] as? String, keyID)
             XCTAssertEqual((body["claims"] as! [String: Any])["aud"] as? String, "appstoreconnect-v1")
             let token = try await tokens.token()
-            XCTAssertLessThanOrEqual(token.expiresIn, .seconds(1200))
-            XCTAssertLessThan(token.refreshIn, .seconds(1200))
+            XCTAssertLessThanOrEqual(token.expiresIn!, .seconds(1200))
+            XCTAssertLessThan(token.refreshIn!, .seconds(1200))
         }
         // App Store Connect takes ES256 with a key id, for 20 minutes at most.
-        let rsa = try pemSigner(pem: servers.key("rsa_pkcs8"), keyId: keyId)
-        assertInvalidConfiguration("ES256") { try TokenManager.appStoreConnect(issuerId: issuer, signer: rsa) }
+        let rsa = try pemSigner(pem: servers.key("rsa_pkcs8"), keyID: keyID)
+        assertInvalidConfiguration("ES256") { try TokenManager.appStoreConnect(issuerID: issuer, signer: rsa) }
         let noKid = try pemSigner(pem: servers.key("ec_pkcs8"))
-        assertInvalidConfiguration("key id") { try TokenManager.appStoreConnect(issuerId: issuer, signer: noKid) }
-        let ec = try pemSigner(pem: servers.key("ec_pkcs8"), keyId: keyId)
+        assertInvalidConfiguration("key id") { try TokenManager.appStoreConnect(issuerID: issuer, signer: noKid) }
+        let ec = try pemSigner(pem: servers.key("ec_pkcs8"), keyID: keyID)
         assertInvalidConfiguration("1200") {
-            try TokenManager.appStoreConnect(issuerId: issuer, signer: ec, lifetimeSecs: 1201)
+            try TokenManager.appStoreConnect(issuerID: issuer, signer: ec, lifetime: .seconds(1201))
         }
     }
 
@@ -269,13 +269,13 @@ final class SignedJWTTests: XCTestCase {
         let ns = "0.\(freshNamespace())"
         let signer = try pemSigner(pem: servers.key("rsa_pkcs1"))
         let tokens = try TokenManager.githubApp(
-            appId: servers.github["app_id"] as! String,
-            installationId: UInt64(servers.github["installation_id"] as! Int), signer: signer,
+            appID: servers.github["app_id"] as! String,
+            installationID: servers.github["installation_id"] as! Int, signer: signer,
             apiURL: URL(string: "\(servers.base)/github/\(ns)")!)
         let token = try await tokens.token()
         XCTAssertTrue(token.value.hasPrefix("ghs_"))
         XCTAssertTrue(
-            (Duration.seconds(3595)...Duration.seconds(3601)).contains(token.expiresIn), "expires_at: \(token.expiresIn)")
+            (Duration.seconds(3595)...Duration.seconds(3601)).contains(token.expiresIn!), "expires_at: \(String(describing: token.expiresIn))")
         let stats = try await servers.stats("github/\(ns)")
         let claims = (stats["last"] as! [String: Any])["jwt_claims"] as! [String: Any]
         XCTAssertEqual(claims["iss"] as? String, "123456")
@@ -291,8 +291,8 @@ final class SignedJWTTests: XCTestCase {
         let tokenURL = URL(string: "\(servers.authlib)/oauth/\(ns)/token")!
         for (name, kid) in [("rsa_pkcs8", nil), ("ec_pkcs8", servers.asc["key_id"] as? String)] {
             let tokens = try TokenManager.clientCredentialsPrivateKeyJWT(
-                tokenURL: tokenURL, clientId: client["client_id"] as! String,
-                signer: try pemSigner(pem: servers.key(name), keyId: kid), scopes: ["read"])
+                tokenURL: tokenURL, clientID: client["client_id"] as! String,
+                signer: try pemSigner(pem: servers.key(name), keyID: kid), scopes: ["read"])
             let first = try await tokens.authorization()
             let (status, body) = try await servers.get(
                 "\(servers.authlib)/api/resource?scope=read", authorization: first)
@@ -318,14 +318,14 @@ final class SignedJWTTests: XCTestCase {
         let ecKid = "swift-ec-\(ns)"
         try await servers.register(kid: rsaKid, publicPem: servers.key("rsa_public_pem"))
         try await servers.register(kid: ecKid, publicPem: servers.key("ec_public_pem"))
-        let rsa = try SwiftTestSigner(pem: servers.key("rsa_pkcs8"), keyId: rsaKid)
-        let ec = try SwiftTestSigner(pem: servers.key("ec_pkcs8"), keyId: ecKid, der: true)
+        let rsa = try SwiftTestSigner(pem: servers.key("rsa_pkcs8"), keyID: rsaKid)
+        let ec = try SwiftTestSigner(pem: servers.key("ec_pkcs8"), keyID: ecKid, der: true)
 
         // Google's verifier, through the generic JWT-bearer grant.
         let grantURL = "\(servers.base)/google/0.swift-\(ns)/token"
         let grant = try TokenManager.jwtBearer(
             tokenURL: URL(string: grantURL)!, signer: rsa, issuer: servers.clientEmail, audience: grantURL,
-            extraClaims: #"{"scope": "https://www.googleapis.com/auth/cloud-platform"}"#)
+            extraClaims: ["scope": "https://www.googleapis.com/auth/cloud-platform"])
         let grantHeader = try await grant.authorization()
         XCTAssertTrue(grantHeader.hasPrefix("Bearer ya29."), grantHeader)
         let grantStats = try await servers.stats("google/0.swift-\(ns)")
@@ -335,15 +335,15 @@ final class SignedJWTTests: XCTestCase {
 
         // A GitHub App.
         let github = try TokenManager.githubApp(
-            appId: servers.github["app_id"] as! String,
-            installationId: UInt64(servers.github["installation_id"] as! Int), signer: rsa,
+            appID: servers.github["app_id"] as! String,
+            installationID: servers.github["installation_id"] as! Int, signer: rsa,
             apiURL: URL(string: "\(servers.base)/github/0.swift-\(ns)")!)
         let installation = try await github.token()
         XCTAssertTrue(installation.value.hasPrefix("ghs_"))
         XCTAssertEqual(rsa.calls, 2)
 
         // App Store Connect, ES256 as DER.
-        let asc = try TokenManager.appStoreConnect(issuerId: servers.asc["issuer_id"] as! String, signer: ec)
+        let asc = try TokenManager.appStoreConnect(issuerID: servers.asc["issuer_id"] as! String, signer: ec)
         let (status, body) = try await servers.get("\(servers.base)/verify/asc", authorization: try await asc.authorization())
         XCTAssertEqual(status, 200, "\(body)")
         XCTAssertEqual((body["header"] as! [String: Any])["kid"] as? String, ecKid)
@@ -355,10 +355,10 @@ final class SignedJWTTests: XCTestCase {
             let before = signer.calls
             let tokens = try TokenManager.clientCredentialsPrivateKeyJWT(
                 tokenURL: URL(string: "\(servers.authlib)/oauth/swift-\(ns)/token")!,
-                clientId: client["client_id"] as! String, signer: signer)
+                clientID: client["client_id"] as! String, signer: signer)
             let header = try await tokens.authorization()
             let (status, body) = try await servers.get("\(servers.authlib)/api/resource", authorization: header)
-            XCTAssertEqual(status, 200, "\(signer.algorithm()): \(body)")
+            XCTAssertEqual(status, 200, "\(signer.algorithm): \(body)")
             XCTAssertTrue(tokens.invalidate(header))
             _ = try await tokens.authorization()
             XCTAssertEqual(signer.calls, before + 2)
@@ -435,11 +435,11 @@ final class SignedJWTTests: XCTestCase {
                 contentsOf: URL(fileURLWithPath: "/nonexistent/key-\(freshNamespace()).json"), audience: "a")
         }
         let signer = try pemSigner(pem: rsa)
-        assertInvalidConfiguration("JSON object") {
-            try TokenManager.selfSignedJWT(signer: signer, issuer: "i", audience: "a", extraClaims: "[1]")
+        assertInvalidConfiguration("JSON values") {
+            try TokenManager.selfSignedJWT(signer: signer, issuer: "i", audience: "a", extraClaims: ["when": Date()])
         }
         assertInvalidConfiguration("RS256") {
-            try TokenManager.githubApp(appId: "1", installationId: 2, signer: try pemSigner(pem: self.servers.key("ec_pkcs8")))
+            try TokenManager.githubApp(appID: "1", installationID: 2, signer: try pemSigner(pem: self.servers.key("ec_pkcs8")))
         }
     }
 
@@ -459,10 +459,10 @@ final class SignedJWTTests: XCTestCase {
         assertNoKeyMaterial(wrong)
 
         // A wrong audience, through the generic JWT-bearer grant: refused, not retried.
-        let signer = try pemSigner(pem: servers.key("rsa_pkcs8"), keyId: servers.googleKeyId)
+        let signer = try pemSigner(pem: servers.key("rsa_pkcs8"), keyID: servers.googleKeyId)
         let tokens = try TokenManager.jwtBearer(
             tokenURL: URL(string: "\(servers.base)/google/0.aud-\(freshNamespace())/token")!, signer: signer,
-            issuer: servers.clientEmail, audience: "https://wrong.example/token", extraClaims: #"{"scope": "s"}"#)
+            issuer: servers.clientEmail, audience: "https://wrong.example/token", extraClaims: ["scope": "s"])
         let audience = await thrownError { try await tokens.authorization() }
         guard case .oauth(400, "invalid_grant", let why)? = audience as? AuthError else {
             return XCTFail("\(String(describing: audience))")
@@ -473,7 +473,7 @@ final class SignedJWTTests: XCTestCase {
         // A signer with the wrong key on Authlib: invalid_client.
         let client = servers.ready["private_key_jwt"] as! [String: Any]
         let pkjwt = try TokenManager.clientCredentialsPrivateKeyJWT(
-            tokenURL: URL(string: client["token_url"] as! String)!, clientId: client["client_id"] as! String,
+            tokenURL: URL(string: client["token_url"] as! String)!, clientID: client["client_id"] as! String,
             signer: try pemSigner(pem: servers.key("wrong_rsa_pkcs8")))
         let refused = await thrownError { try await pkjwt.authorization() }
         guard case .oauth(_, "invalid_client", _)? = refused as? AuthError else {
@@ -486,7 +486,7 @@ final class SignedJWTTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jwt-store-\(freshNamespace())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try fileStore(path: directory.appendingPathComponent("tokens").path)
+        let store = try FileStore(path: directory.appendingPathComponent("tokens").path)
         let ns = "store-\(freshNamespace())"
         let key = servers.googleKey(skew: 0, ns)
         let first = try TokenManager.googleServiceAccount(json: key, scopes: cloudPlatform, options: TokenOptions(store: store))
@@ -496,20 +496,20 @@ final class SignedJWTTests: XCTestCase {
         XCTAssertEqual(header, same)
         let stats = try await servers.stats("google/0.\(ns)")
         XCTAssertEqual(stats["accepted"] as? Int, 1, "one request for both")
-        let es256 = try pemSigner(pem: servers.key("ec_pkcs8"), keyId: "2X9R4HXF34")
+        let es256 = try pemSigner(pem: servers.key("ec_pkcs8"), keyID: "2X9R4HXF34")
         assertInvalidConfiguration("ES256") {
             try TokenManager.clientCredentialsPrivateKeyJWT(
-                tokenURL: URL(string: "\(self.servers.authlib)/oauth/token")!, clientId: "authwire-pkjwt",
+                tokenURL: URL(string: "\(self.servers.authlib)/oauth/token")!, clientID: "authwire-pkjwt",
                 signer: es256, options: TokenOptions(store: store))
         }
     }
 
     func testSignersAndManagersPrintNoKeyMaterial() throws {
         for (name, kid) in [("rsa_pkcs8", "kid-1"), ("rsa_pkcs1", nil), ("ec_pkcs8", "2X9R4HXF34"), ("ec_sec1", nil)] {
-            let signer = try pemSigner(pem: servers.key(name), keyId: kid)
+            let signer = try pemSigner(pem: servers.key(name), keyID: kid)
             for text in renderings(signer) {
                 XCTAssertTrue(text.contains("[redacted]"), text)
-                XCTAssertTrue(text.contains(signer.algorithm() == .rs256 ? "RS256" : "ES256"), text)
+                XCTAssertTrue(text.contains(signer.algorithm == .rs256 ? "RS256" : "ES256"), text)
             }
             assertNoKeyMaterial(signer)
             let tokens = try TokenManager.selfSignedJWT(signer: signer, issuer: "i", audience: "a")
@@ -521,8 +521,8 @@ final class SignedJWTTests: XCTestCase {
 
     func testTheReadmeSampleSignsAppStoreConnectTokens() async throws {
         let tokens = try appStoreConnectTokens(
-            p8: servers.key("ec_pkcs8"), keyId: servers.asc["key_id"] as! String,
-            issuerId: servers.asc["issuer_id"] as! String)
+            p8: servers.key("ec_pkcs8"), keyID: servers.asc["key_id"] as! String,
+            issuerID: servers.asc["issuer_id"] as! String)
         let (status, body) = try await servers.get(
             "\(servers.base)/verify/asc", authorization: try await tokens.authorization())
         XCTAssertEqual(status, 200, "\(body)")

@@ -12,7 +12,7 @@ class TokenManagerScenarios: XCTestCase {
     let server = ScenarioServer.shared
 
     /// The transport under test: `nil` for the built-in client.
-    class var transport: HttpTransport? { nil }
+    class var transport: HTTPTransport? { nil }
 
     func manager(
         _ scenario: String, _ ns: String, options: TokenOptions = TokenOptions()
@@ -20,7 +20,7 @@ class TokenManagerScenarios: XCTestCase {
         var options = options
         options.transport = Self.transport
         return try TokenManager.apiKeyExchange(
-            tokenURL: server.url(scenario, ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            tokenURL: server.url(scenario, ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey),
             options: options)
     }
 
@@ -58,7 +58,7 @@ class TokenManagerScenarios: XCTestCase {
 
     func scenarioA503IsRetried() async throws {
         let ns = freshNamespace()
-        let tokens = try manager("flaky", ns, options: TokenOptions(backoffInitialMs: 20))
+        let tokens = try manager("flaky", ns, options: TokenOptions(backoffInitial: .milliseconds(20)))
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer flaky.\(ns).t1")
         let requests = try await server.stats("flaky", ns).tokenRequests
@@ -69,7 +69,7 @@ class TokenManagerScenarios: XCTestCase {
     func scenarioA429WithRetryAfterIsRetriedAfterTheDelay() async throws {
         let ns = freshNamespace()
         let events = EventLog()
-        let tokens = try manager("ratelimit", ns, options: TokenOptions(backoffInitialMs: 20))
+        let tokens = try manager("ratelimit", ns, options: TokenOptions(backoffInitial: .milliseconds(20)))
         tokens.setListener { events.record($0) }
         let start = ContinuousClock.now
         let header = try await tokens.authorization()
@@ -116,7 +116,7 @@ class TokenManagerScenarios: XCTestCase {
             XCTAssertLessThan(ContinuousClock.now - start, .seconds(2), scenario)
         }
         let ns = freshNamespace()
-        let tokens = try manager("stall", ns, options: TokenOptions(requestTimeoutMs: 500, maxAttempts: 2, backoffInitialMs: 20))
+        let tokens = try manager("stall", ns, options: TokenOptions(requestTimeout: .milliseconds(500), maxAttempts: 2, backoffInitial: .milliseconds(20)))
         let start = ContinuousClock.now
         let error = await thrownError { try await tokens.authorization() }
         let waited = ContinuousClock.now - start
@@ -200,7 +200,7 @@ class TokenManagerScenarios: XCTestCase {
         }
         XCTAssertThrowsError(
             try TokenManager.apiKeyExchange(
-                tokenURL: URL(string: "http://example.com/token")!, apiKey: try ApiKey(encodedKey: "k"))
+                tokenURL: URL(string: "http://example.com/token")!, apiKey: try APIKey(encodedKey: "k"))
         ) { error in
             guard case AuthError.invalidConfiguration = error else { return XCTFail("\(error)") }
             XCTAssertTrue(error.localizedDescription.contains("https"), error.localizedDescription)
@@ -219,8 +219,8 @@ class TokenManagerScenarios: XCTestCase {
             headers: ["X-Api-Version": "2"], scheme: "Token", options: TokenOptions(transport: Self.transport))
         let token = try await tokens.token()
         XCTAssertEqual(token.authorization, "Token abc.def.ghi")
-        XCTAssertGreaterThan(token.expiresIn, .seconds(110))
-        XCTAssertLessThanOrEqual(token.expiresIn, .seconds(121))
+        XCTAssertGreaterThan(token.expiresIn!, .seconds(110))
+        XCTAssertLessThanOrEqual(token.expiresIn!, .seconds(121))
         let sent = try await server.lastRequest(ns)
         XCTAssertEqual(sent.headers["x-api-version"], "2")
         XCTAssertEqual(sent.bodyText, #"{"user": "u", "key": "k-secret"}"#)
@@ -243,7 +243,7 @@ final class TokenManagerTests: TokenManagerScenarios {
 }
 
 final class URLSessionTransportScenarioTests: TokenManagerScenarios {
-    override class var transport: HttpTransport? { URLSessionTransport() }
+    override class var transport: HTTPTransport? { URLSessionTransport() }
 
     func test64ConcurrentTasksShareOneTokenRequest() async throws { try await scenario64ConcurrentTasksShareOneTokenRequest() }
     func testTwoSecondTokensAreRefreshedBeforeTheyExpire() async throws { try await scenarioTwoSecondTokensAreRefreshedBeforeTheyExpire() }

@@ -20,9 +20,9 @@ final class MemoryStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    func write(key: String, value: Data, ttlMs: UInt64) throws {
+    func write(key: String, value: Data, ttl: Duration) throws {
         lock.withLock {
-            values[key] = (value, .now + .milliseconds(Int64(clamping: ttlMs)))
+            values[key] = (value, .now + ttl)
             writes += 1
         }
     }
@@ -35,10 +35,10 @@ final class MemoryStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    func tryLock(key: String, owner: String, ttlMs: UInt64) throws -> Bool {
+    func tryLock(key: String, owner: String, ttl: Duration) throws -> Bool {
         lock.withLock {
             if let (_, until) = locks[key], ContinuousClock.now < until { return false }
-            locks[key] = (owner, .now + .milliseconds(Int64(clamping: ttlMs)))
+            locks[key] = (owner, .now + ttl)
             return true
         }
     }
@@ -52,10 +52,10 @@ final class MemoryStore: TokenStore, @unchecked Sendable {
 
 /// A store that always fails.
 final class BrokenStore: TokenStore, Sendable {
-    func read(key: String) throws -> Data? { throw StoreError.Unavailable(reason: "disk on fire") }
-    func write(key: String, value: Data, ttlMs: UInt64) throws { throw StoreError.Unavailable(reason: "disk on fire") }
+    func read(key: String) throws -> Data? { throw StoreError.unavailable(reason: "disk on fire") }
+    func write(key: String, value: Data, ttl: Duration) throws { throw StoreError.unavailable(reason: "disk on fire") }
     func compareAndDelete(key: String, expected: Data) throws -> Bool { throw SomeSwiftError(description: "boom") }
-    func tryLock(key: String, owner: String, ttlMs: UInt64) throws -> Bool { throw SomeSwiftError(description: "boom") }
+    func tryLock(key: String, owner: String, ttl: Duration) throws -> Bool { throw SomeSwiftError(description: "boom") }
     func unlock(key: String, owner: String) throws {}
 }
 
@@ -66,7 +66,7 @@ final class TokenStoreTests: XCTestCase {
     func twoManagers(_ ns: String, stores: (TokenStore, TokenStore)) throws -> (TokenManager, TokenManager) {
         func manager(_ store: TokenStore) throws -> TokenManager {
             try TokenManager.apiKeyExchange(
-                tokenURL: server.url("herd", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+                tokenURL: server.url("herd", ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey),
                 options: TokenOptions(store: store))
         }
         return (try manager(stores.0), try manager(stores.1))
@@ -97,7 +97,7 @@ final class TokenStoreTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("tokens").path
-        try await assertShared((try fileStore(path: path), try fileStore(path: path)))
+        try await assertShared((try FileStore(path: path), try FileStore(path: path)))
         // At rest: neither the token nor the API key in clear.
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
             let bytes = try Data(contentsOf: directory.appendingPathComponent(name))
@@ -120,7 +120,7 @@ final class TokenStoreTests: XCTestCase {
         let ns = freshNamespace()
         let events = EventLog()
         let tokens = try TokenManager.apiKeyExchange(
-            tokenURL: server.url("ok", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            tokenURL: server.url("ok", ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey),
             options: TokenOptions(store: BrokenStore()))
         tokens.setListener { events.record($0) }
         let header = try await tokens.authorization()
@@ -129,7 +129,7 @@ final class TokenStoreTests: XCTestCase {
     }
 
     func testAFileStoreInAMissingDirectoryIsAConfigurationError() {
-        XCTAssertThrowsError(try fileStore(path: "/no/such/directory/tokens")) { error in
+        XCTAssertThrowsError(try FileStore(path: "/no/such/directory/tokens")) { error in
             guard case AuthError.invalidConfiguration = error else { return XCTFail("\(error)") }
         }
     }
@@ -142,7 +142,7 @@ final class TokenStoreTests: XCTestCase {
             }
             let prefix = "authwire-swift-\(UUID())"
             try await assertShared(
-                (try redisStore(url: url, keyPrefix: prefix), try redisStore(url: url, keyPrefix: prefix)))
+                (try RedisStore(url: URL(string: url)!, keyPrefix: prefix), try RedisStore(url: URL(string: url)!, keyPrefix: prefix)))
         }
     #endif
 }

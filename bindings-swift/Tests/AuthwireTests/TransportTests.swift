@@ -9,36 +9,36 @@ import XCTest
 #endif
 
 /// A transport that never answers, and records whether the core cancelled it.
-final class NeverAnswers: HttpTransport, @unchecked Sendable {
+final class NeverAnswers: HTTPTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
 
     var wasCancelled: Bool { lock.withLock { cancelled } }
 
-    func send(request: HttpRequest) async throws -> HttpResponse {
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         do {
             try await Task.sleep(for: .seconds(3_600))
         } catch {
             lock.withLock { cancelled = true }
             throw error
         }
-        return HttpResponse(status: 200, headers: [], body: Data())
+        return HTTPResponse(status: 200, headers: [], body: Data())
     }
 }
 
 /// A transport that throws whatever it is given.
-final class Throws: HttpTransport, Sendable {
+final class Throws: HTTPTransport, Sendable {
     let error: any Error & Sendable
     init(_ error: any Error & Sendable) { self.error = error }
-    func send(request: HttpRequest) async throws -> HttpResponse { throw error }
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse { throw error }
 }
 
 /// A transport that answers 200 with a body of `size` bytes.
-final class HugeBody: HttpTransport, Sendable {
+final class HugeBody: HTTPTransport, Sendable {
     let size: Int
     init(size: Int) { self.size = size }
-    func send(request: HttpRequest) async throws -> HttpResponse {
-        HttpResponse(status: 200, headers: [], body: Data(repeating: UInt8(ascii: "x"), count: size))
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [], body: Data(repeating: UInt8(ascii: "x"), count: size))
     }
 }
 
@@ -50,16 +50,16 @@ final class TransportTests: XCTestCase {
     let server = ScenarioServer.shared
     let apiKey = "transport-api-key-6c5d4e"
 
-    func manager(_ transport: HttpTransport, timeoutMs: UInt64 = 15_000) throws -> TokenManager {
+    func manager(_ transport: HTTPTransport, timeout: Duration = .seconds(15)) throws -> TokenManager {
         try TokenManager.apiKeyExchange(
             tokenURL: URL(string: "https://auth.example.com/v1/token?tenant=acme")!,
-            apiKey: try ApiKey(encodedKey: apiKey),
-            options: TokenOptions(requestTimeoutMs: timeoutMs, maxAttempts: 1, transport: transport))
+            apiKey: try APIKey(encodedKey: apiKey),
+            options: TokenOptions(requestTimeout: timeout, maxAttempts: 1, transport: transport))
     }
 
     func testATransportThatNeverAnswersGivesANetworkErrorInTimeAndIsCancelled() async throws {
         let transport = NeverAnswers()
-        let tokens = try manager(transport, timeoutMs: 300)
+        let tokens = try manager(transport, timeout: .milliseconds(300))
         let start = ContinuousClock.now
         let error = await thrownError { try await tokens.authorization() }
         let waited = ContinuousClock.now - start
@@ -75,13 +75,13 @@ final class TransportTests: XCTestCase {
 
     func testATransportThatThrowsGivesATypedErrorAndTheProcessKeepsWorking() async throws {
         for thrown: any Error & Sendable in [
-            HttpTransportError.Network(reason: "no route to host"),
+            HTTPTransportError.network(reason: "no route to host"),
             SomeSwiftError(description: "something else broke"),
             URLError(.cannotConnectToHost),
         ] {
             let tokens = try manager(Throws(thrown))
             let error = await thrownError { try await tokens.authorization() }
-            // No kind given (or not an HttpTransportError at all): `.other`, which is retried.
+            // No kind given (or not an HTTPTransportError at all): `.other`, which is retried.
             guard case .network(.other, _) = error as? AuthError else {
                 XCTFail("\(thrown): \(String(describing: error))")
                 continue
@@ -90,7 +90,7 @@ final class TransportTests: XCTestCase {
         // Still working: a manager over the scenario server.
         let ns = freshNamespace()
         let tokens = try TokenManager.apiKeyExchange(
-            tokenURL: server.url("ok", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            tokenURL: server.url("ok", ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey),
             options: TokenOptions(transport: URLSessionTransport()))
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer ok.\(ns).t1")
@@ -101,17 +101,17 @@ final class TransportTests: XCTestCase {
             let events = TypedEventLog()
             let tokens = try TokenManager.apiKeyExchange(
                 tokenURL: URL(string: "https://auth.example.com/v1/token?tenant=acme")!,
-                apiKey: try ApiKey(encodedKey: apiKey),
+                apiKey: try APIKey(encodedKey: apiKey),
                 options: TokenOptions(
-                    maxAttempts: 3, backoffInitialMs: 10, backoffMaxMs: 10,
-                    transport: Throws(HttpTransportError.Classified(kind: kind, reason: "the client's own words"))))
+                    maxAttempts: 3, backoffInitial: .milliseconds(10), backoffMax: .milliseconds(10),
+                    transport: Throws(HTTPTransportError.classified(kind: kind, reason: "the client's own words"))))
             tokens.setListener { events.record($0) }
             let error = await thrownError { try await tokens.authorization() }
             guard case .network(kind, let reason) = error as? AuthError else {
                 XCTFail("\(kind): \(String(describing: error))")
                 continue
             }
-            XCTAssertEqual(tokens.stats.tokenRequests, UInt64(attempts), "\(kind)")
+            XCTAssertEqual(tokens.stats.tokenRequests, attempts, "\(kind)")
             XCTAssertTrue(reason.contains("auth.example.com"), reason)
             XCTAssertTrue(reason.contains("(the client's own words)"), reason)
             XCTAssertEqual(events.retryingKinds, Array(repeating: kind, count: attempts - 1))
@@ -130,7 +130,7 @@ final class TransportTests: XCTestCase {
     func testARedirectIsAnErrorAndNeverFollowed() async throws {
         let ns = freshNamespace()
         let tokens = try TokenManager.apiKeyExchange(
-            tokenURL: server.url("redirect", ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey),
+            tokenURL: server.url("redirect", ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey),
             options: TokenOptions(transport: URLSessionTransport()))
         let error = await thrownError { try await tokens.authorization() }
         guard case .httpStatus(302, _) = error as? AuthError else {
@@ -142,7 +142,7 @@ final class TransportTests: XCTestCase {
 
     func testSecretsNeverShowInATransportsErrors() async throws {
         let echoes: [any Error & Sendable] = [
-            HttpTransportError.Network(reason: "refused body {\"apiKey\": \"\(apiKey)\"}"),
+            HTTPTransportError.network(reason: "refused body {\"apiKey\": \"\(apiKey)\"}"),
             SomeSwiftError(description: "failed with \(apiKey) at /v1/token?tenant=acme"),
         ]
         for thrown in echoes {
@@ -160,8 +160,8 @@ final class TransportTests: XCTestCase {
 
     func testTheCsrfCycleThroughURLSessionTransport() async throws {
         let ns = freshNamespace()
-        let session = try CsrfSession(
-            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: csrfPassword,
+        let session = try CSRFSession(
+            fetchURL: server.url("csrf", ns, "api"), userID: csrfUser, password: csrfPassword,
             options: TokenOptions(transport: URLSessionTransport()))
         var write = URLRequest(url: server.url("csrf", ns, "api"))
         write.httpMethod = "POST"
@@ -184,7 +184,7 @@ final class TransportTests: XCTestCase {
             XCTAssertThrowsError(
                 try TokenManager.apiKeyExchange(
                     tokenURL: ScenarioServer.shared.url("ok", freshNamespace(), "token"),
-                    apiKey: try ApiKey(encodedKey: scenarioApiKey))
+                    apiKey: try APIKey(encodedKey: scenarioApiKey))
             ) { error in
                 guard case AuthError.invalidConfiguration(let reason) = error else { return XCTFail("\(error)") }
                 XCTAssertTrue(reason.contains("transport"), reason)
@@ -193,7 +193,7 @@ final class TransportTests: XCTestCase {
         }
 
         /// No built-in signer (no ring): the PEM-based sources say so, and a host signer
-        /// (a JwtSigner written in Swift, as SecKeySigner is on iOS) is what signs.
+        /// (a JWTSigner written in Swift, as SecKeySigner is on iOS) is what signs.
         func testWithoutAHostSignerTheSignedSourcesAreAConfigurationError() throws {
             let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
             let keyJSON = String(
@@ -202,7 +202,7 @@ final class TransportTests: XCTestCase {
                     "client_email": "svc@example.iam.gserviceaccount.com",
                 ]), as: UTF8.self)
             let attempts: [(String, () throws -> Any)] = [
-                ("pemSigner", { try pemSigner(pem: pem, keyId: "k") }),
+                ("pemSigner", { try pemSigner(pem: pem, keyID: "k") }),
                 ("googleServiceAccount", { try TokenManager.googleServiceAccount(json: keyJSON, scopes: ["s"]) }),
                 ("googleServiceAccountJWT", { try TokenManager.googleServiceAccountJWT(json: keyJSON, audience: "a") }),
             ]
@@ -210,7 +210,7 @@ final class TransportTests: XCTestCase {
                 XCTAssertThrowsError(try attempt(), what) { error in
                     guard case AuthError.invalidConfiguration(let reason) = error else { return XCTFail("\(what): \(error)") }
                     XCTAssertTrue(reason.contains("no built-in JWT signer"), "\(what): \(reason)")
-                    XCTAssertTrue(reason.contains("JwtSigner"), "\(what): \(reason)")
+                    XCTAssertTrue(reason.contains("JWTSigner"), "\(what): \(reason)")
                     XCTAssertFalse(reason.contains("MIIBVQ"), reason)
                 }
             }
@@ -222,9 +222,9 @@ final class TransportTests: XCTestCase {
     }
 
     /// A stand-in host signer for the mobile core (which cannot verify anything here).
-    private final class FixedSignatureSigner: JwtSigner {
-        func algorithm() -> JwtAlgorithm { .rs256 }
-        func keyId() -> String? { "host" }
-        func sign(message: Data) throws -> Data { Data(repeating: 7, count: 256) }
+    private final class FixedSignatureSigner: JWTSigner {
+        var algorithm: JWTAlgorithm { .rs256 }
+        var keyID: String? { "host" }
+        func sign(_ message: Data) throws -> Data { Data(repeating: 7, count: 256) }
     }
 #endif

@@ -12,7 +12,7 @@ final class URLSessionTests: XCTestCase {
 
     func manager(_ scenario: String, _ ns: String) throws -> TokenManager {
         try TokenManager.apiKeyExchange(
-            tokenURL: server.url(scenario, ns, "token"), apiKey: try ApiKey(encodedKey: scenarioApiKey))
+            tokenURL: server.url(scenario, ns, "token"), apiKey: try APIKey(encodedKey: scenarioApiKey))
     }
 
     func status(_ response: URLResponse) -> Int {
@@ -89,8 +89,8 @@ final class URLSessionTests: XCTestCase {
 
     func testTheCsrfWriteFlowFetchesAgainOnceAfterA403() async throws {
         let ns = freshNamespace()
-        let session = try CsrfSession(
-            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: csrfPassword)
+        let session = try CSRFSession(
+            fetchURL: server.url("csrf", ns, "api"), userID: csrfUser, password: csrfPassword)
         var write = URLRequest(url: server.url("csrf", ns, "api"))
         write.httpMethod = "POST"
         write.httpBody = Data(#"{"name": "thing"}"#.utf8)
@@ -116,16 +116,16 @@ final class URLSessionTests: XCTestCase {
 
     func testWrongCsrfCredentialsAreUnauthorized() async throws {
         let ns = freshNamespace()
-        let session = try CsrfSession(
-            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: "wrong-password")
+        let session = try CSRFSession(
+            fetchURL: server.url("csrf", ns, "api"), userID: csrfUser, password: "wrong-password")
         let error = await thrownError { try await session.headers() }
         guard case .unauthorized(401, _) = error as? AuthError else {
             return XCTFail("\(String(describing: error))")
         }
         XCTAssertThrowsError(try session.headersBlocking())
         // A HEAD answer has no body; with GET the server's message comes through.
-        let withGet = try CsrfSession(
-            fetchURL: server.url("csrf", ns, "api"), userId: csrfUser, password: "wrong-password",
+        let withGet = try CSRFSession(
+            fetchURL: server.url("csrf", ns, "api"), userID: csrfUser, password: "wrong-password",
             fetchMethod: .get)
         let getError = await thrownError { try await withGet.headers() }
         guard case .unauthorized(401, let message) = getError as? AuthError else {

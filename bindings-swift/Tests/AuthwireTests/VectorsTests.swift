@@ -9,7 +9,7 @@ final class VectorsTests: XCTestCase {
         for c in cases("basic") {
             let user = c["user_id"] as! String
             let password = c["password"] as! String
-            let value = try basicAuth(userId: user, password: password)
+            let value = try basicAuth(userID: user, password: password)
             if let expected = c["header_value"] as? String {
                 XCTAssertEqual(value, expected, "\(c["source"]!)")
             } else {
@@ -17,7 +17,7 @@ final class VectorsTests: XCTestCase {
                 XCTAssertFalse(value.contains("\r") || value.contains("\n"), "\(c["source"]!)")
             }
             let decoded = try decodeBasic(headerValue: value)
-            XCTAssertEqual(decoded.userId, user)
+            XCTAssertEqual(decoded.userID, user)
             XCTAssertEqual(decoded.password, password)
         }
     }
@@ -25,7 +25,7 @@ final class VectorsTests: XCTestCase {
     func testInvalidBasicInputIsATypedErrorWithoutThePassword() {
         for c in cases("basic_invalid") {
             let password = c["password"] as! String
-            XCTAssertThrowsError(try basicAuth(userId: c["user_id"] as! String, password: password)) { error in
+            XCTAssertThrowsError(try basicAuth(userID: c["user_id"] as! String, password: password)) { error in
                 guard case AuthError.invalidInput = error else {
                     return XCTFail("\(c["why"]!): \(error)")
                 }
@@ -126,21 +126,21 @@ final class VectorsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(valid.count, 2)
         for c in valid {
             XCTAssertEqual(
-                try schemeAuthParams(c["scheme"] as! String, pairs(c)), c["header_value"] as? String,
+                try schemeAuthParams(scheme: c["scheme"] as! String, params: pairs(c)), c["header_value"] as? String,
                 "\(c["source"]!)")
         }
         // KeyValuePairs is written as a literal: the vectors' two cases, spelled out.
         XCTAssertEqual(pairs(valid[0]).map { [$0.0, $0.1] }, [["token", "abc"]])
-        XCTAssertEqual(try schemeAuthParams("Token", ["token": "abc"]), valid[0]["header_value"] as? String)
+        XCTAssertEqual(try schemeAuthParams(scheme: "Token", params: ["token": "abc"]), valid[0]["header_value"] as? String)
         XCTAssertEqual(pairs(valid[1]).map { [$0.0, $0.1] }, [["token", #"a"b\c d"#], ["realm", ""]])
         XCTAssertEqual(
-            try schemeAuthParams("Token", ["token": #"a"b\c d"#, "realm": ""]), valid[1]["header_value"] as? String)
+            try schemeAuthParams(scheme: "Token", params: ["token": #"a"b\c d"#, "realm": ""]), valid[1]["header_value"] as? String)
         // The order given is kept, and a name may repeat.
-        XCTAssertEqual(try schemeAuthParams("Digest", ["b": "2", "a": "1", "b": "3"]), #"Digest b="2", a="1", b="3""#)
-        XCTAssertEqual(try schemeAuthParams("Digest", [("b", "2"), ("a", "1")]), #"Digest b="2", a="1""#)
+        XCTAssertEqual(try schemeAuthParams(scheme: "Digest", params: ["b": "2", "a": "1", "b": "3"]), #"Digest b="2", a="1", b="3""#)
+        XCTAssertEqual(try schemeAuthParams(scheme: "Digest", params: [("b", "2"), ("a", "1")]), #"Digest b="2", a="1""#)
         // What it builds, schemeAuth accepts as it is.
         for c in valid {
-            let header = try schemeAuthParams(c["scheme"] as! String, pairs(c))
+            let header = try schemeAuthParams(scheme: c["scheme"] as! String, params: pairs(c))
             let credentials = String(header.drop { $0 != " " }.dropFirst())
             XCTAssertEqual(try schemeAuth(scheme: c["scheme"] as! String, credentials: credentials), header)
         }
@@ -151,7 +151,7 @@ final class VectorsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(invalid.count, 4)
         for c in invalid {
             let params = pairs(c)
-            XCTAssertThrowsError(try schemeAuthParams(c["scheme"] as! String, params), "\(c["why"]!)") { error in
+            XCTAssertThrowsError(try schemeAuthParams(scheme: c["scheme"] as! String, params: params), "\(c["why"]!)") { error in
                 guard case AuthError.invalidInput = error else { return XCTFail("\(c["why"]!): \(error)") }
                 for (_, value) in params where value.count >= 3 {
                     for text in renderings(error) + [error.localizedDescription] {
@@ -161,13 +161,13 @@ final class VectorsTests: XCTestCase {
             }
         }
         // The KeyValuePairs overload throws the same errors.
-        XCTAssertThrowsError(try schemeAuthParams("Token", [:] as KeyValuePairs<String, String>)) { error in
+        XCTAssertThrowsError(try schemeAuthParams(scheme: "Token", params: [:] as KeyValuePairs<String, String>)) { error in
             guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
         }
-        XCTAssertThrowsError(try schemeAuthParams("Token", ["token": "x\r\nX-Evil: 1"])) { error in
+        XCTAssertThrowsError(try schemeAuthParams(scheme: "Token", params: ["token": "x\r\nX-Evil: 1"])) { error in
             guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
         }
-        XCTAssertThrowsError(try schemeAuthParams("To ken", ["token": "x"])) { error in
+        XCTAssertThrowsError(try schemeAuthParams(scheme: "To ken", params: ["token": "x"])) { error in
             guard case AuthError.invalidInput = error else { return XCTFail("\(error)") }
         }
     }
@@ -177,9 +177,9 @@ final class VectorsTests: XCTestCase {
         let vectors = cases("client_auth")
         XCTAssertGreaterThanOrEqual(vectors.count, 9)
         #if AUTHWIRE_MOBILE_CORE
-            let transports: [HttpTransport?] = [URLSessionTransport()]
+            let transports: [HTTPTransport?] = [URLSessionTransport()]
         #else
-            let transports: [HttpTransport?] = [nil, URLSessionTransport()]
+            let transports: [HTTPTransport?] = [nil, URLSessionTransport()]
         #endif
         for transport in transports {
             for c in vectors {
@@ -191,7 +191,7 @@ final class VectorsTests: XCTestCase {
                         ns, status: 200, headers: ["Content-Type": "application/json"],
                         body: #"{"access_token": "t", "token_type": "Bearer"}"#)
                     let tokens = try TokenManager.clientCredentials(
-                        tokenURL: server.url("scripted", ns, "token"), clientId: id, clientSecret: secret,
+                        tokenURL: server.url("scripted", ns, "token"), clientID: id, clientSecret: secret,
                         options: TokenOptions(transport: transport), authMethod: method)
                     let header = try await tokens.authorization()
                     XCTAssertEqual(header, "Bearer t")
@@ -206,7 +206,7 @@ final class VectorsTests: XCTestCase {
                     ns, status: 200, headers: ["Content-Type": "application/json"],
                     body: #"{"access_token": "t", "token_type": "Bearer"}"#)
                 _ = try await TokenManager.clientCredentials(
-                    tokenURL: server.url("scripted", ns, "token"), clientId: id, clientSecret: secret,
+                    tokenURL: server.url("scripted", ns, "token"), clientID: id, clientSecret: secret,
                     options: TokenOptions(transport: transport)
                 ).authorization()
                 let byDefault = try await server.lastRequest(ns)
@@ -223,7 +223,7 @@ final class VectorsTests: XCTestCase {
                 } else {
                     XCTAssertThrowsError(
                         try TokenManager.clientCredentials(
-                            tokenURL: server.url("scripted", freshNamespace(), "token"), clientId: id,
+                            tokenURL: server.url("scripted", freshNamespace(), "token"), clientID: id,
                             clientSecret: secret, options: TokenOptions(transport: transport),
                             authMethod: .clientSecretBasicUnencoded), id
                     ) { error in
@@ -246,37 +246,37 @@ final class VectorsTests: XCTestCase {
             let encoded = (c["token_request_body"] as! [String: String])["apiKey"]!
             let text = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
 
-            let fromJson = try ApiKey(json: text)
-            XCTAssertEqual(fromJson.appClientId, json["appClientId"])
-            XCTAssertEqual(fromJson.appClientSecret(), json["appClientSecret"])
-            XCTAssertEqual(fromJson.encodedKey(), encoded)
+            let fromJson = try APIKey(json: text)
+            XCTAssertEqual(fromJson.appClientID, json["appClientId"])
+            XCTAssertEqual(fromJson.appClientSecret, json["appClientSecret"])
+            XCTAssertEqual(fromJson.encodedKey, encoded)
 
             let file = FileManager.default.temporaryDirectory
                 .appendingPathComponent("authwire-key-\(UUID().uuidString).json")
             try text.write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let fromFile = try ApiKey(contentsOf: file)
-            XCTAssertEqual(fromFile.encodedKey(), encoded)
-            XCTAssertEqual(fromFile.appClientId, json["appClientId"])
+            let fromFile = try APIKey(contentsOf: file)
+            XCTAssertEqual(fromFile.encodedKey, encoded)
+            XCTAssertEqual(fromFile.appClientID, json["appClientId"])
 
-            let fromKey = try ApiKey(encodedKey: encoded)
-            XCTAssertEqual(fromKey.encodedKey(), encoded)
-            XCTAssertNil(fromKey.appClientId)
+            let fromKey = try APIKey(encodedKey: encoded)
+            XCTAssertEqual(fromKey.encodedKey, encoded)
+            XCTAssertNil(fromKey.appClientID)
         }
     }
 
     func testInvalidApiKeyFilesAreConfigurationErrors() throws {
         for c in cases("api_key_file_invalid") {
-            XCTAssertThrowsError(try ApiKey(json: c["text"] as! String), "\(c["why"]!)") { error in
+            XCTAssertThrowsError(try APIKey(json: c["text"] as! String), "\(c["why"]!)") { error in
                 guard case AuthError.invalidConfiguration = error else { return XCTFail("\(error)") }
                 XCTAssertTrue(error.localizedDescription.hasPrefix("invalid configuration: "))
             }
         }
-        XCTAssertThrowsError(try ApiKey(contentsOf: URL(string: "https://example.com/key.json")!)) { error in
+        XCTAssertThrowsError(try APIKey(contentsOf: URL(string: "https://example.com/key.json")!)) { error in
             guard case AuthError.invalidConfiguration = error else { return XCTFail("\(error)") }
         }
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-\(UUID()).json")
-        XCTAssertThrowsError(try ApiKey(contentsOf: missing)) { error in
+        XCTAssertThrowsError(try APIKey(contentsOf: missing)) { error in
             guard case AuthError.invalidConfiguration = error else { return XCTFail("\(error)") }
         }
     }
@@ -291,7 +291,7 @@ final class VectorsTests: XCTestCase {
         let keyText = String(
             decoding: try JSONSerialization.data(withJSONObject: keyCase["json"]!), as: UTF8.self)
         let tokens = try TokenManager.apiKeyExchange(
-            tokenURL: server.url("scripted", ns, "token"), apiKey: try ApiKey(json: keyText))
+            tokenURL: server.url("scripted", ns, "token"), apiKey: try APIKey(json: keyText))
 
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer \(c["token"] as! String)")
@@ -302,10 +302,10 @@ final class VectorsTests: XCTestCase {
         XCTAssertEqual(sentBody, keyCase["token_request_body"] as! [String: String])
         let token = try await tokens.token()
         XCTAssertEqual(token.value, c["token"] as? String)
-        XCTAssertGreaterThan(token.expiresIn, .seconds(298))
-        XCTAssertLessThanOrEqual(token.expiresIn, .seconds(300))
-        XCTAssertGreaterThan(token.refreshIn, .seconds(240))
-        XCTAssertLessThan(token.refreshIn, token.expiresIn)
+        XCTAssertGreaterThan(token.expiresIn!, .seconds(298))
+        XCTAssertLessThanOrEqual(token.expiresIn!, .seconds(300))
+        XCTAssertGreaterThan(token.refreshIn!, .seconds(240))
+        XCTAssertLessThan(token.refreshIn!, token.expiresIn!)
         let again = try await tokens.authorization()
         XCTAssertEqual(again, header)
         let stats = try await server.stats("scripted", ns)
@@ -322,19 +322,19 @@ final class VectorsTests: XCTestCase {
             ns, status: 200, headers: ["Content-Type": "application/json"],
             body: String(decoding: try JSONSerialization.data(withJSONObject: rfc["body"]!), as: UTF8.self))
         let tokens = try TokenManager.clientCredentials(
-            tokenURL: server.url("scripted", ns, "token"), clientId: "client id:1",
+            tokenURL: server.url("scripted", ns, "token"), clientID: "client id:1",
             clientSecret: "s3cr&t=+", scopes: ["read", "write"])
         let header = try await tokens.authorization()
         XCTAssertEqual(header, "Bearer \(rfc["token"] as! String)")
         let rfcToken = try await tokens.token()
         let rfcLifetime = rfc["lifetime_s"] as! Int
-        XCTAssertGreaterThan(rfcToken.expiresIn, .seconds(rfcLifetime - 2))
-        XCTAssertLessThanOrEqual(rfcToken.expiresIn, .seconds(rfcLifetime))
+        XCTAssertGreaterThan(rfcToken.expiresIn!, .seconds(rfcLifetime - 2))
+        XCTAssertLessThanOrEqual(rfcToken.expiresIn!, .seconds(rfcLifetime))
         let sent = try await server.lastRequest(ns)
         XCTAssertEqual(sent.bodyText, "grant_type=client_credentials&scope=read+write")
         XCTAssertEqual(sent.headers["accept"], "application/json")
         let credentials = try decodeBasic(headerValue: sent.headers["authorization"] ?? "")
-        XCTAssertEqual(credentials.userId, "client%20id%3A1")
+        XCTAssertEqual(credentials.userID, "client%20id%3A1")
         XCTAssertEqual(credentials.password, "s3cr%26t%3D%2B")
 
         // No expiry in the body: the JWT's exp - iat; client_secret_post.
@@ -344,13 +344,13 @@ final class VectorsTests: XCTestCase {
             ns2, status: 200, headers: ["Content-Type": "application/json"],
             body: String(decoding: try JSONSerialization.data(withJSONObject: jwt["body"]!), as: UTF8.self))
         let posted = try TokenManager.clientCredentials(
-            tokenURL: server.url("scripted", ns2, "token"), clientId: "cid", clientSecret: "csecret",
+            tokenURL: server.url("scripted", ns2, "token"), clientID: "cid", clientSecret: "csecret",
             authMethod: .clientSecretPost)
         let token = try await posted.token()
         XCTAssertEqual(token.authorization, "Bearer \(jwt["token"] as! String)")
         let lifetime = (jwt["jwt_exp"] as! Int) - (jwt["jwt_iat"] as! Int)
-        XCTAssertGreaterThan(token.expiresIn, .seconds(lifetime - 2))
-        XCTAssertLessThanOrEqual(token.expiresIn, .seconds(lifetime))
+        XCTAssertGreaterThan(token.expiresIn!, .seconds(lifetime - 2))
+        XCTAssertLessThanOrEqual(token.expiresIn!, .seconds(lifetime))
         let sentPost = try await server.lastRequest(ns2)
         XCTAssertNil(sentPost.headers["authorization"])
         XCTAssertEqual(sentPost.bodyText, "grant_type=client_credentials&client_id=cid&client_secret=csecret")
@@ -373,8 +373,8 @@ final class VectorsTests: XCTestCase {
             }
             try await server.script(ns, status: c["status"] as! Int, headers: headers, body: body)
             let tokens = try TokenManager.apiKeyExchange(
-                tokenURL: server.url("scripted", ns, "token"), apiKey: try ApiKey(encodedKey: "k"),
-                options: TokenOptions(maxAttempts: 2, backoffInitialMs: 10))
+                tokenURL: server.url("scripted", ns, "token"), apiKey: try APIKey(encodedKey: "k"),
+                options: TokenOptions(maxAttempts: 2, backoffInitial: .milliseconds(10)))
             let error = await thrownError { try await tokens.authorization() }
             XCTAssertEqual(error.map(kind), c["kind"] as? String, "\(c["source"]!)")
             let requests = try await server.stats("scripted", ns).tokenRequests
@@ -390,12 +390,12 @@ final class VectorsTests: XCTestCase {
         let fetch = vector["fetch_request_headers"] as! [String: String]
         XCTAssertEqual(fetch["X-CSRF-Token"], "fetch")
         let ns = freshNamespace()
-        let session = try CsrfSession(
-            fetchURL: ScenarioServer.shared.url("csrf", ns, "api"), userId: csrfUser, password: csrfPassword)
+        let session = try CSRFSession(
+            fetchURL: ScenarioServer.shared.url("csrf", ns, "api"), userID: csrfUser, password: csrfPassword)
         let headers = try await session.headers()
         let write = vector["write_request_headers"] as! [String: String]
         XCTAssertEqual(Set(headers.fields.keys), Set(write.keys))
-        XCTAssertEqual(headers.authorization, try basicAuth(userId: csrfUser, password: csrfPassword))
+        XCTAssertEqual(headers.authorization, try basicAuth(userID: csrfUser, password: csrfPassword))
         XCTAssertEqual(headers.cookie, "SESSION=s1")
     }
 }

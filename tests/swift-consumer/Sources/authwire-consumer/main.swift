@@ -7,13 +7,13 @@ import Foundation
 #endif
 
 func run() async throws {
-    let basic = try basicAuth(userId: "Aladdin", password: "open sesame")
+    let basic = try basicAuth(userID: "Aladdin", password: "open sesame")
     precondition(basic == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", basic)
     let decoded = try decodeBasic(headerValue: basic)
-    precondition(decoded.userId == "Aladdin" && decoded.password == "open sesame")
+    precondition(decoded.userID == "Aladdin" && decoded.password == "open sesame")
     precondition(!"\(decoded)".contains("open sesame"))
 
-    let tokens = try TokenManager.staticToken("consumer.token", lifetimeSecs: 60)
+    let tokens = try TokenManager.staticToken("consumer.token", lifetime: .seconds(60))
     let header = try await tokens.authorization()
     precondition(header == "Bearer consumer.token", header)
     var request = URLRequest(url: URL(string: "https://api.example.com/things")!)

@@ -8,7 +8,7 @@ import Foundation
 #endif
 
 // First, in a shell: authwire demo --serve --port 8765 --key-file /tmp/authwire-demo-key.json
-let key = try ApiKey(contentsOf: URL(fileURLWithPath: "/tmp/authwire-demo-key.json"))
+let key = try APIKey(contentsOf: URL(fileURLWithPath: "/tmp/authwire-demo-key.json"))
 // One manager per credential, shared by the whole app (it is Sendable).
 let tokens = try TokenManager.apiKeyExchange(
     tokenURL: URL(string: "http://127.0.0.1:8765/v1/token")!, apiKey: key)

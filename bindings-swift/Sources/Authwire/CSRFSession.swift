@@ -7,42 +7,62 @@ import Foundation
 ///
 /// Concurrent callers share one fetch. After a write answered 403 with `x-csrf-token:
 /// Required`, pass the token it carried to ``invalidate(_:)`` and ask again, or let
-/// ``Foundation/URLSession/data(for:csrf:)`` do both. Prints without its secrets.
-public final class CsrfSession: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+/// ``Foundation/URLSession/data(for:csrf:)`` do both.
+///
+/// A read (`GET`, `HEAD`, `OPTIONS`) needs no CSRF token: it carries the session's Basic
+/// `Authorization` and cookies (``readHeaders``), and no token is fetched for it.
+/// ``Foundation/URLSession/data(for:csrf:)`` does this by itself. Prints without its secrets.
+public final class CSRFSession: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     let core: AuthwireUniFFI.CsrfSession
+    /// The Basic value of the session's credentials, for reads.
+    private let basicAuthorization: String
+    /// The cookies of the last headers handed out, for reads; cleared by a discarding
+    /// ``invalidate(_:)``.
+    private let cookies = LockedValue<String?>(nil)
 
-    /// A session against `fetchURL`, authenticated with Basic `userId`/`password`. The token
-    /// is kept for `options.defaultLifetimeSecs` (one hour) unless the server rejects it first.
+    /// A session against `fetchURL`, authenticated with Basic `userID`/`password`. The token
+    /// is kept for `options.defaultLifetime` (one hour) unless the server rejects it first.
     ///
     /// - Throws: ``AuthError/invalidConfiguration(reason:)`` for a non-HTTPS URL or invalid
     ///   options, ``AuthError/invalidInput(reason:)`` for credentials Basic cannot carry.
     public init(
-        fetchURL: URL, userId: String, password: String, options: TokenOptions = TokenOptions(),
-        fetchMethod: CsrfFetchMethod = .head
+        fetchURL: URL, userID: String, password: String, options: TokenOptions = TokenOptions(),
+        fetchMethod: CSRFFetchMethod = .head
     ) throws {
+        let coreOptions = options.core
         core = try translatingErrors {
             try AuthwireUniFFI.CsrfSession(
-                fetchUrl: fetchURL.absoluteString, userId: userId, password: password,
-                options: options, fetchMethod: fetchMethod)
+                fetchUrl: fetchURL.absoluteString, userId: userID, password: password,
+                options: coreOptions, fetchMethod: fetchMethod.core)
         }
+        basicAuthorization = try basicAuth(userID: userID, password: password)
     }
 
     /// The headers for a write call, awaited without blocking a thread: at once while a token
     /// is held, else after the shared fetch.
     ///
     /// - Throws: the fetch's ``AuthError`` (e.g. `.unauthorized` for wrong credentials).
-    public func headers() async throws -> CsrfHeaders {
-        CsrfHeaders(try await translatingErrors { try await core.headersAsync() })
+    public func headers() async throws -> CSRFHeaders {
+        remember(CSRFHeaders(try await translatingErrors { try await core.headersAsync() }))
     }
 
     /// ``headers()`` for synchronous code. **Blocks the calling thread** during a fetch: do
     /// not call it from an `async` context or the main thread.
     ///
     /// - Throws: as ``headers()``.
-    public func headersBlocking() throws -> CsrfHeaders {
-        CsrfHeaders(try translatingErrors { try core.headers() })
+    public func headersBlocking() throws -> CSRFHeaders {
+        remember(CSRFHeaders(try translatingErrors { try core.headers() }))
+    }
+
+    /// The headers for a read (`GET`, `HEAD`, `OPTIONS`): the Basic `Authorization` and, once
+    /// a write has fetched a token, the session's cookies; never a CSRF token, and never a
+    /// fetch. Header name to value, ready to set on a request.
+    public var readHeaders: [String: String] {
+        var fields = [authorizationHeader: basicAuthorization]
+        if let cookie = cookies.value { fields["Cookie"] = cookie }
+        return fields
     }
 
     /// Call after a write answered 403 with `x-csrf-token: Required`, with the CSRF token that
@@ -50,11 +70,18 @@ public final class CsrfSession: Sendable, CustomStringConvertible, CustomDebugSt
     /// discarded, so parallel 403s cause one new fetch).
     @discardableResult
     public func invalidate(_ csrfToken: String) -> Bool {
-        core.invalidate(token: csrfToken)
+        let discarded = core.invalidate(token: csrfToken)
+        if discarded { cookies.value = nil }
+        return discarded
     }
 
     /// Counters since the session was created (`tokenRequests` counts fetches).
-    public var stats: TokenStats { core.stats() }
+    public var stats: TokenStats { TokenStats(core.stats()) }
+
+    private func remember(_ headers: CSRFHeaders) -> CSRFHeaders {
+        cookies.value = headers.cookie
+        return headers
+    }
 
     /// Sets (or with `nil` removes) the closure that receives this session's events.
     public func setListener(_ listener: (@Sendable (AuthEvent) -> Void)?) {
@@ -69,9 +96,48 @@ public final class CsrfSession: Sendable, CustomStringConvertible, CustomDebugSt
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }
 
+/// How a CSRF session fetches its token: with a `HEAD` (the default) or a `GET`.
+public enum CSRFFetchMethod: Sendable, Hashable {
+    /// `HEAD` with `X-CSRF-Token: fetch`.
+    case head
+    /// `GET` with `X-CSRF-Token: fetch`, for servers that answer the token only to a `GET`.
+    case get
+
+    var core: AuthwireUniFFI.CsrfFetchMethod {
+        switch self {
+        case .head: .head
+        case .get: .get
+        }
+    }
+}
+
+/// A value behind a lock.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var stored: Value
+
+    init(_ value: Value) {
+        stored = value
+    }
+
+    var value: Value {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            stored = newValue
+        }
+    }
+}
+
 /// The headers a write call carries: `X-CSRF-Token`, `Cookie` (when the server set cookies)
 /// and `Authorization`. All three are secrets and print as `[redacted]`.
-public struct CsrfHeaders: Sendable, Hashable, CustomStringConvertible,
+public struct CSRFHeaders: Sendable, Hashable, CustomStringConvertible,
     CustomDebugStringConvertible, CustomReflectable
 {
     /// The `X-CSRF-Token` value. Keep it out of logs.
@@ -94,9 +160,9 @@ public struct CsrfHeaders: Sendable, Hashable, CustomStringConvertible,
         return fields
     }
 
-    /// `CsrfHeaders(csrfToken: [redacted], cookie: [redacted], authorization: [redacted])`.
+    /// `CSRFHeaders(csrfToken: [redacted], cookie: [redacted], authorization: [redacted])`.
     public var description: String {
-        "CsrfHeaders(csrfToken: \(redacted), cookie: \(cookie == nil ? "nil" : redacted), authorization: \(redacted))"
+        "CSRFHeaders(csrfToken: \(redacted), cookie: \(cookie == nil ? "nil" : redacted), authorization: \(redacted))"
     }
     /// As ``description``.
     public var debugDescription: String { description }

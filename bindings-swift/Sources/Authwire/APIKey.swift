@@ -7,7 +7,7 @@ import Foundation
 ///
 /// It never prints its secrets: `description`, `debugDescription`, `String(reflecting:)` and
 /// `dump()` show `[redacted]`.
-public final class ApiKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
+public final class APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     let core: AuthwireUniFFI.ApiKey
@@ -44,13 +44,13 @@ public final class ApiKey: Sendable, CustomStringConvertible, CustomDebugStringC
     }
 
     /// The application's client id, if the key file has one (not a secret).
-    public var appClientId: String? { core.appClientId() }
+    public var appClientID: String? { core.appClientId() }
 
-    /// The application's client secret, in clear. Keep it out of logs.
-    public func appClientSecret() -> String? { core.appClientSecret() }
+    /// The application's client secret, in clear, if the key file has one. Keep it out of logs.
+    public var appClientSecret: String? { core.appClientSecret() }
 
     /// The encoded key sent to the token endpoint, in clear. Keep it out of logs.
-    public func encodedKey() -> String { core.encodedKey() }
+    public var encodedKey: String { core.encodedKey() }
 
     /// The core's redacted form: the client id, never a secret.
     public var description: String { core.description }
