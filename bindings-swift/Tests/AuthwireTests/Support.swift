@@ -1,5 +1,6 @@
 // Test support: the repository's files and the shared scenario server (tests/scenarios/server.py),
 // a real HTTP/1.1 server on 127.0.0.1 that every test drives through its own namespace.
+import Authwire
 import Foundation
 import XCTest
 
@@ -115,6 +116,10 @@ struct ScenarioStats: Decodable, Equatable {
     let csrfFetches: Int
     let writes: Int
     let write403: Int
+    let reads: Int
+    let read401: Int
+    let readsWithCsrfToken: Int
+    let readsWithSessionCookie: Int
 
     enum CodingKeys: String, CodingKey {
         case tokenRequests = "token_requests"
@@ -123,6 +128,10 @@ struct ScenarioStats: Decodable, Equatable {
         case csrfFetches = "csrf_fetches"
         case writes
         case write403 = "write_403"
+        case reads
+        case read401 = "read_401"
+        case readsWithCsrfToken = "reads_with_csrf_token"
+        case readsWithSessionCookie = "reads_with_session_cookie"
     }
 }
 
@@ -146,11 +155,20 @@ func freshNamespace() -> String {
 final class EventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [String] = []
+    private var authEvents: [AuthEvent] = []
 
     func record(_ event: Any) {
         lock.lock()
         defer { lock.unlock() }
         events.append(String(describing: event))
+        if let event = event as? AuthEvent { authEvents.append(event) }
+    }
+
+    /// The events recorded, as values.
+    var typed: [AuthEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        return authEvents
     }
 
     var all: [String] {

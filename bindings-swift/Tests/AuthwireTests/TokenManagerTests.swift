@@ -79,12 +79,13 @@ class TokenManagerScenarios: XCTestCase {
         let requests = try await server.stats("ratelimit", ns).tokenRequests
         XCTAssertEqual(requests, 2)
         // The retry waited for Retry-After (1000 ms, give or take the clock's rounding).
-        let delays = events.all.compactMap { event -> Int? in
-            guard event.hasPrefix("refreshRetrying(attempt: 1, delayMs: ") else { return nil }
-            return Int(event.dropFirst("refreshRetrying(attempt: 1, delayMs: ".count).prefix { $0.isNumber })
+        let delays = events.typed.compactMap { event -> Duration? in
+            guard case .refreshRetrying(attempt: 1, let delay, _, _) = event else { return nil }
+            return delay
         }
         XCTAssertEqual(delays.count, 1, "\(events.all)")
-        XCTAssertTrue((999...1_100).contains(delays.first ?? 0), "\(events.all)")
+        XCTAssertTrue(
+            (Duration.milliseconds(999)...Duration.milliseconds(1_100)).contains(delays.first ?? .zero), "\(events.all)")
     }
 
     func scenarioA401CarriesTheServersMessageAndIsNotRetried() async throws {

@@ -114,6 +114,51 @@ final class URLSessionTests: XCTestCase {
         XCTAssertEqual(session.stats.tokenRequests, 2)
     }
 
+    func testACsrfReadCarriesBasicAndCookiesAndFetchesNoToken() async throws {
+        let ns = freshNamespace()
+        let session = try CSRFSession(
+            fetchURL: server.url("csrf", ns, "api"), userID: csrfUser, password: csrfPassword)
+        // Reads before any write: Basic only, no fetch, for each safe method (a request
+        // without a method is a GET).
+        for method in [nil, "GET", "HEAD", "OPTIONS", "get"] {
+            var read = URLRequest(url: server.url("csrf", ns, "api"))
+            read.httpMethod = method
+            let (_, response) = try await URLSession.shared.data(for: read, csrf: session)
+            XCTAssertEqual(status(response), 200, method ?? "no method")
+        }
+        var stats = try await server.stats("csrf", ns)
+        XCTAssertEqual(stats.reads, 5)
+        XCTAssertEqual(stats.read401, 0)
+        XCTAssertEqual(stats.readsWithCsrfToken, 0)
+        XCTAssertEqual(stats.csrfFetches, 0)
+        XCTAssertEqual(session.stats.tokenRequests, 0)
+
+        // After a write, a read also carries the session's cookie, still without a token.
+        var write = URLRequest(url: server.url("csrf", ns, "api"))
+        write.httpMethod = "PUT"
+        let (_, written) = try await URLSession.shared.data(for: write, csrf: session)
+        XCTAssertEqual(status(written), 201)
+        let (_, read) = try await URLSession.shared.data(
+            for: URLRequest(url: server.url("csrf", ns, "api")), csrf: session)
+        XCTAssertEqual(status(read), 200)
+        stats = try await server.stats("csrf", ns)
+        XCTAssertEqual(stats.reads, 6)
+        XCTAssertEqual(stats.readsWithCsrfToken, 0)
+        XCTAssertEqual(stats.readsWithSessionCookie, 1)
+        XCTAssertEqual(stats.csrfFetches, 1)
+        XCTAssertEqual(session.readHeaders["Authorization"], try basicAuth(userID: csrfUser, password: csrfPassword))
+
+        // Wrong credentials: the read is sent and answered 401, still without a fetch.
+        let wrong = try CSRFSession(
+            fetchURL: server.url("csrf", ns, "api"), userID: csrfUser, password: "wrong-password")
+        let (_, refused) = try await URLSession.shared.data(
+            for: URLRequest(url: server.url("csrf", ns, "api")), csrf: wrong)
+        XCTAssertEqual(status(refused), 401)
+        stats = try await server.stats("csrf", ns)
+        XCTAssertEqual(stats.read401, 1)
+        XCTAssertEqual(stats.csrfFetches, 1)
+    }
+
     func testWrongCsrfCredentialsAreUnauthorized() async throws {
         let ns = freshNamespace()
         let session = try CSRFSession(
