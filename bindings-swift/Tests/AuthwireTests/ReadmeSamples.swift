@@ -52,13 +52,13 @@ func tokensThroughURLSession(tokenURL: URL, apiKey: APIKey) throws -> TokenManag
     // Token requests go through URLSession: the app's proxy, VPN, App Transport Security and
     // the session delegate's certificate pinning apply; redirects are never followed. With the
     // mobile core (no TLS stack of its own, XCFramework) a transport is required.
-    let options = TokenOptions(requestTimeout: .milliseconds(10_000), transport: URLSessionTransport(session: .shared))
+    let options = TokenOptions(requestTimeout: .seconds(10), transport: URLSessionTransport(session: .shared))
     return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
 }
 
 func sharedTokens(tokenURL: URL, apiKey: APIKey, directory: String) throws -> TokenManager {
     // In every process of the host: the same credential, the same store (on Linux, many
-    // hosts: RedisStore(url: "rediss://...")). One token request per lifetime for them all.
+    // hosts: RedisStore(url: redisURL)). One token request per lifetime for them all.
     let options = TokenOptions(store: try FileStore(path: "\(directory)/tokens"))
     return try TokenManager.apiKeyExchange(tokenURL: tokenURL, apiKey: apiKey, options: options)
 }

@@ -157,6 +157,24 @@ final class RedactionTests: XCTestCase {
         }
     }
 
+    func testTransportRecordsAndStoresPrintNoCredential() throws {
+        let secret = "transport-secret-4d1e"
+        let request = HTTPRequest(
+            method: "POST", url: URL(string: "https://auth.example.com/token")!,
+            headers: [HTTPHeader(name: "Authorization", value: "Basic \(secret)"), HTTPHeader(name: "Accept", value: "*/*")],
+            body: Data(#"{"apiKey": "\#(secret)"}"#.utf8), timeout: .seconds(15), maxBodyBytes: 65_536)
+        assertRedacted(request, hiding: [secret])
+        XCTAssertEqual("\(request)", "HTTPRequest(POST https://auth.example.com/token)")
+        for name in ["Authorization", "cookie", "Set-Cookie", "Proxy-Authorization"] {
+            assertRedacted(HTTPHeader(name: name, value: secret), hiding: [secret])
+        }
+        XCTAssertTrue("\(HTTPHeader(name: "Accept", value: "*/*"))".contains("*/*"))
+        #if AUTHWIRE_REDIS_STORE
+            assertRedacted(
+                try RedisStore(url: URL(string: "redis://:\(secret)@127.0.0.1:1")!), hiding: [secret])
+        #endif
+    }
+
     func testACsrfSessionAndItsHeadersPrintRedacted() async throws {
         let ns = freshNamespace()
         let session = try CSRFSession(

@@ -6,6 +6,23 @@ import Foundation
     import FoundationNetworking
 #endif
 
+/// A signer of the app's own, as an outside package writes one: `algorithm` and `keyID` are
+/// properties, failures are `SignerError.failed(reason:)`.
+final class AppSigner: JWTSigner {
+    let algorithm: JWTAlgorithm = .es256
+    let keyID: String? = "app-key"
+    func sign(_ message: Data) throws -> Data { throw SignerError.failed(reason: "the key is in another castle") }
+}
+
+/// A transport of the app's own: `Int` status, `Duration` timeout, lowerCamel error cases.
+final class AppTransport: HTTPTransport {
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let _: Duration = request.timeout
+        let _: Int = request.maxBodyBytes
+        throw HTTPTransportError.classified(kind: .connectionRefused, reason: "offline")
+    }
+}
+
 func run() async throws {
     let basic = try basicAuth(userID: "Aladdin", password: "open sesame")
     precondition(basic == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", basic)
@@ -19,6 +36,32 @@ func run() async throws {
     var request = URLRequest(url: URL(string: "https://api.example.com/things")!)
     try await request.authorize(with: tokens)
     precondition(request.value(forHTTPHeaderField: "Authorization") == header)
+
+    // Options in Durations and Ints, the app's transport, "never expires" as nil.
+    let options = TokenOptions(requestTimeout: .seconds(2), maxAttempts: 1, transport: AppTransport())
+    let offline = try TokenManager.apiKeyExchange(
+        tokenURL: URL(string: "https://auth.example.com/token")!, apiKey: try APIKey(encodedKey: "k"), options: options)
+    do {
+        _ = try await offline.authorization()
+        preconditionFailure("no error")
+    } catch AuthError.network(let kind, _) {
+        precondition(kind == .connectionRefused, "\(kind)")
+    }
+    let forever = try await TokenManager.staticToken("forever.token").token()
+    precondition(forever.expiresIn == nil)
+    let signed = try TokenManager.selfSignedJWT(
+        signer: AppSigner(), issuer: "app", audience: "api", lifetime: .seconds(300), extraClaims: ["tenant": "acme"])
+    do {
+        _ = try await signed.authorization()
+        preconditionFailure("no error")
+    } catch let error as AuthError {
+        guard case .invalidConfiguration = error else { preconditionFailure("\(error)") }
+    }
+    let status: (AuthError) -> Int? = {
+        if case .unauthorized(let status, _) = $0 { return status }
+        return nil
+    }
+    precondition(status(.unauthorized(status: 401, serverMessage: "no")) == 401)
 
     do {
         _ = try bearerAuth(token: "two words")
