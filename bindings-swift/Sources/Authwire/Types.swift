@@ -150,7 +150,7 @@ public struct TokenStats: Sendable, Hashable {
 /// shared store's state). Events carry no secret: log them as they are. `refreshRetrying` and
 /// `refreshFailed` carry the ``NetworkErrorKind`` as `networkKind` when the attempt failed on
 /// the network: `if case .refreshFailed(let kind?, _, _) = event { ... }`.
-public enum AuthEvent: Sendable, Hashable {
+public enum AuthEvent: Sendable, Hashable, CustomStringConvertible {
     /// A token request is being sent (`attempt` 1 for the first, 2 for the first retry, ...).
     case tokenRequested(attempt: Int)
     /// A new token was obtained, living `lifetime` (`nil`: it never expires) and due for a
@@ -174,6 +174,29 @@ public enum AuthEvent: Sendable, Hashable {
     case storeEntryRejected(reason: String)
     /// The manager waited `waited` for another process's token request, then sent its own.
     case storeWaitTimedOut(waited: Duration)
+
+    /// The case and its values, e.g. `refreshRetrying(attempt: 1, delay: 0.2 seconds,
+    /// networkKind: connectionRefused, reason: "...")`; `nil` durations as `never`.
+    public var description: String {
+        func text(_ duration: Duration?) -> String { duration.map { "\($0)" } ?? "never" }
+        func text(_ kind: NetworkErrorKind?) -> String { kind.map { "\($0)" } ?? "nil" }
+        switch self {
+        case .tokenRequested(let attempt): return "tokenRequested(attempt: \(attempt))"
+        case .tokenRefreshed(let lifetime, let refreshIn):
+            return "tokenRefreshed(lifetime: \(text(lifetime)), refreshIn: \(text(refreshIn)))"
+        case .refreshRetrying(let attempt, let delay, let networkKind, let reason):
+            return "refreshRetrying(attempt: \(attempt), delay: \(delay), networkKind: \(text(networkKind)), reason: \(reason.debugDescription))"
+        case .refreshFailed(let networkKind, let reason, let servingStale):
+            return "refreshFailed(networkKind: \(text(networkKind)), reason: \(reason.debugDescription), servingStale: \(servingStale))"
+        case .tokenInvalidated: return "tokenInvalidated"
+        case .storeTokenAdopted(let age): return "storeTokenAdopted(age: \(age))"
+        case .storeUnavailable(let reason, let retryIn):
+            return "storeUnavailable(reason: \(reason.debugDescription), retryIn: \(retryIn))"
+        case .storeRecovered: return "storeRecovered"
+        case .storeEntryRejected(let reason): return "storeEntryRejected(reason: \(reason.debugDescription))"
+        case .storeWaitTimedOut(let waited): return "storeWaitTimedOut(waited: \(waited))"
+        }
+    }
 
     init(_ core: AuthwireUniFFI.AuthEvent) {
         switch core {

@@ -163,8 +163,10 @@ final class RedactionTests: XCTestCase {
             method: "POST", url: URL(string: "https://auth.example.com/token")!,
             headers: [HTTPHeader(name: "Authorization", value: "Basic \(secret)"), HTTPHeader(name: "Accept", value: "*/*")],
             body: Data(#"{"apiKey": "\#(secret)"}"#.utf8), timeout: .seconds(15), maxBodyBytes: 65_536)
-        assertRedacted(request, hiding: [secret])
-        XCTAssertEqual("\(request)", "HTTPRequest(POST https://auth.example.com/token)")
+        for text in renderings(request) {
+            XCTAssertFalse(text.contains(secret), text)
+            XCTAssertTrue(text.contains("HTTPRequest(POST https://auth.example.com/token)"), text)
+        }
         for name in ["Authorization", "cookie", "Set-Cookie", "Proxy-Authorization"] {
             assertRedacted(HTTPHeader(name: name, value: secret), hiding: [secret])
         }
