@@ -210,7 +210,7 @@ final class TransportTests: XCTestCase {
                 XCTAssertThrowsError(try attempt(), what) { error in
                     guard case AuthError.invalidConfiguration(let reason) = error else { return XCTFail("\(what): \(error)") }
                     XCTAssertTrue(reason.contains("no built-in JWT signer"), "\(what): \(reason)")
-                    XCTAssertTrue(reason.contains("JWTSigner"), "\(what): \(reason)")
+                    XCTAssertTrue(reason.contains("JwtSigner"), "\(what): \(reason)")  // the core's word
                     XCTAssertFalse(reason.contains("MIIBVQ"), reason)
                 }
             }
