@@ -390,7 +390,6 @@ extension TokenManager {
             self.keyID = keyID
         }
 
-
         /// Signs with `SecKeyCreateSignature`; a refusal (user authentication required, key
         /// unavailable) throws ``SignerError/failed(reason:)`` with the Security framework's reason.
         public func sign(_ message: Data) throws -> Data {

@@ -10,7 +10,7 @@ import Foundation
 /// `.classified(kind:reason:)` with the ``NetworkErrorKind`` that happened (for a `URLError`,
 /// `NetworkErrorKind(urlError)`), so that failures retrying cannot fix (an untrusted
 /// certificate, an unknown host) fail at once. Any other error counts as
-/// ``NetworkErrorKind/other``, which is retried.
+/// `NetworkErrorKind.other`, which is retried.
 public protocol HTTPTransport: Sendable {
     /// Sends one token request and returns the server's answer, body read in full.
     ///
@@ -117,7 +117,7 @@ public struct HTTPHeader: Sendable, Hashable, CustomStringConvertible, CustomDeb
 /// ``NetworkErrorKind``: the core retries it only when ``NetworkErrorKind/isRetried`` says so,
 /// and the caller gets ``AuthError/network(kind:reason:)`` with that kind and the transport's
 /// `reason` in the sentence. `.network(reason:)` (no kind) counts as
-/// ``NetworkErrorKind/other``, which is retried.
+/// `NetworkErrorKind.other`, which is retried.
 public enum HTTPTransportError: Error, Sendable, Hashable {
     /// The request could not be completed, for a reason the transport did not classify.
     case network(reason: String)
