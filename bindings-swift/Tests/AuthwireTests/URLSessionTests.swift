@@ -63,8 +63,12 @@ final class URLSessionTests: XCTestCase {
         XCTAssertEqual(statuses, Array(repeating: 200, count: 32))
         let stats = try await server.stats("ok", ns)
         XCTAssertEqual(stats.tokenRequests, 2, "32 concurrent 401s must cause exactly one refresh")
-        XCTAssertEqual(stats.resource401, 32)
-        XCTAssertEqual(stats.resourceRequests, 64)
+        // Each request that carried the revoked token was answered 401 and sent once more; a
+        // request that started after the refresh carried the fresh token at once. How many did
+        // depends on timing (a warm connection pool answers the first 401 before the last task
+        // has asked for its header), so only the sum is fixed.
+        XCTAssertTrue((1...32).contains(stats.resource401), "\(stats.resource401)")
+        XCTAssertEqual(stats.resourceRequests, 32 + stats.resource401)
         XCTAssertEqual(tokens.stats.invalidations, 1)
     }
 
