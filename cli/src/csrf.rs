@@ -67,12 +67,14 @@ impl CsrfCmd {
             FetchMethod::Head => CsrfFetchMethod::Head,
             FetchMethod::Get => CsrfFetchMethod::Get,
         };
-        let session = CsrfSession::new(&self.url, &self.user, &password, None, Some(method))?;
+        let session = CsrfSession::new(&self.url, &self.user, &password, method, None)?;
         drop(password);
         let headers = session.headers()?;
-        let token = Zeroizing::new(headers.csrf_token());
-        let cookie = headers.cookie().map(Zeroizing::new);
-        let authorization = Zeroizing::new(headers.authorization());
+        let token = Zeroizing::new(headers.csrf_token().to_owned());
+        let cookie = headers
+            .cookie()
+            .map(|cookie| Zeroizing::new(cookie.to_owned()));
+        let authorization = Zeroizing::new(headers.authorization().to_owned());
         if let Some(Then::Exec(exec)) = &self.then {
             return run(
                 &exec.command,

@@ -195,8 +195,8 @@ impl OpenConnectorsCmd {
         let element = self.element_token.read_optional()?;
         let value = zeroize::Zeroizing::new(authwire::open_connectors_auth(
             &user,
-            org.as_ref().map(|s| s.to_string()),
-            element.as_ref().map(|s| s.to_string()),
+            org.as_ref().map(|s| s.as_str()),
+            element.as_ref().map(|s| s.as_str()),
         )?);
         deliver_authorization(&value, &self.output, self.then.as_ref())
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use authwire::{TokenOptions, TokenStore};
+use authwire::{FileStore, RedisStore, RedisStoreOptions, TokenOptions, TokenStore};
 
 use crate::error::{CliError, CliResult};
 
@@ -24,9 +24,10 @@ pub fn open(spec: &str) -> CliResult<Arc<dyn TokenStore>> {
                 "--store file: needs a path, e.g. file:/run/app/tokens",
             ));
         }
-        authwire::file_store(path.to_owned())
+        FileStore::new(path).map(|store| Arc::new(store) as Arc<dyn TokenStore>)
     } else if spec.starts_with("redis://") || spec.starts_with("rediss://") {
-        authwire::redis_store(spec.to_owned(), None, None)
+        RedisStore::new(spec, RedisStoreOptions::default())
+            .map(|store| Arc::new(store) as Arc<dyn TokenStore>)
     } else {
         return Err(CliError::usage(
             "--store takes file:PATH, redis://host[:port] or rediss://host[:port]",
@@ -43,8 +44,5 @@ pub fn options(spec: Option<&str>) -> CliResult<Option<TokenOptions>> {
     let Some(spec) = spec else {
         return Ok(None);
     };
-    Ok(Some(TokenOptions {
-        store: Some(open(spec)?),
-        ..TokenOptions::default()
-    }))
+    Ok(Some(TokenOptions::default().store(open(spec)?)))
 }

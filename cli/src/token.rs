@@ -6,7 +6,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use authwire::{ApiKey, AuthEvent, AuthListener, ClientAuthMethod, ExpiryFormat, TokenManager};
+use authwire::{
+    ApiKey, AuthEvent, AuthListener, ClientAuthMethod, CustomExchange, ExpiryFormat, TokenManager,
+};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -140,13 +142,13 @@ impl TokenCmd {
         deliver_authorization(&value, &self.output, self.then.as_ref())
     }
 
-    fn build_manager(&self) -> CliResult<Arc<TokenManager>> {
+    fn build_manager(&self) -> CliResult<TokenManager> {
         let options = || crate::store::options(self.store.as_deref());
         if let Some(path) = &self.api_key_file {
-            let key = ApiKey::from_file(&path.to_string_lossy())?;
+            let key = ApiKey::from_file(path)?;
             return Ok(TokenManager::api_key_exchange(
                 self.url()?,
-                key,
+                &key,
                 options()?,
             )?);
         }
@@ -155,30 +157,29 @@ impl TokenCmd {
             let key = ApiKey::from_json(&text)?;
             return Ok(TokenManager::api_key_exchange(
                 self.url()?,
-                key,
+                &key,
                 options()?,
             )?);
         }
         if let Some(client_id) = &self.client_id {
             let secret = self.client_secret.read_required()?;
-            let scopes = self
+            let scopes: Vec<&str> = self
                 .scopes
                 .iter()
                 .flat_map(|s| s.split_whitespace())
-                .map(str::to_owned)
                 .collect();
             let method = match self.client_auth {
                 ClientAuth::Basic => ClientAuthMethod::ClientSecretBasic,
                 ClientAuth::Post => ClientAuthMethod::ClientSecretPost,
                 ClientAuth::BasicUnencoded => ClientAuthMethod::ClientSecretBasicUnencoded,
             };
-            return Ok(TokenManager::client_credentials(
+            return Ok(TokenManager::client_credentials_with_method(
                 self.url()?,
                 client_id,
                 &secret,
-                scopes,
+                &scopes,
+                method,
                 options()?,
-                Some(method),
             )?);
         }
         if let Some(path) = &self.config {
@@ -193,15 +194,24 @@ impl TokenCmd {
                 }
             };
             let body = Zeroizing::new(config.request_body()?);
-            let headers = config.headers()?;
+            let mut exchange = CustomExchange::default();
+            if let Some(field) = &config.expiry_field {
+                exchange = exchange.expiry_field(field);
+            }
+            if let Some(format) = config.expiry_format {
+                exchange = exchange.expiry_format(format.into());
+            }
+            for (name, value) in config.headers()? {
+                exchange = exchange.header(name, value);
+            }
+            if let Some(scheme) = &config.scheme {
+                exchange = exchange.scheme(scheme);
+            }
             return Ok(TokenManager::custom_exchange(
                 &url,
                 &body,
                 &config.token_field,
-                config.expiry_field.clone(),
-                config.expiry_format.map(Into::into),
-                Some(headers),
-                config.scheme.clone(),
+                exchange,
                 options()?,
             )?);
         }
@@ -398,7 +408,7 @@ impl AuthListener for ChannelListener {
 
 /// `--watch`: keeps the token fresh, printing one line per event, until `count` tokens were
 /// obtained (or forever).
-fn watch(manager: &Arc<TokenManager>, count: Option<u64>, show_token: bool) -> CliResult<i32> {
+fn watch(manager: &TokenManager, count: Option<u64>, show_token: bool) -> CliResult<i32> {
     let (sender, events) = mpsc::channel();
     manager.set_listener(Some(Arc::new(ChannelListener(Mutex::new(sender)))));
     let mut obtained = 0u64;
@@ -412,7 +422,8 @@ fn watch(manager: &Arc<TokenManager>, count: Option<u64>, show_token: bool) -> C
         {
             return Ok(0);
         }
-        let refresh_in = Duration::from_millis(token.refresh_in_ms());
+        // A token that is never refreshed (a static one) has no refresh point: wait for good.
+        let refresh_in = token.refresh_in().unwrap_or(Duration::MAX);
         drop(token);
         if !refresh_in.is_zero() {
             std::thread::sleep(refresh_in);
@@ -425,7 +436,9 @@ fn watch(manager: &Arc<TokenManager>, count: Option<u64>, show_token: bool) -> C
         };
         // Poll at least once a second: after a failed refresh the next one may start only
         // when its cool-down has passed, and only when someone asks.
-        let wait = Duration::from_millis(current.expires_in_ms())
+        let wait = current
+            .expires_in()
+            .unwrap_or(Duration::MAX)
             .clamp(Duration::from_millis(50), Duration::from_secs(1));
         drop(current);
         match events.recv_timeout(wait) {
@@ -540,7 +553,8 @@ fn print_event(
             );
             false
         }
-        AuthEvent::TokenRequested { .. } | AuthEvent::TokenInvalidated => false,
+        // Requests, invalidations and any kind of event added later print nothing.
+        _ => false,
     }
 }
 

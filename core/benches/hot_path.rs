@@ -19,9 +19,9 @@ fn manager() -> (server::TestServer, Arc<TokenManager>) {
         )
     });
     let key = ApiKey::from_encoded_key("bench-key").unwrap();
-    let manager = TokenManager::api_key_exchange(&server.url("/v1/token"), key, None).unwrap();
+    let manager = TokenManager::api_key_exchange(&server.url("/v1/token"), &key, None).unwrap();
     manager.authorization().unwrap();
-    (server, manager)
+    (server, std::sync::Arc::new(manager))
 }
 
 fn hot_path(c: &mut Criterion) {

@@ -1,16 +1,15 @@
 //! The README's Rust token-manager sample. Start the local demo server first:
 //! `authwire demo --serve --port 8765 --key-file /tmp/authwire-demo-key.json &`
+use std::time::Duration;
+
 use authwire::{ApiKey, AuthError, TokenManager, TokenOptions};
 
 fn main() -> Result<(), AuthError> {
     // The API-key file downloaded from the XTD portal (here: written by the demo server).
     let key = ApiKey::from_file("/tmp/authwire-demo-key.json")?;
-    let options = TokenOptions {
-        request_timeout_ms: 5_000,
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default().request_timeout(Duration::from_millis(5_000));
     let tokens =
-        TokenManager::api_key_exchange("http://127.0.0.1:8765/v1/token", key, Some(options))?;
+        TokenManager::api_key_exchange("http://127.0.0.1:8765/v1/token", &key, Some(options))?;
 
     // Share `tokens` (an Arc) with every thread and task: one token request serves them all,
     // and while the token is fresh this is a cache read (about 50 ns).

@@ -109,8 +109,10 @@ fn manager(
     options: Option<TokenOptions>,
 ) -> Arc<TokenManager> {
     let url = format!("http://127.0.0.1:{port}/{scenario}/{namespace}/token");
-    TokenManager::api_key_exchange(&url, ApiKey::from_encoded_key(API_KEY).unwrap(), options)
-        .unwrap()
+    Arc::new(
+        TokenManager::api_key_exchange(&url, &ApiKey::from_encoded_key(API_KEY).unwrap(), options)
+            .unwrap(),
+    )
 }
 
 fn rate(calls: u64, elapsed: Duration) -> String {
@@ -215,10 +217,7 @@ fn main() {
 
     // Phase 4: a manager dropped while its token request is in flight.
     let before_stall = report("4 drop in flight", "start");
-    let options = TokenOptions {
-        request_timeout_ms: 60_000,
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default().request_timeout(Duration::from_millis(60_000));
     let stalled = manager(port, "stall", "soak-in-flight", Some(options));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

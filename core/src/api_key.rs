@@ -19,6 +19,77 @@ pub struct ApiKey {
     encoded_key: Secret,
 }
 
+impl ApiKey {
+    /// Reads an API key from the JSON text of a downloaded key file. To read the file
+    /// itself, use [`ApiKey::from_file`].
+    ///
+    /// ```
+    /// let key = authwire::ApiKey::from_json(
+    ///     r#"{"appClientId": "app-1", "appClientSecret": "s3cret", "encodedKey": "ZW5j"}"#,
+    /// )?;
+    /// assert_eq!(key.app_client_id(), Some("app-1"));
+    /// assert_eq!(key.encoded_key(), "ZW5j");
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when the text is not a JSON object or a field is
+    /// missing, not a string, or empty. The message names the field, never its value.
+    pub fn from_json(text: &str) -> Result<Self> {
+        Self::parse(text)
+    }
+
+    /// Reads an API key from a downloaded key file on disk.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when the file cannot be read or is not a valid
+    /// key file (see [`ApiKey::from_json`]).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            AuthError::invalid_configuration(format!(
+                "cannot read the API-key file {path:?}: {err}"
+            ))
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Wraps an `encodedKey` for users who hold only the key, not the whole file.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when the key is empty or contains whitespace or a
+    /// control character.
+    pub fn from_encoded_key(encoded_key: &str) -> Result<Self> {
+        check_field("encodedKey", encoded_key)?;
+        Ok(Self {
+            app_client_id: None,
+            app_client_secret: None,
+            encoded_key: Secret::new(encoded_key),
+        })
+    }
+
+    /// The `appClientId`, or `None` for a key made with [`from_encoded_key`](Self::from_encoded_key).
+    #[must_use]
+    pub fn app_client_id(&self) -> Option<&str> {
+        self.app_client_id.as_deref()
+    }
+
+    /// The `appClientSecret` in clear, or `None` for a key made with
+    /// [`from_encoded_key`](Self::from_encoded_key). Keep it out of logs.
+    #[must_use]
+    pub fn app_client_secret(&self) -> Option<&str> {
+        self.app_client_secret.as_ref().map(Secret::expose)
+    }
+
+    /// The `encodedKey` in clear: the value sent as `{"apiKey": ...}`. Keep it out of logs.
+    #[must_use]
+    pub fn encoded_key(&self) -> &str {
+        self.encoded_key.expose()
+    }
+}
+
+// The bindings' constructors and getters: the same names, with the shapes uniffi carries
+// (shared handles, owned strings, a path as text).
 #[uniffi::export]
 impl ApiKey {
     /// Reads an API key from the JSON text of a downloaded key file.
@@ -26,8 +97,8 @@ impl ApiKey {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] when the text is not a JSON object or a field is
     /// missing, not a string, or empty. The message names the field, never its value.
-    #[uniffi::constructor]
-    pub fn from_json(text: &str) -> Result<Arc<Self>> {
+    #[uniffi::constructor(name = "from_json")]
+    fn ffi_from_json(text: &str) -> Result<Arc<Self>> {
         Self::parse(text).map(Arc::new)
     }
 
@@ -36,14 +107,9 @@ impl ApiKey {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] when the file cannot be read or is not a valid
     /// key file (see [`ApiKey::from_json`]).
-    #[uniffi::constructor]
-    pub fn from_file(path: &str) -> Result<Arc<Self>> {
-        let text = std::fs::read_to_string(Path::new(path)).map_err(|err| {
-            AuthError::invalid_configuration(format!(
-                "cannot read the API-key file {path:?}: {err}"
-            ))
-        })?;
-        Self::parse(&text).map(Arc::new)
+    #[uniffi::constructor(name = "from_file")]
+    fn ffi_from_file(path: &str) -> Result<Arc<Self>> {
+        Self::from_file(path).map(Arc::new)
     }
 
     /// Wraps an `encodedKey` for users who hold only the key, not the whole file.
@@ -51,31 +117,29 @@ impl ApiKey {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] when the key is empty or contains whitespace or a
     /// control character.
-    #[uniffi::constructor]
-    pub fn from_encoded_key(encoded_key: &str) -> Result<Arc<Self>> {
-        check_field("encodedKey", encoded_key)?;
-        Ok(Arc::new(Self {
-            app_client_id: None,
-            app_client_secret: None,
-            encoded_key: Secret::new(encoded_key),
-        }))
+    #[uniffi::constructor(name = "from_encoded_key")]
+    fn ffi_from_encoded_key(encoded_key: &str) -> Result<Arc<Self>> {
+        Self::from_encoded_key(encoded_key).map(Arc::new)
     }
 
     /// The `appClientId`, or `None` for a key made with `from_encoded_key`.
-    pub fn app_client_id(&self) -> Option<String> {
+    #[uniffi::method(name = "app_client_id")]
+    fn ffi_app_client_id(&self) -> Option<String> {
         self.app_client_id.clone()
     }
 
     /// The `appClientSecret` in clear, or `None` for a key made with `from_encoded_key`.
     /// Keep it out of logs.
-    pub fn app_client_secret(&self) -> Option<String> {
+    #[uniffi::method(name = "app_client_secret")]
+    fn ffi_app_client_secret(&self) -> Option<String> {
         self.app_client_secret
             .as_ref()
             .map(|s| s.expose().to_owned())
     }
 
     /// The `encodedKey` in clear: the value sent as `{"apiKey": ...}`. Keep it out of logs.
-    pub fn encoded_key(&self) -> String {
+    #[uniffi::method(name = "encoded_key")]
+    fn ffi_encoded_key(&self) -> String {
         self.encoded_key.expose().to_owned()
     }
 }

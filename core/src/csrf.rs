@@ -19,7 +19,69 @@ use crate::token::{CachedToken, TokenManager, TokenStats, check_url};
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct CsrfSession {
-    inner: Arc<TokenManager>,
+    inner: TokenManager,
+}
+
+impl CsrfSession {
+    /// A session against `fetch_url`, authenticated with HTTP Basic `user_id`/`password`.
+    /// The token is fetched with `fetch_method` (`None`: [`CsrfFetchMethod::Head`]) and
+    /// kept for [`TokenOptions::default_lifetime`] (default one hour) unless the server
+    /// rejects it first.
+    ///
+    /// ```no_run
+    /// use authwire::{CsrfFetchMethod, CsrfSession, TokenOptions};
+    ///
+    /// let session = CsrfSession::new("https://api.example.com/csrf", "alice", "pw", None, None)?;
+    /// let with_get = CsrfSession::new(
+    ///     "https://api.example.com/csrf",
+    ///     "alice",
+    ///     "pw",
+    ///     CsrfFetchMethod::Get,
+    ///     TokenOptions::default(),
+    /// )?;
+    /// let headers = session.headers()?;
+    /// println!("{}", headers.csrf_token());
+    /// # let _ = with_get;
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration) for a
+    /// non-HTTPS URL or invalid options; [`AuthError::InvalidInput`](crate::AuthError::InvalidInput)
+    /// for credentials that cannot be sent as Basic.
+    pub fn new(
+        fetch_url: &str,
+        user_id: &str,
+        password: &str,
+        fetch_method: impl Into<Option<CsrfFetchMethod>>,
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        let source = Source::Csrf {
+            url: check_url(fetch_url)?,
+            method: fetch_method.into().unwrap_or_default(),
+            authorization: Secret::new(crate::header::basic_auth(user_id, password)?),
+        };
+        let inner = TokenManager::from_source(source, options.into(), "csrf_session")?;
+        Ok(Self { inner })
+    }
+
+    /// The headers for a write call. Returns at once while a token is cached; otherwise
+    /// waits for the shared fetch. Blocks the calling thread: from async code use
+    /// [`headers_async`](Self::headers_async).
+    ///
+    /// # Errors
+    /// The fetch's [`AuthError`](crate::AuthError) (e.g. `Unauthorized` for wrong credentials).
+    pub fn headers(&self) -> Result<CsrfHeaders> {
+        Ok(CsrfHeaders::from(self.inner.cached_blocking()?))
+    }
+
+    /// The headers for a write call, awaited without blocking a thread.
+    ///
+    /// # Errors
+    /// As [`headers`](CsrfSession::headers).
+    pub async fn headers_async(&self) -> Result<CsrfHeaders> {
+        Ok(CsrfHeaders::from(self.inner.cached().await?))
+    }
 }
 
 #[uniffi::export]
@@ -32,21 +94,15 @@ impl CsrfSession {
     /// [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration) for a
     /// non-HTTPS URL or invalid options; [`AuthError::InvalidInput`](crate::AuthError::InvalidInput)
     /// for credentials that cannot be sent as Basic.
-    #[uniffi::constructor(default(options = None, fetch_method = None))]
-    pub fn new(
+    #[uniffi::constructor(name = "new", default(options = None, fetch_method = None))]
+    fn ffi_new(
         fetch_url: &str,
         user_id: &str,
         password: &str,
         options: Option<TokenOptions>,
         fetch_method: Option<CsrfFetchMethod>,
     ) -> Result<Arc<Self>> {
-        let source = Source::Csrf {
-            url: check_url(fetch_url)?,
-            method: fetch_method.unwrap_or_default(),
-            authorization: Secret::new(crate::header::basic_auth(user_id, password)?),
-        };
-        let inner = TokenManager::from_source(source, options, "csrf_session")?;
-        Ok(Arc::new(Self { inner }))
+        Self::new(fetch_url, user_id, password, fetch_method, options).map(Arc::new)
     }
 
     /// The headers for a write call. Returns at once while a token is cached; otherwise
@@ -55,16 +111,18 @@ impl CsrfSession {
     ///
     /// # Errors
     /// The fetch's [`AuthError`](crate::AuthError) (e.g. `Unauthorized` for wrong credentials).
-    pub fn headers(&self) -> Result<Arc<CsrfHeaders>> {
-        Ok(Arc::new(CsrfHeaders::from(self.inner.cached_blocking()?)))
+    #[uniffi::method(name = "headers")]
+    fn ffi_headers(&self) -> Result<Arc<CsrfHeaders>> {
+        self.headers().map(Arc::new)
     }
 
     /// The headers for a write call, awaited without blocking a thread.
     ///
     /// # Errors
     /// As [`headers`](CsrfSession::headers).
-    pub async fn headers_async(&self) -> Result<Arc<CsrfHeaders>> {
-        Ok(Arc::new(CsrfHeaders::from(self.inner.cached().await?)))
+    #[uniffi::method(name = "headers_async")]
+    async fn ffi_headers_async(&self) -> Result<Arc<CsrfHeaders>> {
+        self.headers_async().await.map(Arc::new)
     }
 
     /// Call after a write answered 403 with `x-csrf-token: Required`, with the CSRF token that
@@ -116,31 +174,55 @@ impl From<Arc<CachedToken>> for CsrfHeaders {
     }
 }
 
-#[uniffi::export]
 impl CsrfHeaders {
-    /// The `X-CSRF-Token` value; also what to pass to `invalidate` after a 403.
-    pub fn csrf_token(&self) -> String {
-        self.csrf_token.expose().to_owned()
+    /// The `X-CSRF-Token` value; also what to pass to
+    /// [`CsrfSession::invalidate`] after a 403. Keep it out of logs.
+    #[must_use]
+    pub fn csrf_token(&self) -> &str {
+        self.csrf_token.expose()
     }
 
     /// The `Cookie` value (`name=value; name2=value2`), if the server set cookies.
-    pub fn cookie(&self) -> Option<String> {
-        self.cookie.as_ref().map(|c| c.expose().to_owned())
+    #[must_use]
+    pub fn cookie(&self) -> Option<&str> {
+        self.cookie.as_ref().map(Secret::expose)
     }
 
     /// The `Authorization` value (HTTP Basic).
-    pub fn authorization(&self) -> String {
-        self.authorization.expose().to_owned()
+    #[must_use]
+    pub fn authorization(&self) -> &str {
+        self.authorization.expose()
+    }
+}
+
+#[uniffi::export]
+impl CsrfHeaders {
+    /// The `X-CSRF-Token` value; also what to pass to `invalidate` after a 403.
+    #[uniffi::method(name = "csrf_token")]
+    fn ffi_csrf_token(&self) -> String {
+        self.csrf_token().to_owned()
+    }
+
+    /// The `Cookie` value (`name=value; name2=value2`), if the server set cookies.
+    #[uniffi::method(name = "cookie")]
+    fn ffi_cookie(&self) -> Option<String> {
+        self.cookie().map(str::to_owned)
+    }
+
+    /// The `Authorization` value (HTTP Basic).
+    #[uniffi::method(name = "authorization")]
+    fn ffi_authorization(&self) -> String {
+        self.authorization().to_owned()
     }
 
     /// All headers as name → value, ready to merge into a request.
     pub fn to_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::from([
-            ("X-CSRF-Token".to_owned(), self.csrf_token()),
-            ("Authorization".to_owned(), self.authorization()),
+            ("X-CSRF-Token".to_owned(), self.csrf_token().to_owned()),
+            ("Authorization".to_owned(), self.authorization().to_owned()),
         ]);
         if let Some(cookie) = self.cookie() {
-            map.insert("Cookie".to_owned(), cookie);
+            map.insert("Cookie".to_owned(), cookie.to_owned());
         }
         map
     }

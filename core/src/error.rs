@@ -10,6 +10,7 @@
 /// sentence below; in Kotlin it is a sealed exception hierarchy; in Swift an `Error` enum.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
+#[non_exhaustive]
 pub enum AuthError {
     /// A value given to a header builder or parser cannot be used as it is (a `:` in a Basic
     /// user-id, a control character, a malformed token). Fix the value; retrying cannot help.
@@ -103,6 +104,7 @@ pub enum AuthError {
 /// configuration error for [`CertificateUntrusted`](Self::CertificateUntrusted)) without
 /// reading the message. Each variant's documentation says whether authwire retries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[non_exhaustive]
 pub enum NetworkErrorKind {
     /// The host name does not exist (the resolver's permanent answer, e.g. a typo or the
     /// `.invalid` domain). Not retried: check the URL.
@@ -258,6 +260,48 @@ impl AuthError {
     pub fn network_kind(&self) -> Option<NetworkErrorKind> {
         match self {
             Self::Network { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// The server's own text, for the variants that carry one
+    /// ([`Unauthorized`](Self::Unauthorized), [`Server`](Self::Server),
+    /// [`HttpStatus`](Self::HttpStatus), and the `error_description` of
+    /// [`OAuth`](Self::OAuth)); `None` for every other variant. The text is already scrubbed
+    /// of every secret authwire holds. For the whole sentence, use `to_string()`.
+    #[must_use]
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Self::Unauthorized { message, .. }
+            | Self::Server { message, .. }
+            | Self::HttpStatus { message, .. } => Some(message),
+            Self::OAuth { description, .. } => Some(description),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the server's answer, for the variants that come from one; `None`
+    /// for every other variant (a [`RateLimited`](Self::RateLimited) error is always 429).
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Unauthorized { status, .. }
+            | Self::OAuth { status, .. }
+            | Self::Server { status, .. }
+            | Self::HttpStatus { status, .. } => Some(*status),
+            Self::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait (its `Retry-After`) for a
+    /// [`RateLimited`](Self::RateLimited) error that carried one; `None` otherwise.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::RateLimited { retry_after_ms } => {
+                retry_after_ms.map(std::time::Duration::from_millis)
+            }
             _ => None,
         }
     }

@@ -399,7 +399,20 @@ pub fn api_key_manager(
     clock: Arc<TestClock>,
 ) -> crate::Result<Arc<TokenManager>> {
     let source = source(&AnswerKind::ApiKeyExchange, encoded_key);
-    TokenManager::build_with_clock(source, Some(options), "api_key_exchange", clock)
+    TokenManager::build_with_clock(source, Some(options), "api_key_exchange", clock).map(Arc::new)
+}
+
+/// The bindings' form of [`scheme_auth_params`](crate::scheme_auth_params): names and values
+/// as two lists.
+///
+/// # Errors
+/// As `scheme_auth_params`, and when the lists differ in length.
+pub fn scheme_auth_param_lists(
+    scheme: &str,
+    names: Vec<String>,
+    values: Vec<String>,
+) -> Result<String, AuthError> {
+    crate::header::scheme_auth_param_lists(scheme, names, values)
 }
 
 /// Tasks alive on the core's own runtime (refreshes under way, in any state).

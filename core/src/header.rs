@@ -62,16 +62,21 @@ pub fn bearer_auth(token: &str) -> Result<String> {
 /// [`AuthError::InvalidInput`] when a given part is empty or contains `,`, whitespace, a
 /// control character or non-ASCII (any of them would make the composite value ambiguous or
 /// unsafe; HTTP clients such as OkHttp refuse non-ASCII header values).
-#[uniffi::export(default(organization_secret = None, element_token = None))]
-pub fn open_connectors_auth(
+///
+/// ```
+/// let value = authwire::open_connectors_auth("u1", "o2", None)?;
+/// assert_eq!(value, "User u1, Organization o2");
+/// # Ok::<(), authwire::AuthError>(())
+/// ```
+pub fn open_connectors_auth<'a>(
     user_secret: &str,
-    organization_secret: Option<String>,
-    element_token: Option<String>,
+    organization_secret: impl Into<Option<&'a str>>,
+    element_token: impl Into<Option<&'a str>>,
 ) -> Result<String> {
     let parts = [
         ("User", Some(user_secret)),
-        ("Organization", organization_secret.as_deref()),
-        ("Element", element_token.as_deref()),
+        ("Organization", organization_secret.into()),
+        ("Element", element_token.into()),
     ];
     let mut value = String::new();
     for (label, part) in parts {
@@ -85,6 +90,27 @@ pub fn open_connectors_auth(
         value.push_str(part);
     }
     Ok(value)
+}
+
+/// Builds the SAP Open Connectors composite value
+/// `User <user_secret>, Organization <organization_secret>, Element <element_token>`,
+/// leaving out the parts that are `None`, in that order.
+///
+/// # Errors
+/// [`AuthError::InvalidInput`] when a given part is empty or contains `,`, whitespace, a
+/// control character or non-ASCII (any of them would make the composite value ambiguous or
+/// unsafe; HTTP clients such as OkHttp refuse non-ASCII header values).
+#[uniffi::export(name = "open_connectors_auth", default(organization_secret = None, element_token = None))]
+fn ffi_open_connectors_auth(
+    user_secret: &str,
+    organization_secret: Option<String>,
+    element_token: Option<String>,
+) -> Result<String> {
+    open_connectors_auth(
+        user_secret,
+        organization_secret.as_deref(),
+        element_token.as_deref(),
+    )
 }
 
 /// The parts of an Open Connectors composite value, `(user, organization, element)`: the
@@ -251,15 +277,32 @@ pub struct BasicCredentials {
     password: Secret,
 }
 
+impl BasicCredentials {
+    /// The user-id.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The password, in clear. Keep it out of logs.
+    #[must_use]
+    pub fn password(&self) -> &str {
+        self.password.expose()
+    }
+}
+
+// The bindings' getters: owned copies under the same names.
 #[uniffi::export]
 impl BasicCredentials {
     /// The user-id.
-    pub fn user_id(&self) -> String {
+    #[uniffi::method(name = "user_id")]
+    fn ffi_user_id(&self) -> String {
         self.user_id.clone()
     }
 
     /// The password, in clear. Keep it out of logs.
-    pub fn password(&self) -> String {
+    #[uniffi::method(name = "password")]
+    fn ffi_password(&self) -> String {
         self.password.expose().to_owned()
     }
 }
@@ -689,11 +732,11 @@ mod tests {
                 .to_string();
             assert!(error.contains("byte"), "{part:?}: {error}");
             assert!(!error.contains(part), "{error}");
-            let error = open_connectors_auth("user", Some(part.to_owned()), None).unwrap_err();
+            let error = open_connectors_auth("user", part, None).unwrap_err();
             assert!(matches!(error, AuthError::InvalidInput { .. }), "{error:?}");
         }
         assert_eq!(
-            open_connectors_auth("u!x", None, Some("e~1".to_owned())).unwrap(),
+            open_connectors_auth("u!x", None, "e~1").unwrap(),
             "User u!x, Element e~1"
         );
     }
@@ -769,12 +812,7 @@ mod tests {
             ("u", None, Some("e~1")),
             ("u", Some("o"), Some("e")),
         ] {
-            let value = open_connectors_auth(
-                user,
-                organization.map(str::to_owned),
-                element.map(str::to_owned),
-            )
-            .unwrap();
+            let value = open_connectors_auth(user, organization, element).unwrap();
             let (u, o, e) = read_open_connectors(&value).unwrap();
             assert_eq!(
                 (u.as_str(), o.as_deref(), e.as_deref()),

@@ -41,15 +41,16 @@ pub use csrf::{CsrfHeaders, CsrfSession};
 pub use error::{AuthError, NetworkErrorKind, Result, network_error_is_retried};
 pub use header::{
     AUTHORIZATION, BasicCredentials, basic_auth, bearer_auth, decode_basic, open_connectors_auth,
-    scheme_auth, scheme_auth_param_lists, scheme_auth_params,
+    scheme_auth, scheme_auth_params,
 };
 pub use listener::{AuthEvent, AuthListener};
 pub use secret::REDACTED;
-pub use store::{FileStore, StoreError, TokenStore, file_store};
+pub use store::{FileStore, StoreError, TokenStore};
 #[cfg(feature = "redis-store")]
-pub use store::{RedisStore, redis_store};
+pub use store::{RedisStore, RedisStoreOptions};
 pub use token::options::TokenOptions;
-pub use token::{AccessToken, TokenManager, TokenStats};
+pub use token::signed::JwtOptions;
+pub use token::{AccessToken, CustomExchange, TokenManager, TokenStats};
 pub use transport::{
     BlockingHttpTransport, HttpHeader, HttpRequest, HttpResponse, HttpTransport, HttpTransportError,
 };

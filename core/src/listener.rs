@@ -2,6 +2,7 @@
 
 /// Something that happened inside a token manager or CSRF session.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
 pub enum AuthEvent {
     /// A token request is about to be sent (attempt 1 is the first try).
     TokenRequested {

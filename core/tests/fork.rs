@@ -21,7 +21,7 @@ fn a_forked_child_refreshes_with_its_own_runtime() {
         .after(Duration::from_millis(delay))
     });
     let key = ApiKey::from_encoded_key("key").unwrap();
-    let manager = TokenManager::api_key_exchange(&server.url("/t"), key, None).unwrap();
+    let manager = TokenManager::api_key_exchange(&server.url("/t"), &key, None).unwrap();
     assert_eq!(manager.authorization().unwrap(), "Bearer t0");
     // A slow refresh is under way in the parent when the process forks.
     assert!(manager.invalidate("t0"));

@@ -33,19 +33,17 @@ fn manager(status: u16, headers: &[(&str, &str)], body: &str) -> Arc<TokenManage
             .collect(),
         body: body.as_bytes().to_vec(),
     };
-    let options = TokenOptions {
-        transport: Some(Arc::new(Canned(Mutex::new(response)))),
-        max_attempts: 1,
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default()
+        .transport(Arc::new(Canned(Mutex::new(response))))
+        .max_attempts(1);
     TokenManager::client_credentials(
         "https://auth.example.com/oauth/token",
         "client-id",
         SECRET,
-        Vec::new(),
+        &[],
         Some(options),
-        None,
     )
+    .map(Arc::new)
     .unwrap()
 }
 
@@ -125,16 +123,13 @@ fn csrf_cookies_with_controls_or_non_ascii_are_dropped() {
         .collect(),
         body: Vec::new(),
     };
-    let options = TokenOptions {
-        transport: Some(Arc::new(Canned(Mutex::new(response)))),
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default().transport(Arc::new(Canned(Mutex::new(response))));
     let session = authwire::CsrfSession::new(
         "https://api.example.com/csrf",
         "user",
         "password",
-        Some(options),
         None,
+        Some(options),
     )
     .unwrap();
     let headers = session.headers().unwrap();

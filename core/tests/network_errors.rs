@@ -64,15 +64,13 @@ struct Failure {
 
 /// A manager with a backoff long enough that a retry would show in the time to fail.
 fn fail(url: &str) -> Failure {
-    let options = TokenOptions {
-        max_attempts: ATTEMPTS,
-        backoff_initial_ms: 400,
-        backoff_max_ms: 400,
-        request_timeout_ms: 5_000,
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default()
+        .max_attempts(ATTEMPTS)
+        .backoff_initial(Duration::from_millis(400))
+        .backoff_max(Duration::from_millis(400))
+        .request_timeout(Duration::from_millis(5_000));
     let key = ApiKey::from_encoded_key(ENCODED_KEY).unwrap();
-    let manager = TokenManager::api_key_exchange(url, key, Some(options)).unwrap();
+    let manager = TokenManager::api_key_exchange(url, &key, Some(options)).unwrap();
     let events = Arc::new(Events::default());
     manager.set_listener(Some(events.clone()));
     let started = Instant::now();
@@ -210,7 +208,7 @@ fn a_certificate_for_another_name_fails_at_once() {
 fn the_ca_trusted_through_ssl_cert_file_gives_a_token() {
     let Some(info) = servers() else { return };
     let key = ApiKey::from_encoded_key(ENCODED_KEY).unwrap();
-    let manager = TokenManager::api_key_exchange(&url(info, "trusted"), key, None).unwrap();
+    let manager = TokenManager::api_key_exchange(&url(info, "trusted"), &key, None).unwrap();
     let header = manager.authorization().unwrap();
     assert!(header.starts_with("Bearer tls-token-"), "{header}");
     assert_eq!(manager.stats().token_requests, 1);

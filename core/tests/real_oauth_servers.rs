@@ -64,14 +64,15 @@ impl Servers {
         scopes: &[&str],
         method: ClientAuthMethod,
     ) -> authwire::Result<std::sync::Arc<TokenManager>> {
-        TokenManager::client_credentials(
+        TokenManager::client_credentials_with_method(
             &self.url(server, endpoint),
             id,
             secret,
-            scopes.iter().map(|s| s.to_string()).collect(),
+            scopes,
+            method,
             opts(None),
-            Some(method),
         )
+        .map(std::sync::Arc::new)
     }
 }
 

@@ -155,7 +155,7 @@ fn api_key_prints_no_secret() {
     for case in files {
         let text = serde_json::to_string(&case["json"]).unwrap();
         let key = ApiKey::from_json(&text).unwrap();
-        for rendered in renderings(&*key) {
+        for rendered in renderings(&key) {
             assert!(
                 rendered.contains(REDACTED),
                 "ApiKey rendering lacks {REDACTED}: {rendered}"
@@ -170,7 +170,7 @@ fn api_key_prints_no_secret() {
     }
     for secret in token_like_secrets() {
         let key = ApiKey::from_encoded_key(&secret).unwrap();
-        for rendered in renderings(&*key) {
+        for rendered in renderings(&key) {
             assert!(
                 rendered.contains(REDACTED),
                 "ApiKey rendering lacks {REDACTED}: {rendered}"
@@ -266,11 +266,7 @@ fn vector_invalid_inputs_errors_show_no_value() {
     for case in cases(&vectors, "open_connectors_invalid") {
         let parts =
             ["user_secret", "organization_secret", "element_token"].map(|f| case[f].as_str());
-        let result = open_connectors_auth(
-            parts[0].unwrap(),
-            parts[1].map(str::to_owned),
-            parts[2].map(str::to_owned),
-        );
+        let result = open_connectors_auth(parts[0].unwrap(), parts[1], parts[2]);
         let error = result.expect_err(case["why"].as_str().unwrap());
         assert!(error.to_string().starts_with(INPUT), "{error}");
         for rendered in renderings(&error) {
@@ -423,22 +419,22 @@ fn bearer_and_scheme_errors_show_no_secret() {
 #[test]
 fn open_connectors_errors_show_no_secret() {
     for secret in token_like_secrets() {
-        let s = || Some(secret.clone());
+        let s = || Some(secret.as_str());
         let cases = [
             (
                 open_connectors_auth(&format!("{secret},x"), None, None),
                 "comma in the user secret",
             ),
             (
-                open_connectors_auth(&secret, Some(format!("{secret} x")), None),
+                open_connectors_auth(&secret, format!("{secret} x").as_str(), None),
                 "space in the organization secret",
             ),
             (
-                open_connectors_auth(&secret, s(), Some(format!("{secret}\r\nX-Evil: 1"))),
+                open_connectors_auth(&secret, s(), format!("{secret}\r\nX-Evil: 1").as_str()),
                 "CR LF in the element token",
             ),
             (
-                open_connectors_auth(&secret, Some(String::new()), s()),
+                open_connectors_auth(&secret, "", s()),
                 "empty organization secret",
             ),
             (open_connectors_auth("", s(), s()), "empty user secret"),

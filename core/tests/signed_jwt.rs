@@ -10,9 +10,11 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use authwire::{AuthError, JwtSigner, TokenManager, TokenOptions, pem_signer};
+use authwire::{
+    AuthError, FileStore, JwtOptions, JwtSigner, TokenManager, TokenOptions, pem_signer,
+};
 use serde_json::{Value, json};
 use support::python::{PythonServer, http_get, json_servers, oauth_python};
 
@@ -83,14 +85,14 @@ fn google_service_account_grant_and_self_signed_jwt_pass_pyjwt() {
     };
     let tokens = TokenManager::google_service_account(
         &servers.google_key(0, "grant"),
-        vec!["https://www.googleapis.com/auth/cloud-platform".into()],
+        &["https://www.googleapis.com/auth/cloud-platform"],
         None,
     )
     .unwrap();
     let header = tokens.authorization().unwrap();
     assert!(header.starts_with("Bearer ya29."), "{header}");
     let token = tokens.token().unwrap();
-    assert!((3_597_000..=3_599_000).contains(&token.expires_in_ms()));
+    assert!((3_597_000..=3_599_000).contains(&(token.expires_in().unwrap().as_millis() as u64)));
     let stats = servers.stats("google/0.grant");
     assert_eq!(
         (stats["accepted"].as_u64(), stats["rejected"].as_u64()),
@@ -134,8 +136,8 @@ fn app_store_connect_jwts_from_pkcs8_and_sec1_keys_pass_pyjwt() {
     let key_id = servers.info["asc"]["key_id"].as_str().unwrap();
     let issuer = servers.info["asc"]["issuer_id"].as_str().unwrap();
     for pem in [servers.key("ec_pkcs8"), servers.key("ec_sec1")] {
-        let signer = pem_signer(pem, Some(key_id.into())).unwrap();
-        let tokens = TokenManager::app_store_connect(issuer, signer, 1200, None).unwrap();
+        let signer = pem_signer(pem, key_id).unwrap();
+        let tokens = TokenManager::app_store_connect(issuer, signer, None, None).unwrap();
         let (status, body) = http_get(
             &format!("{}/verify/asc", servers.base()),
             Some(&tokens.authorization().unwrap()),
@@ -146,19 +148,22 @@ fn app_store_connect_jwts_from_pkcs8_and_sec1_keys_pass_pyjwt() {
         assert_eq!(verified["claims"]["aud"], "appstoreconnect-v1");
         // Signed again before it expires, as a 20-minute token must be.
         let token = tokens.token().unwrap();
-        assert!(token.expires_in_ms() <= 1_200_000 && token.refresh_in_ms() < 1_200_000);
+        assert!(
+            (token.expires_in().unwrap().as_millis() as u64) <= 1_200_000
+                && (token.refresh_in().unwrap().as_millis() as u64) < 1_200_000
+        );
     }
     // An RSA key is not what App Store Connect takes.
-    let rsa = pem_signer(servers.key("rsa_pkcs8"), Some(key_id.into())).unwrap();
-    let error = TokenManager::app_store_connect(issuer, rsa, 1200, None).unwrap_err();
+    let rsa = pem_signer(servers.key("rsa_pkcs8"), key_id).unwrap();
+    let error = TokenManager::app_store_connect(issuer, rsa, None, None).unwrap_err();
     assert!(error.to_string().contains("ES256"), "{error}");
     let no_kid = pem_signer(servers.key("ec_pkcs8"), None).unwrap();
-    assert!(TokenManager::app_store_connect(issuer, no_kid, 1200, None).is_err());
+    assert!(TokenManager::app_store_connect(issuer, no_kid, None, None).is_err());
     assert!(
         TokenManager::app_store_connect(
             issuer,
             pem_signer(servers.key("ec_pkcs8"), Some("k".into())).unwrap(),
-            1201,
+            Duration::from_secs(1201),
             None
         )
         .is_err()
@@ -176,7 +181,7 @@ fn github_app_installation_token_from_a_pkcs1_key() {
         github["app_id"].as_str().unwrap(),
         github["installation_id"].as_u64().unwrap(),
         signer,
-        Some(github["api"].as_str().unwrap().to_owned()),
+        github["api"].as_str().unwrap(),
         None,
     )
     .unwrap();
@@ -184,9 +189,9 @@ fn github_app_installation_token_from_a_pkcs1_key() {
     assert!(token.value().starts_with("ghs_"));
     // The expiry comes from `expires_at`, one hour after the server's now.
     assert!(
-        (3_595_000..=3_601_000).contains(&token.expires_in_ms()),
+        (3_595_000..=3_601_000).contains(&(token.expires_in().unwrap().as_millis() as u64)),
         "{}",
-        token.expires_in_ms()
+        (token.expires_in().unwrap().as_millis() as u64)
     );
     let stats = servers.stats("github/0");
     let claims = &stats["last"]["jwt_claims"];
@@ -204,12 +209,12 @@ fn private_key_jwt_passes_authlib_with_rs256_and_es256_and_a_fresh_jti() {
     };
     let client = &servers.info["private_key_jwt"];
     for (pem, kid) in [("rsa_pkcs8", None), ("ec_pkcs8", Some("2X9R4HXF34"))] {
-        let signer = pem_signer(servers.key(pem), kid.map(str::to_owned)).unwrap();
+        let signer = pem_signer(servers.key(pem), kid).unwrap();
         let tokens = TokenManager::client_credentials_private_key_jwt(
             client["token_url"].as_str().unwrap(),
             client["client_id"].as_str().unwrap(),
             signer,
-            vec!["read".into()],
+            &["read"],
             None,
         )
         .unwrap();
@@ -245,7 +250,7 @@ fn a_server_clock_ten_minutes_off_is_learned_from_date_and_the_assertion_signed_
         let namespace = format!("skew{}", skew.abs());
         let tokens = TokenManager::google_service_account(
             &servers.google_key(skew, &namespace),
-            vec!["https://www.googleapis.com/auth/cloud-platform".into()],
+            &["https://www.googleapis.com/auth/cloud-platform"],
             None,
         )
         .unwrap();
@@ -302,8 +307,7 @@ fn bad_keys_and_rejected_assertions_are_typed_errors_without_key_material() {
     // The wrong private key: Google's verifier refuses the signature.
     let mut key: Value = serde_json::from_str(&servers.google_key(0, "wrong")).unwrap();
     key["private_key"] = json!(servers.key("wrong_rsa_pkcs8"));
-    let tokens =
-        TokenManager::google_service_account(&key.to_string(), vec!["s".into()], None).unwrap();
+    let tokens = TokenManager::google_service_account(&key.to_string(), &["s"], None).unwrap();
     let error = tokens.authorization().unwrap_err();
     let AuthError::OAuth {
         status,
@@ -318,20 +322,14 @@ fn bad_keys_and_rejected_assertions_are_typed_errors_without_key_material() {
     assert_no_key_material(&format!("{error} {error:?}"), &servers);
     // A wrong audience, through the generic JWT-bearer grant.
     let google = &servers.info["google_key_json"];
-    let signer: Arc<dyn JwtSigner> = pem_signer(
-        servers.key("rsa_pkcs8"),
-        google["private_key_id"].as_str().map(str::to_owned),
-    )
-    .unwrap();
+    let signer: Arc<dyn JwtSigner> =
+        pem_signer(servers.key("rsa_pkcs8"), google["private_key_id"].as_str()).unwrap();
     let tokens = TokenManager::jwt_bearer(
         &format!("{}/google/0.aud/token", servers.base()),
         signer,
         google["client_email"].as_str().unwrap(),
         "https://wrong.example/token",
-        None,
-        vec![],
-        Some(r#"{"scope": "s"}"#.into()),
-        180,
+        JwtOptions::default().extra_claims(claims(json!({"scope": "s"}))),
         None,
     )
     .unwrap();
@@ -339,12 +337,9 @@ fn bad_keys_and_rejected_assertions_are_typed_errors_without_key_material() {
     assert!(error.to_string().contains("audience"), "{error}");
     assert_eq!(tokens.stats().token_requests, 1, "refused, not retried");
     // A service-account file of the wrong kind names the field, never the key.
-    let error = TokenManager::google_service_account(
-        r#"{"type": "authorized_user"}"#,
-        vec!["s".into()],
-        None,
-    )
-    .unwrap_err();
+    let error =
+        TokenManager::google_service_account(r#"{"type": "authorized_user"}"#, &["s"], None)
+            .unwrap_err();
     assert!(error.to_string().contains("authorized_user"), "{error}");
 }
 
@@ -354,16 +349,23 @@ fn an_rs256_source_shares_through_a_store_and_an_es256_one_is_refused() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        authwire::file_store(dir.path().join("tokens").to_str().unwrap().to_owned()).unwrap();
-    let options = || TokenOptions {
-        store: Some(store.clone()),
-        ..TokenOptions::default()
-    };
+    let store: Arc<dyn authwire::TokenStore> =
+        Arc::new(FileStore::new(dir.path().join("tokens")).unwrap());
+    let options = || TokenOptions::default().store(store.clone());
     let key = servers.google_key(0, "store");
     let scopes = || vec!["https://www.googleapis.com/auth/cloud-platform".to_string()];
-    let first = TokenManager::google_service_account(&key, scopes(), Some(options())).unwrap();
-    let second = TokenManager::google_service_account(&key, scopes(), Some(options())).unwrap();
+    let first = TokenManager::google_service_account(
+        &key,
+        &scopes().iter().map(String::as_str).collect::<Vec<_>>(),
+        Some(options()),
+    )
+    .unwrap();
+    let second = TokenManager::google_service_account(
+        &key,
+        &scopes().iter().map(String::as_str).collect::<Vec<_>>(),
+        Some(options()),
+    )
+    .unwrap();
     assert_eq!(
         first.authorization().unwrap(),
         second.authorization().unwrap()
@@ -373,16 +375,24 @@ fn an_rs256_source_shares_through_a_store_and_an_es256_one_is_refused() {
         1,
         "one request for both"
     );
-    let es256 = pem_signer(servers.key("ec_pkcs8"), Some("2X9R4HXF34".into())).unwrap();
+    let es256 = pem_signer(servers.key("ec_pkcs8"), "2X9R4HXF34").unwrap();
     let error = TokenManager::client_credentials_private_key_jwt(
         servers.info["private_key_jwt"]["token_url"]
             .as_str()
             .unwrap(),
         "authwire-pkjwt",
         es256,
-        vec![],
+        &[],
         Some(options()),
     )
     .unwrap_err();
     assert!(error.to_string().contains("ES256"), "{error}");
+}
+
+/// Extra claims from a JSON object.
+fn claims(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not a JSON object: {other}"),
+    }
 }

@@ -192,11 +192,13 @@ impl Worker {
 /// A `FileStore` or `RedisStore` from `file:PATH` or `redis://...`.
 fn open_store(spec: &str) -> Option<Arc<dyn TokenStore>> {
     if let Some(path) = spec.strip_prefix("file:") {
-        return Some(authwire::file_store(path.to_owned()).unwrap());
+        return Some(Arc::new(authwire::FileStore::new(path).unwrap()));
     }
     #[cfg(feature = "redis-store")]
     if spec.starts_with("redis://") {
-        return Some(authwire::redis_store(spec.to_owned(), None, None).unwrap());
+        return Some(Arc::new(
+            authwire::RedisStore::new(spec, authwire::RedisStoreOptions::default()).unwrap(),
+        ));
     }
     assert_eq!(spec, "none", "unknown store {spec}");
     None
@@ -249,15 +251,15 @@ fn fleet_worker() {
     let base = env("FLEET_URL");
     let secs: f64 = env("FLEET_SECS").parse().unwrap();
     let timeout_ms: u64 = env("FLEET_TIMEOUT_MS").parse().unwrap();
-    let options = TokenOptions {
-        request_timeout_ms: timeout_ms,
-        max_attempts: 1,
-        store: open_store(&env("FLEET_STORE")),
-        ..TokenOptions::default()
-    };
+    let mut options = TokenOptions::default()
+        .request_timeout(Duration::from_millis(timeout_ms))
+        .max_attempts(1);
+    if let Some(store) = open_store(&env("FLEET_STORE")) {
+        options = options.store(store);
+    }
     let key = ApiKey::from_encoded_key(KEY).unwrap();
     let manager =
-        TokenManager::api_key_exchange(&format!("{base}token"), key, Some(options)).unwrap();
+        TokenManager::api_key_exchange(&format!("{base}token"), &key, Some(options)).unwrap();
     manager.set_listener(Some(Arc::new(PrintEvents)));
     let mut summary = serde_json::json!({"pid": std::process::id()});
     let (mut calls, mut errors, mut unauthorized, mut max_wait) = (0u64, 0u64, 0u64, 0u64);
@@ -515,13 +517,13 @@ impl AuthListener for Events {
 }
 
 fn manager_with(fleet: &Fleet, key: &str, store: Arc<dyn TokenStore>) -> Arc<TokenManager> {
-    let options = TokenOptions {
-        request_timeout_ms: 1000,
-        store: Some(store),
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default()
+        .request_timeout(Duration::from_millis(1000))
+        .store(store);
     let key = ApiKey::from_encoded_key(key).unwrap();
-    TokenManager::api_key_exchange(&fleet.server.url("/token"), key, Some(options)).unwrap()
+    Arc::new(
+        TokenManager::api_key_exchange(&fleet.server.url("/token"), &key, Some(options)).unwrap(),
+    )
 }
 
 #[test]
@@ -564,7 +566,7 @@ fn tampered_corrupted_and_foreign_entries_are_never_served() {
     let fleet = Fleet::start(Duration::from_secs(300));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tokens");
-    let file = || authwire::file_store(path.display().to_string()).unwrap();
+    let file = || -> Arc<dyn TokenStore> { Arc::new(authwire::FileStore::new(&path).unwrap()) };
     let other_key = "b3RoZXIta2V5LTAxMjM0NTY3ODk6b3RoZXItc2VjcmV0";
 
     // Two credentials, each with its entry in the file.

@@ -9,8 +9,8 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use authwire::{
-    ApiKey, AuthError, AuthEvent, AuthListener, ClientAuthMethod, CsrfSession, ExpiryFormat,
-    TokenManager, TokenOptions,
+    ApiKey, AuthError, AuthEvent, AuthListener, ClientAuthMethod, CsrfSession, CustomExchange,
+    ExpiryFormat, TokenManager, TokenOptions,
 };
 use serde_json::json;
 use support::server::{Received, Reply, TestServer};
@@ -31,28 +31,27 @@ fn xtd_server(lifetime: f64, delay: Duration) -> TestServer {
 
 fn xtd(server: &TestServer, options: Option<TokenOptions>) -> Arc<TokenManager> {
     let key = ApiKey::from_encoded_key(KEY).unwrap();
-    TokenManager::api_key_exchange(&server.url("/v1/token"), key, opts(options)).unwrap()
+    Arc::new(TokenManager::api_key_exchange(&server.url("/v1/token"), &key, opts(options)).unwrap())
 }
 
 /// A client-credentials manager for client `id` with secret `secret`.
 fn oauth_client(server: &TestServer) -> Arc<TokenManager> {
-    TokenManager::client_credentials(
-        &server.url("/oauth/token"),
-        "id",
-        "secret",
-        vec![],
-        opts(None),
-        None,
+    Arc::new(
+        TokenManager::client_credentials(
+            &server.url("/oauth/token"),
+            "id",
+            "secret",
+            &[],
+            opts(None),
+        )
+        .unwrap(),
     )
-    .unwrap()
 }
 
 fn fast_retries() -> TokenOptions {
-    TokenOptions {
-        backoff_initial_ms: 20,
-        backoff_max_ms: 100,
-        ..TokenOptions::default()
-    }
+    TokenOptions::default()
+        .backoff_initial(Duration::from_millis(20))
+        .backoff_max(Duration::from_millis(100))
 }
 
 #[test]
@@ -64,7 +63,7 @@ fn xtd_exchange_sends_the_api_key_and_serves_the_vector_token() {
     let server = TestServer::start(move |_, _| Reply::json(200, body.clone()));
     let key = ApiKey::from_json(&file["json"].to_string()).unwrap();
     let manager =
-        TokenManager::api_key_exchange(&server.url("/v1/token"), key, opts(None)).unwrap();
+        TokenManager::api_key_exchange(&server.url("/v1/token"), &key, opts(None)).unwrap();
 
     let token = case["token"].as_str().unwrap();
     assert_eq!(manager.authorization().unwrap(), format!("Bearer {token}"));
@@ -78,14 +77,14 @@ fn xtd_exchange_sends_the_api_key_and_serves_the_vector_token() {
     let access = manager.token().unwrap();
     assert_eq!(access.value(), token);
     assert!(
-        (299_000..=299_500).contains(&access.expires_in_ms()),
+        (299_000..=299_500).contains(&(access.expires_in().unwrap().as_millis() as u64)),
         "{}",
-        access.expires_in_ms()
+        (access.expires_in().unwrap().as_millis() as u64)
     );
     assert!(
-        (250_000..275_000).contains(&access.refresh_in_ms()),
+        (250_000..275_000).contains(&(access.refresh_in().unwrap().as_millis() as u64)),
         "{}",
-        access.refresh_in_ms()
+        (access.refresh_in().unwrap().as_millis() as u64)
     );
     assert_eq!(manager.authorization().unwrap(), format!("Bearer {token}"));
     assert_eq!(server.count(), 1);
@@ -101,9 +100,8 @@ fn oauth2_client_secret_basic_percent_encodes_before_basic() {
         &server.url("/oauth/token"),
         "client id:1",
         "s3cr&t=+",
-        vec!["read".into(), "write".into()],
+        &["read", "write"],
         opts(None),
-        None,
     )
     .unwrap();
     let token = manager.token().unwrap();
@@ -111,7 +109,10 @@ fn oauth2_client_secret_basic_percent_encodes_before_basic() {
     // token_type "bearer" in lower case is Bearer.
     assert_eq!(token.authorization(), "Bearer 2YotnFZFEjr1zCsicMWpAA");
     let lifetime = case["lifetime_s"].as_u64().unwrap() * 1000;
-    assert!(token.expires_in_ms() > lifetime - 1000 && token.expires_in_ms() <= lifetime);
+    assert!(
+        (token.expires_in().unwrap().as_millis() as u64) > lifetime - 1000
+            && (token.expires_in().unwrap().as_millis() as u64) <= lifetime
+    );
 
     let sent = &server.requests()[0];
     assert_eq!(
@@ -144,13 +145,13 @@ fn client_auth_vectors_reach_the_server_byte_for_byte() {
             case["client_secret"].as_str().unwrap(),
         );
         let build = |method| {
-            TokenManager::client_credentials(
+            TokenManager::client_credentials_with_method(
                 &server.url("/oauth/token"),
                 id,
                 secret,
-                vec![],
+                &[],
+                method,
                 opts(None),
-                Some(method),
             )
         };
         build(ClientAuthMethod::ClientSecretBasic)
@@ -207,7 +208,7 @@ fn a_form_encoded_answer_is_read_when_its_content_type_says_so() {
         token.authorization(),
         "Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a"
     );
-    assert!((28_799_000..=28_800_000).contains(&token.expires_in_ms()));
+    assert!((28_799_000..=28_800_000).contains(&(token.expires_in().unwrap().as_millis() as u64)));
     assert_eq!(
         server.requests()[0].header("accept"),
         Some("application/json")
@@ -250,13 +251,13 @@ fn oauth2_client_secret_post_and_jwt_expiry_fallback() {
     let case = vectors["token_responses"][2].clone();
     let body = case["body"].clone();
     let server = TestServer::start(move |_, _| Reply::json(200, body.clone()));
-    let manager = TokenManager::client_credentials(
+    let manager = TokenManager::client_credentials_with_method(
         &server.url("/oauth/token"),
         "cid",
         "csecret",
-        vec![],
+        &[],
+        ClientAuthMethod::ClientSecretPost,
         opts(None),
-        Some(ClientAuthMethod::ClientSecretPost),
     )
     .unwrap();
     let token = manager.token().unwrap();
@@ -266,7 +267,10 @@ fn oauth2_client_secret_post_and_jwt_expiry_fallback() {
     );
     // No expires_in: the JWT's exp - iat (300 s) is the lifetime.
     let lifetime = (case["jwt_exp"].as_u64().unwrap() - case["jwt_iat"].as_u64().unwrap()) * 1000;
-    assert!(token.expires_in_ms() > lifetime - 1000 && token.expires_in_ms() <= lifetime);
+    assert!(
+        (token.expires_in().unwrap().as_millis() as u64) > lifetime - 1000
+            && (token.expires_in().unwrap().as_millis() as u64) <= lifetime
+    );
     let sent = &server.requests()[0];
     assert_eq!(sent.header("authorization"), None);
     assert_eq!(
@@ -313,19 +317,20 @@ fn custom_exchange_reads_configured_fields_and_epoch_expiry() {
         &server.url("/auth"),
         r#"{"user": "u", "key": "k-secret"}"#,
         "data.jwt",
-        Some("data.validUntil".into()),
-        Some(ExpiryFormat::EpochSeconds),
-        Some([("X-Api-Version".to_owned(), "2".to_owned())].into()),
-        Some("Token".into()),
+        CustomExchange::default()
+            .expiry_field("data.validUntil")
+            .expiry_format(ExpiryFormat::EpochSeconds)
+            .header("X-Api-Version", "2")
+            .scheme("Token"),
         opts(None),
     )
     .unwrap();
     let token = manager.token().unwrap();
     assert_eq!(token.authorization(), "Token abc.def.ghi");
     assert!(
-        (117_000..=120_000).contains(&token.expires_in_ms()),
+        (117_000..=120_000).contains(&(token.expires_in().unwrap().as_millis() as u64)),
         "{}",
-        token.expires_in_ms()
+        (token.expires_in().unwrap().as_millis() as u64)
     );
     let sent = &server.requests()[0];
     assert_eq!(sent.header("x-api-version"), Some("2"));
@@ -344,7 +349,7 @@ fn static_token_is_served_without_requests_and_ignores_invalidate() {
         Err(AuthError::InvalidInput { .. })
     ));
     // With a lifetime, it stops being served when the lifetime has ended.
-    let short = TokenManager::static_token("abc", Some(1)).unwrap();
+    let short = TokenManager::static_token("abc", Duration::from_secs(1)).unwrap();
     assert_eq!(short.authorization().unwrap(), "Bearer abc");
     std::thread::sleep(Duration::from_millis(1000));
     let error = short.authorization().unwrap_err();
@@ -450,7 +455,7 @@ fn stale_while_revalidate_serves_the_current_token_during_a_slow_refresh() {
     });
     let manager = xtd(&server, None);
     assert_eq!(manager.authorization().unwrap(), "Bearer t0");
-    let refresh_in = manager.token().unwrap().refresh_in_ms();
+    let refresh_in = manager.token().unwrap().refresh_in().unwrap().as_millis() as u64;
     std::thread::sleep(Duration::from_millis(refresh_in + 10));
     // Past the refresh point: callers get t0 at once while one refresh runs.
     let t = Instant::now();
@@ -571,13 +576,7 @@ fn every_token_error_vector_maps_to_its_kind_and_retry_rule() {
             }
         }
         let server = TestServer::start(move |_, _| reply.clone());
-        let manager = xtd(
-            &server,
-            Some(TokenOptions {
-                max_attempts: 2,
-                ..fast_retries()
-            }),
-        );
+        let manager = xtd(&server, Some(fast_retries().max_attempts(2)));
         let error = manager.authorization().unwrap_err();
         let kind = match &error {
             AuthError::Unauthorized { .. } => "unauthorized".to_owned(),
@@ -616,11 +615,9 @@ fn malformed_json_huge_bodies_and_stalled_servers_give_typed_errors_in_time() {
     assert!(error.to_string().contains("65536"), "{error}");
 
     let stalled = TestServer::start(|_, _| Reply::text(200, "{}").after(Duration::from_secs(30)));
-    let options = TokenOptions {
-        request_timeout_ms: 300,
-        max_attempts: 2,
-        ..fast_retries()
-    };
+    let options = fast_retries()
+        .request_timeout(Duration::from_millis(300))
+        .max_attempts(2);
     let started = Instant::now();
     let error = xtd(&stalled, Some(options)).authorization().unwrap_err();
     assert!(matches!(error, AuthError::Network { .. }), "{error:?}");
@@ -640,7 +637,7 @@ fn malformed_json_huge_bodies_and_stalled_servers_give_typed_errors_in_time() {
     let key = ApiKey::from_encoded_key(KEY).unwrap();
     let manager = TokenManager::api_key_exchange(
         &format!("http://127.0.0.1:{port}/t"),
-        key,
+        &key,
         opts(Some(fast_retries())),
     )
     .unwrap();
@@ -691,16 +688,19 @@ fn a_failed_background_refresh_keeps_serving_the_valid_token() {
             Reply::text(500, "down")
         }
     });
-    let options = TokenOptions {
-        max_attempts: 1,
-        ..fast_retries()
-    };
+    let options = fast_retries().max_attempts(1);
     let manager = xtd(&server, Some(options));
     assert_eq!(manager.authorization().unwrap(), "Bearer t0");
     let token = manager.token().unwrap();
-    std::thread::sleep(Duration::from_millis(token.refresh_in_ms() + 10));
-    let deadline =
-        Instant::now() + Duration::from_millis(token.expires_in_ms() - token.refresh_in_ms() - 60);
+    std::thread::sleep(Duration::from_millis(
+        (token.refresh_in().unwrap().as_millis() as u64) + 10,
+    ));
+    let deadline = Instant::now()
+        + Duration::from_millis(
+            (token.expires_in().unwrap().as_millis() as u64)
+                - (token.refresh_in().unwrap().as_millis() as u64)
+                - 60,
+        );
     while Instant::now() < deadline {
         assert_eq!(manager.authorization().unwrap(), "Bearer t0");
         std::thread::sleep(Duration::from_millis(5));
@@ -718,7 +718,7 @@ fn a_failed_background_refresh_keeps_serving_the_valid_token() {
 fn parallel_invalidate_of_the_same_token_causes_one_refresh() {
     let server = xtd_server(300.0, Duration::from_millis(50));
     let manager = xtd(&server, None);
-    let first = manager.token().unwrap().value();
+    let first = manager.token().unwrap().value().to_owned();
     let barrier = Arc::new(Barrier::new(50));
     let discarded: usize = (0..50)
         .map(|_| {
@@ -744,13 +744,10 @@ fn parallel_invalidate_of_the_same_token_causes_one_refresh() {
 #[test]
 fn a_refresh_loop_fails_clearly_instead_of_hammering_the_server() {
     let server = xtd_server(300.0, Duration::ZERO);
-    let options = TokenOptions {
-        loop_max_invalidations: 3,
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default().loop_max_invalidations(3);
     let manager = xtd(&server, Some(options));
     for _ in 0..4 {
-        let token = manager.token().unwrap().value();
+        let token = manager.token().unwrap().value().to_owned();
         assert!(manager.invalidate(&token));
     }
     let error = manager.authorization().unwrap_err();
@@ -781,7 +778,7 @@ fn csrf_fetch_write_403_refetch_cycle() {
         }
     });
     let session =
-        CsrfSession::new(&server.url("/sap/api"), "alice", "pw", opts(None), None).unwrap();
+        CsrfSession::new(&server.url("/sap/api"), "alice", "pw", None, opts(None)).unwrap();
     let headers = session.headers().unwrap();
     assert_eq!(headers.csrf_token(), "csrf-0");
     assert_eq!(
@@ -797,10 +794,7 @@ fn csrf_fetch_write_403_refetch_cycle() {
     assert_eq!(map.len(), 3);
     let fetch = &server.requests()[0];
     assert_eq!(fetch.method, "HEAD");
-    assert_eq!(
-        fetch.header("authorization"),
-        Some(headers.authorization().as_str())
-    );
+    assert_eq!(fetch.header("authorization"), Some(headers.authorization()));
     // The write answered 403 x-csrf-token: Required → invalidate, next call fetches again.
     assert_eq!(session.headers().unwrap().csrf_token(), "csrf-0");
     assert!(session.invalidate("csrf-0"));
@@ -824,8 +818,8 @@ fn csrf_get_method_and_missing_token_header() {
         &server.url("/x"),
         "u",
         "p",
+        authwire::CsrfFetchMethod::Get,
         opts(None),
-        Some(authwire::CsrfFetchMethod::Get),
     )
     .unwrap();
     assert!(matches!(
@@ -838,7 +832,7 @@ fn csrf_get_method_and_missing_token_header() {
 fn https_is_required_except_for_loopback() {
     let key = ApiKey::from_encoded_key(KEY).unwrap();
     let error =
-        TokenManager::api_key_exchange("http://example.com/v1/token", key, None).unwrap_err();
+        TokenManager::api_key_exchange("http://example.com/v1/token", &key, None).unwrap_err();
     assert!(matches!(error, AuthError::InvalidConfiguration { .. }));
     assert!(CsrfSession::new("http://example.com/", "u", "p", None, None).is_err());
 }
@@ -920,13 +914,7 @@ fn loopback_token_requests_bypass_an_http_proxy() {
     // when an HTTP client is built, and every other test talks to loopback too.
     unsafe { std::env::set_var("HTTP_PROXY", "http://127.0.0.1:9") };
     let server = xtd_server(300.0, Duration::ZERO);
-    let manager = xtd(
-        &server,
-        Some(TokenOptions {
-            max_attempts: 1,
-            ..TokenOptions::default()
-        }),
-    );
+    let manager = xtd(&server, Some(TokenOptions::default().max_attempts(1)));
     assert_eq!(manager.authorization().unwrap(), "Bearer t0");
 }
 
@@ -945,13 +933,13 @@ fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
         )
     };
     let server = TestServer::start(echo);
-    let manager = TokenManager::client_credentials(
+    let manager = TokenManager::client_credentials_with_method(
         &server.url("/oauth/token"),
         "my-client-id",
         "s3cr3t/with+chars",
-        vec![],
+        &[],
+        ClientAuthMethod::ClientSecretBasic,
         opts(None),
-        Some(ClientAuthMethod::ClientSecretBasic),
     )
     .unwrap();
     let recorder = Arc::new(Recorder::default());
@@ -975,7 +963,7 @@ fn echoed_credentials_are_scrubbed_in_every_form_they_travel_in() {
     });
     let get = Some(authwire::CsrfFetchMethod::Get);
     let session =
-        CsrfSession::new(&server.url("/csrf"), "alice", "pa55word!", opts(None), get).unwrap();
+        CsrfSession::new(&server.url("/csrf"), "alice", "pa55word!", get, opts(None)).unwrap();
     let error = session.headers().unwrap_err().to_string();
     assert!(error.contains("bad [redacted]"), "{error}");
     let basic = authwire::basic_auth("alice", "pa55word!").unwrap();
@@ -996,11 +984,8 @@ fn dropping_a_manager_stops_its_refresh_in_flight() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1/token", listener.local_addr().unwrap());
     let key = ApiKey::from_encoded_key("drop-test-key").unwrap();
-    let options = TokenOptions {
-        request_timeout_ms: 60_000,
-        ..TokenOptions::default()
-    };
-    let manager = TokenManager::api_key_exchange(&url, key, Some(options)).unwrap();
+    let options = TokenOptions::default().request_timeout(Duration::from_millis(60_000));
+    let manager = TokenManager::api_key_exchange(&url, &key, Some(options)).unwrap();
     // The caller gives up after 200 ms; the refresh it started goes on in the background.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -1034,10 +1019,7 @@ fn dropping_a_manager_stops_its_refresh_in_flight() {
 #[test]
 fn a_token_that_expired_in_transit_is_never_handed_out() {
     let server = xtd_server(1.0, Duration::from_millis(1500));
-    let options = TokenOptions {
-        max_attempts: 1,
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default().max_attempts(1);
     let error = xtd(&server, Some(options)).authorization().unwrap_err();
     assert_eq!(
         error.network_kind(),

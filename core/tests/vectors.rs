@@ -271,8 +271,8 @@ fn open_connectors() {
     run_all("open_connectors", &section("open_connectors", 3), |case| {
         let value = open_connectors_auth(
             text(case, "user_secret"),
-            optional_text(case, "organization_secret"),
-            optional_text(case, "element_token"),
+            optional_text(case, "organization_secret").as_deref(),
+            optional_text(case, "element_token").as_deref(),
         )
         .map_err(|err| format!("open_connectors_auth failed: {err}"))?;
         let expected = text(case, "header_value");
@@ -293,28 +293,22 @@ fn open_connectors_invalid() {
         |case| {
             expect_invalid_input(open_connectors_auth(
                 text(case, "user_secret"),
-                optional_text(case, "organization_secret"),
-                optional_text(case, "element_token"),
+                optional_text(case, "organization_secret").as_deref(),
+                optional_text(case, "element_token").as_deref(),
             ))
         },
     );
 }
 
 fn check_api_key(key: &ApiKey, json: &Value, api_key: &str) -> Result<(), String> {
-    let expected_id = json
-        .get("appClientId")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let expected_id = json.get("appClientId").and_then(Value::as_str);
     if key.app_client_id() != expected_id {
         return Err(format!(
             "app_client_id: got {:?}, expected {expected_id:?}",
             key.app_client_id()
         ));
     }
-    let expected_secret = json
-        .get("appClientSecret")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let expected_secret = json.get("appClientSecret").and_then(Value::as_str);
     if key.app_client_secret() != expected_secret {
         return Err("app_client_secret differs from the file's appClientSecret".to_owned());
     }

@@ -277,7 +277,9 @@ pub(super) async fn worker_process(cmd: &DemoCmd) -> CliResult<i32> {
     let api_key = ApiKey::from_encoded_key(&env(ENV_KEY)?)?;
     let secs: f64 = env(ENV_SECS)?.parse().unwrap_or(10.0);
     let options = crate::store::options(cmd.store.as_deref())?;
-    let manager = TokenManager::api_key_exchange(&token_url, api_key, options)?;
+    let manager = Arc::new(TokenManager::api_key_exchange(
+        &token_url, &api_key, options,
+    )?);
     let events = Arc::new(StoreEvents::default());
     manager.set_listener(Some(events.clone()));
     let client = reqwest::Client::builder()

@@ -252,7 +252,11 @@ impl DemoCmd {
             })?;
         let api_key = ApiKey::from_encoded_key(&api_key_text)?;
         let options = crate::store::options(self.store.as_deref())?;
-        let manager = TokenManager::api_key_exchange(&servers.token_url, api_key, options)?;
+        let manager = Arc::new(TokenManager::api_key_exchange(
+            &servers.token_url,
+            &api_key,
+            options,
+        )?);
         let client = reqwest::Client::builder()
             .no_proxy()
             .pool_max_idle_per_host(self.workers)

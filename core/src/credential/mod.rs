@@ -22,6 +22,7 @@ const CONTENT_TYPE: &str = "content-type";
 
 /// What a custom exchange's expiry field means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[non_exhaustive]
 pub enum ExpiryFormat {
     /// Seconds from now, like OAuth2's `expires_in` and XTD's `expirationTime`.
     SecondsFromNow,
@@ -41,6 +42,7 @@ pub enum ExpiryFormat {
 /// | Keycloak, Spring Authorization Server, ORY Hydra/fosite, node-oidc-provider, Duende IdentityServer, django-oauth-toolkit, Authlib, Okta, Auth0, Azure AD | `ClientSecretBasic` (or `ClientSecretPost`) |
 /// | Doorkeeper, Cloud Foundry UAA (they do not decode Basic credentials) | `ClientSecretBasicUnencoded`, or `ClientSecretPost` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, uniffi::Enum)]
+#[non_exhaustive]
 pub enum ClientAuthMethod {
     /// HTTP Basic over the percent-encoded id and secret (RFC 6749 §2.3.1, the RFC's
     /// recommended default): every UTF-8 byte outside `A-Z a-z 0-9 - . _ ~` becomes `%XX`,
@@ -57,6 +59,7 @@ pub enum ClientAuthMethod {
 
 /// The request sent to fetch a CSRF token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, uniffi::Enum)]
+#[non_exhaustive]
 pub enum CsrfFetchMethod {
     /// `HEAD` (SAP API Management's recommendation: no body is transferred).
     #[default]
@@ -154,7 +157,7 @@ impl Source {
                 forms.push(encoded.to_owned());
             }
             if let Ok(credentials) = crate::header::decode_basic(value) {
-                forms.push(credentials.password());
+                forms.push(credentials.password().to_owned());
             }
         };
         match self {

@@ -8,6 +8,7 @@ use crate::error::Result;
 
 /// A JWS signature algorithm (RFC 7518 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[non_exhaustive]
 pub enum JwtAlgorithm {
     /// RSASSA-PKCS1-v1_5 with SHA-256: Google service accounts, GitHub Apps, Salesforce.
     Rs256,
@@ -29,6 +30,7 @@ impl JwtAlgorithm {
 /// names no key material; the core reports it as [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
+#[non_exhaustive]
 pub enum SignerError {
     /// The key or the keystore refused to sign (key revoked, user authentication required,
     /// hardware unavailable).
@@ -86,9 +88,34 @@ pub trait JwtSigner: Send + Sync {
 /// truncated block, a password-protected key, an unsupported curve or size), never its
 /// content; and in the mobile build, which has no built-in signer, always: give a host
 /// [`JwtSigner`] there.
-#[uniffi::export(default(key_id = None))]
-pub fn pem_signer(pem: &str, key_id: Option<String>) -> Result<Arc<dyn JwtSigner>> {
-    builtin::PemSigner::new(pem, key_id).map(|signer| Arc::new(signer) as Arc<dyn JwtSigner>)
+///
+/// ```no_run
+/// # fn main() -> authwire::Result<()> {
+/// let pem = std::fs::read_to_string("AuthKey_ABC123.p8").expect("the key file");
+/// let signer = authwire::pem_signer(&pem, "ABC123")?;
+/// let unnamed = authwire::pem_signer(&pem, None)?;
+/// # let _ = (signer, unnamed);
+/// # Ok(())
+/// # }
+/// ```
+pub fn pem_signer<'a>(pem: &str, key_id: impl Into<Option<&'a str>>) -> Result<Arc<dyn JwtSigner>> {
+    builtin::PemSigner::new(pem, key_id.into().map(str::to_owned))
+        .map(|signer| Arc::new(signer) as Arc<dyn JwtSigner>)
+}
+
+/// A signer over a PEM private key, read by the core: PKCS#8 (`PRIVATE KEY`: Google's JSON
+/// key files, Apple's `.p8`), PKCS#1 (`RSA PRIVATE KEY`: GitHub's download) or SEC1
+/// (`EC PRIVATE KEY`). RSA keys sign RS256, P-256 keys ES256. The key bytes are zeroed once
+/// ring has read them; the signer prints as `[redacted]`.
+///
+/// # Errors
+/// [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration) naming what is wrong with the key (no PEM block, a
+/// truncated block, a password-protected key, an unsupported curve or size), never its
+/// content; and in the mobile build, which has no built-in signer, always: give a host
+/// [`JwtSigner`] there.
+#[uniffi::export(name = "pem_signer", default(key_id = None))]
+fn ffi_pem_signer(pem: &str, key_id: Option<String>) -> Result<Arc<dyn JwtSigner>> {
+    pem_signer(pem, key_id.as_deref())
 }
 
 #[cfg(feature = "jwt-signer")]

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use super::{StoreError, TokenStore};
 
 /// A [`TokenStore`] in a file on a local filesystem: one token for every process of a host
-/// that uses the same credential. See [`file_store`](crate::file_store).
+/// that uses the same credential; give it to [`TokenOptions::store`](crate::TokenOptions::store).
 pub struct FileStore {
     path: PathBuf,
     /// Requester locks this process holds: key → (owner, the locked file).
@@ -54,10 +54,24 @@ impl FileStore {
     /// A store in the file at `path`, whose directory must exist on a local filesystem.
     ///
     /// # Errors
-    /// [`StoreError::InvalidConfiguration`] when the directory does not exist or is on a
-    /// network filesystem.
-    pub fn new(path: impl Into<PathBuf>) -> Result<Self, StoreError> {
-        let path: PathBuf = path.into();
+    /// [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration) when the
+    /// directory does not exist or is on a network filesystem.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use authwire::{FileStore, TokenOptions};
+    ///
+    /// let store = FileStore::new("/var/lib/myapp/tokens")?;
+    /// let options = TokenOptions::default().store(Arc::new(store));
+    /// # let _ = options;
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    pub fn new(path: impl Into<PathBuf>) -> crate::Result<Self> {
+        Ok(Self::open(path.into())?)
+    }
+
+    /// [`FileStore::new`], failing as the bindings' `file_store` does.
+    pub(crate) fn open(path: PathBuf) -> Result<Self, StoreError> {
         if path.file_name().is_none() {
             return Err(StoreError::invalid_configuration(
                 "the file store path must name a file",
@@ -333,7 +347,7 @@ mod tests {
     fn a_missing_directory_is_refused() {
         assert!(matches!(
             FileStore::new("/nonexistent-authwire-dir/tokens"),
-            Err(StoreError::InvalidConfiguration { .. })
+            Err(crate::AuthError::InvalidConfiguration { .. })
         ));
     }
 }

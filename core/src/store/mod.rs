@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 pub use self::file::FileStore;
 #[cfg(feature = "redis-store")]
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisStore, RedisStoreOptions};
 
 /// Where a [`TokenManager`](crate::TokenManager) shares its token with the other processes
 /// that use the same credential: give one in [`TokenOptions::store`](crate::TokenOptions).
@@ -75,6 +75,7 @@ pub trait TokenStore: Send + Sync {
 /// [`AuthEvent::StoreUnavailable`](crate::AuthEvent::StoreUnavailable).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The store could not be reached or did not work (connection refused, I/O error,
     /// timeout). authwire retries it later.
@@ -106,6 +107,22 @@ impl StoreError {
     }
 }
 
+/// A store's failure as authwire's one error type, for Rust code that builds a store and
+/// returns [`AuthError`](crate::AuthError): an invalid configuration stays one, an
+/// unreachable store becomes a [`Network`](crate::AuthError::Network) error of kind
+/// [`Other`](crate::NetworkErrorKind::Other).
+impl From<StoreError> for crate::AuthError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::InvalidConfiguration { reason } => Self::InvalidConfiguration { reason },
+            StoreError::Unavailable { reason } => Self::Network {
+                kind: crate::NetworkErrorKind::Other,
+                reason: format!("token store unavailable: {reason}"),
+            },
+        }
+    }
+}
+
 impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
         // A foreign store raised something other than a StoreError.
@@ -124,8 +141,8 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
 /// [`StoreError::InvalidConfiguration`] when the directory does not exist or is on a network
 /// filesystem.
 #[uniffi::export]
-pub fn file_store(path: String) -> Result<Arc<dyn TokenStore>, StoreError> {
-    Ok(Arc::new(FileStore::new(path)?))
+pub(crate) fn file_store(path: String) -> Result<Arc<dyn TokenStore>, StoreError> {
+    Ok(Arc::new(FileStore::open(path.into())?))
 }
 
 /// A `RedisStore` at `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://` for
@@ -137,10 +154,10 @@ pub fn file_store(path: String) -> Result<Arc<dyn TokenStore>, StoreError> {
 /// [`StoreError::InvalidConfiguration`] for a URL that is not a Redis URL.
 #[cfg(feature = "redis-store")]
 #[uniffi::export(default(key_prefix = None, timeout_ms = None))]
-pub fn redis_store(
+pub(crate) fn redis_store(
     url: String,
     key_prefix: Option<String>,
     timeout_ms: Option<u64>,
 ) -> Result<Arc<dyn TokenStore>, StoreError> {
-    Ok(Arc::new(RedisStore::new(&url, key_prefix, timeout_ms)?))
+    Ok(Arc::new(RedisStore::open(&url, key_prefix, timeout_ms)?))
 }

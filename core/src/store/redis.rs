@@ -22,8 +22,43 @@ const DEFAULT_TIMEOUT_MS: u64 = 1000;
 
 const RELEASE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
+/// How a [`RedisStore`] names its keys and how long it waits. Start from
+/// [`RedisStoreOptions::default`] (prefix `authwire:`, one second) and chain the setters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisStoreOptions {
+    key_prefix: Option<String>,
+    timeout: Duration,
+}
+
+impl Default for RedisStoreOptions {
+    fn default() -> Self {
+        Self {
+            key_prefix: None,
+            timeout: Duration::from_millis(DEFAULT_TIMEOUT_MS),
+        }
+    }
+}
+
+impl RedisStoreOptions {
+    /// The prefix of every key (default `authwire:`), to share one server between apps.
+    #[must_use]
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = Some(prefix.into());
+        self
+    }
+
+    /// The limit of each connection attempt and each reply (default one second), kept to
+    /// the millisecond.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
 /// A [`TokenStore`] in a Redis server: one token for every process on every host that uses
-/// the same credential. See [`redis_store`](crate::redis_store).
+/// the same credential; give it to [`TokenOptions::store`](crate::TokenOptions::store).
 pub struct RedisStore {
     client: Client,
     prefix: String,
@@ -44,9 +79,29 @@ impl RedisStore {
     /// A store at `url` (`redis://` or `rediss://`). No connection is made yet.
     ///
     /// # Errors
-    /// [`StoreError::InvalidConfiguration`] for a URL that is not a Redis URL, or a zero
-    /// timeout.
-    pub fn new(
+    /// [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration) for a URL
+    /// that is not a Redis URL, or a zero timeout.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use authwire::{RedisStore, RedisStoreOptions, TokenOptions};
+    ///
+    /// let store = RedisStore::new(
+    ///     "rediss://:password@redis.internal:6380",
+    ///     RedisStoreOptions::default().key_prefix("myapp:").timeout(Duration::from_millis(500)),
+    /// )?;
+    /// let options = TokenOptions::default().store(Arc::new(store));
+    /// # let _ = options;
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    pub fn new(url: &str, options: RedisStoreOptions) -> crate::Result<Self> {
+        let timeout_ms = u64::try_from(options.timeout.as_millis()).unwrap_or(u64::MAX);
+        Ok(Self::open(url, options.key_prefix, Some(timeout_ms))?)
+    }
+
+    /// [`RedisStore::new`], failing as the bindings' `redis_store` does.
+    pub(crate) fn open(
         url: &str,
         key_prefix: Option<String>,
         timeout_ms: Option<u64>,

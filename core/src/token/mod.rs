@@ -5,7 +5,7 @@ mod engine;
 pub(crate) mod options;
 mod policy;
 mod server_time;
-mod signed;
+pub(crate) mod signed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -64,6 +64,203 @@ impl std::fmt::Display for TokenManager {
     }
 }
 
+impl TokenManager {
+    /// Exchanges an XTD API key for short-lived tokens: `POST token_url` with
+    /// `{"apiKey": <encodedKey>}`, answered by `{"token": ..., "expirationTime": <seconds>}`.
+    ///
+    /// ```no_run
+    /// use authwire::{ApiKey, TokenManager};
+    ///
+    /// let key = ApiKey::from_file("xtd-key.json")?;
+    /// let tokens = TokenManager::api_key_exchange("https://xtd.example.com/token", &key, None)?;
+    /// println!("{}", tokens.authorization()?);
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] for a URL that is not HTTPS (plain HTTP is allowed
+    /// only to loopback) or invalid options. No request is sent until a token is needed.
+    pub fn api_key_exchange(
+        token_url: &str,
+        api_key: &ApiKey,
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        let source = Source::ApiKeyExchange {
+            url: check_url(token_url)?,
+            encoded_key: api_key.encoded_key_secret().clone(),
+        };
+        Self::build(source, options.into(), "api_key_exchange")
+    }
+
+    /// OAuth2 client credentials grant (RFC 6749 §4.4): `POST token_url` with
+    /// `grant_type=client_credentials` (and `scope` when `scopes` is not empty),
+    /// authenticated with HTTP Basic over the percent-encoded id and secret
+    /// (`client_secret_basic`, RFC 6749 §2.3.1). For another client authentication, use
+    /// [`client_credentials_with_method`](Self::client_credentials_with_method).
+    ///
+    /// The answer may be JSON or, when its `Content-Type` says so, form-urlencoded. A
+    /// `token_type` other than `Bearer` (in any case) is refused as
+    /// [`AuthError::InvalidResponse`].
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use authwire::{TokenManager, TokenOptions};
+    ///
+    /// let tokens = TokenManager::client_credentials(
+    ///     "https://auth.example.com/oauth/token",
+    ///     "client-id",
+    ///     "client-secret",
+    ///     &["read", "write"],
+    ///     TokenOptions::default().request_timeout(Duration::from_secs(5)),
+    /// )?;
+    /// # let _ = tokens;
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, an empty client id, an
+    /// invalid scope, or invalid options.
+    pub fn client_credentials(
+        token_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        scopes: &[&str],
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        Self::client_credentials_with_method(
+            token_url,
+            client_id,
+            client_secret,
+            scopes,
+            ClientAuthMethod::default(),
+            options,
+        )
+    }
+
+    /// [`client_credentials`](Self::client_credentials) with the client authentication that
+    /// the server wants (see [`ClientAuthMethod`] for which server wants which).
+    ///
+    /// # Errors
+    /// As [`client_credentials`](Self::client_credentials), and
+    /// [`AuthError::InvalidConfiguration`] for a client id with `:` or a control character
+    /// under [`ClientAuthMethod::ClientSecretBasicUnencoded`].
+    pub fn client_credentials_with_method(
+        token_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        scopes: &[&str],
+        auth_method: ClientAuthMethod,
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        Self::client_credentials_owned(
+            token_url,
+            client_id,
+            client_secret,
+            owned(scopes),
+            options.into(),
+            auth_method,
+        )
+    }
+
+    /// Any other vendor's JSON token API, described by configuration: `POST token_url` with
+    /// `request_body` (JSON text, sent as is) and the `exchange`'s headers; the token is read
+    /// from `token_field` (a dotted path such as `data.token`) and the expiry as the
+    /// `exchange` says. The header is `<scheme> <token>`, `Bearer` unless the `exchange`
+    /// names another scheme.
+    ///
+    /// ```no_run
+    /// use authwire::{CustomExchange, ExpiryFormat, TokenManager};
+    ///
+    /// let tokens = TokenManager::custom_exchange(
+    ///     "https://vendor.example.com/auth",
+    ///     r#"{"user": "svc", "key": "k"}"#,
+    ///     "data.token",
+    ///     CustomExchange::default()
+    ///         .expiry_field("data.expiresAt")
+    ///         .expiry_format(ExpiryFormat::EpochSeconds)
+    ///         .header("X-Tenant", "acme")
+    ///         .scheme("Token"),
+    ///     None,
+    /// )?;
+    /// # let _ = tokens;
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, a body that is not JSON, an
+    /// invalid header name or value, an invalid scheme, or invalid options.
+    pub fn custom_exchange(
+        token_url: &str,
+        request_body: &str,
+        token_field: &str,
+        exchange: CustomExchange,
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        let CustomExchange {
+            expiry_field,
+            expiry_format,
+            headers,
+            scheme,
+        } = exchange;
+        Self::custom_exchange_parts(
+            token_url,
+            request_body,
+            token_field,
+            expiry_field,
+            expiry_format,
+            headers,
+            scheme,
+            options.into(),
+        )
+    }
+
+    /// A token you already hold, served as `Bearer <token>` and never refreshed. With a
+    /// `lifetime`, it stops being served when that time has passed; with `None` it never
+    /// expires. [`invalidate`](TokenManager::invalidate) has no effect on it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use authwire::TokenManager;
+    ///
+    /// let forever = TokenManager::static_token("abc", None)?;
+    /// assert_eq!(forever.authorization()?, "Bearer abc");
+    /// assert_eq!(forever.token()?.expires_in(), None);
+    /// let hour = TokenManager::static_token("abc", Duration::from_secs(3600))?;
+    /// assert!(hour.token()?.expires_in().is_some());
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidInput`] when the token is empty or holds a space, a control
+    /// character, DEL or non-ASCII (any other visible ASCII is accepted).
+    pub fn static_token(token: &str, lifetime: impl Into<Option<Duration>>) -> Result<Self> {
+        let source = Source::Static {
+            token: Secret::new(token),
+            lifetime: lifetime.into(),
+        };
+        Self::build(source, None, "static_token")
+    }
+
+    /// The current token with its deadlines. Blocks like
+    /// [`authorization`](Self::authorization).
+    ///
+    /// # Errors
+    /// As [`authorization`](TokenManager::authorization).
+    pub fn token(&self) -> Result<AccessToken> {
+        let cached = self.engine.get_blocking()?;
+        Ok(AccessToken::new(cached, self.engine.now()))
+    }
+
+    /// The current token with its deadlines, awaited without blocking a thread.
+    ///
+    /// # Errors
+    /// As [`authorization`](TokenManager::authorization).
+    pub async fn token_async(&self) -> Result<AccessToken> {
+        let cached = self.engine.get().await?;
+        Ok(AccessToken::new(cached, self.engine.now()))
+    }
+}
+
 #[uniffi::export]
 impl TokenManager {
     /// Exchanges an XTD API key for short-lived tokens: `POST token_url` with
@@ -72,17 +269,13 @@ impl TokenManager {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] for a URL that is not HTTPS (plain HTTP is allowed
     /// only to loopback) or invalid options. No request is sent until a token is needed.
-    #[uniffi::constructor(default(options = None))]
-    pub fn api_key_exchange(
+    #[uniffi::constructor(name = "api_key_exchange", default(options = None))]
+    fn ffi_api_key_exchange(
         token_url: &str,
         api_key: Arc<ApiKey>,
         options: Option<TokenOptions>,
     ) -> Result<Arc<Self>> {
-        let source = Source::ApiKeyExchange {
-            url: check_url(token_url)?,
-            encoded_key: api_key.encoded_key_secret().clone(),
-        };
-        Self::build(source, options, "api_key_exchange")
+        Self::api_key_exchange(token_url, &api_key, options).map(Arc::new)
     }
 
     /// OAuth2 client credentials grant (RFC 6749 §4.4): `POST token_url` with
@@ -98,8 +291,11 @@ impl TokenManager {
     /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, an empty client id, a client
     /// id with `:` or a control character under `ClientSecretBasicUnencoded`, or invalid
     /// options.
-    #[uniffi::constructor(default(scopes = [], options = None, auth_method = None))]
-    pub fn client_credentials(
+    #[uniffi::constructor(
+        name = "client_credentials",
+        default(scopes = [], options = None, auth_method = None)
+    )]
+    fn ffi_client_credentials(
         token_url: &str,
         client_id: &str,
         client_secret: &str,
@@ -107,28 +303,15 @@ impl TokenManager {
         options: Option<TokenOptions>,
         auth_method: Option<ClientAuthMethod>,
     ) -> Result<Arc<Self>> {
-        if client_id.is_empty() {
-            return Err(AuthError::invalid_configuration("the client id is empty"));
-        }
-        check_scopes(&scopes)?;
-        let method = auth_method.unwrap_or_default();
-        if method == ClientAuthMethod::ClientSecretBasicUnencoded {
-            crate::header::basic_auth(client_id, client_secret).map_err(|err| match err {
-                AuthError::InvalidInput { reason } => AuthError::invalid_configuration(format!(
-                    "ClientSecretBasicUnencoded cannot send these credentials: {reason}; use ClientSecretBasic or ClientSecretPost"
-                )),
-                other => other,
-            })?;
-        }
-        let source = Source::ClientCredentials {
-            url: check_url(token_url)?,
-            client_id: Secret::new(client_id),
-            client_secret: Secret::new(client_secret),
+        Self::client_credentials_owned(
+            token_url,
+            client_id,
+            client_secret,
             scopes,
-            method,
-            private_key_jwt: None,
-        };
-        Self::build(source, options, "client_credentials")
+            options,
+            auth_method.unwrap_or_default(),
+        )
+        .map(Arc::new)
     }
 
     /// Any other vendor's JSON token API, described by configuration: `POST token_url` with
@@ -139,16 +322,20 @@ impl TokenManager {
     /// # Errors
     /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, a body that is not JSON, an
     /// invalid header name or value, an invalid scheme, or invalid options.
-    #[uniffi::constructor(default(
-        expiry_field = None,
-        expiry_format = None,
-        headers = None,
-        scheme = None,
-        options = None
-    ))]
-    // Each argument is a keyword argument with a default in Python, Kotlin and Swift.
+    #[uniffi::constructor(
+        name = "custom_exchange",
+        default(
+            expiry_field = None,
+            expiry_format = None,
+            headers = None,
+            scheme = None,
+            options = None
+        )
+    )]
+    // Each argument is a keyword argument with a default in Python, Kotlin and Swift; Rust
+    // callers use `custom_exchange` with a `CustomExchange`.
     #[allow(clippy::too_many_arguments)]
-    pub fn custom_exchange(
+    fn ffi_custom_exchange(
         token_url: &str,
         request_body: &str,
         token_field: &str,
@@ -158,44 +345,17 @@ impl TokenManager {
         scheme: Option<String>,
         options: Option<TokenOptions>,
     ) -> Result<Arc<Self>> {
-        if serde_json::from_str::<serde_json::Value>(request_body).is_err() {
-            return Err(AuthError::invalid_configuration(
-                "the request body is not valid JSON",
-            ));
-        }
-        if token_field.is_empty() {
-            return Err(AuthError::invalid_configuration("the token field is empty"));
-        }
-        let mut header_list = Vec::new();
-        for (name, value) in headers.unwrap_or_default() {
-            // RFC 9110 §5.1: a field name is a token.
-            if !is_token(&name) {
-                return Err(AuthError::invalid_configuration(format!(
-                    "{name:?} is not a valid header name"
-                )));
-            }
-            let name = name.to_ascii_lowercase();
-            if value.chars().any(char::is_control) {
-                return Err(AuthError::invalid_configuration(format!(
-                    "the value of header {name} contains a control character"
-                )));
-            }
-            header_list.push((name, Secret::new(value)));
-        }
-        let scheme = scheme.unwrap_or_else(|| "Bearer".to_owned());
-        crate::header::scheme_auth(&scheme, "x").map_err(|_| {
-            AuthError::invalid_configuration(format!("{scheme:?} is not a valid scheme"))
-        })?;
-        let source = Source::Custom {
-            url: check_url(token_url)?,
-            body: Secret::new(request_body),
-            headers: header_list,
-            token_field: token_field.to_owned(),
+        Self::custom_exchange_parts(
+            token_url,
+            request_body,
+            token_field,
             expiry_field,
-            expiry_format: expiry_format.unwrap_or(ExpiryFormat::SecondsFromNow),
+            expiry_format,
+            headers.unwrap_or_default().into_iter().collect(),
             scheme,
-        };
-        Self::build(source, options, "custom_exchange")
+            options,
+        )
+        .map(Arc::new)
     }
 
     /// A token you already hold, served as `Bearer <token>` and never refreshed. With
@@ -205,13 +365,9 @@ impl TokenManager {
     /// # Errors
     /// [`AuthError::InvalidInput`] when the token is empty or holds a space, a control
     /// character, DEL or non-ASCII (any other visible ASCII is accepted).
-    #[uniffi::constructor(default(lifetime_secs = None))]
-    pub fn static_token(token: &str, lifetime_secs: Option<u64>) -> Result<Arc<Self>> {
-        let source = Source::Static {
-            token: Secret::new(token),
-            lifetime: lifetime_secs.map(Duration::from_secs),
-        };
-        Self::build(source, None, "static_token")
+    #[uniffi::constructor(name = "static_token", default(lifetime_secs = None))]
+    fn ffi_static_token(token: &str, lifetime_secs: Option<u64>) -> Result<Arc<Self>> {
+        Self::static_token(token, lifetime_secs.map(Duration::from_secs)).map(Arc::new)
     }
 
     /// The `Authorization` header value, e.g. `Bearer eyJ...`. Returns at once while the
@@ -241,18 +397,18 @@ impl TokenManager {
     ///
     /// # Errors
     /// As [`authorization`](TokenManager::authorization).
-    pub fn token(&self) -> Result<Arc<AccessToken>> {
-        let cached = self.engine.get_blocking()?;
-        Ok(Arc::new(AccessToken::new(cached, self.engine.now())))
+    #[uniffi::method(name = "token")]
+    fn ffi_token(&self) -> Result<Arc<AccessToken>> {
+        self.token().map(Arc::new)
     }
 
     /// The current token with its deadlines, awaited without blocking a thread.
     ///
     /// # Errors
     /// As [`authorization`](TokenManager::authorization).
-    pub async fn token_async(&self) -> Result<Arc<AccessToken>> {
-        let cached = self.engine.get().await?;
-        Ok(Arc::new(AccessToken::new(cached, self.engine.now())))
+    #[uniffi::method(name = "token_async")]
+    async fn ffi_token_async(&self) -> Result<Arc<AccessToken>> {
+        self.token_async().await.map(Arc::new)
     }
 
     /// Call after the API answered 401 to a request that carried `token` (the bare token or
@@ -285,11 +441,92 @@ impl TokenManager {
 }
 
 impl TokenManager {
-    fn build(
-        source: Source,
+    fn client_credentials_owned(
+        token_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        scopes: Vec<String>,
         options: Option<TokenOptions>,
-        kind: &'static str,
-    ) -> Result<Arc<Self>> {
+        method: ClientAuthMethod,
+    ) -> Result<Self> {
+        if client_id.is_empty() {
+            return Err(AuthError::invalid_configuration("the client id is empty"));
+        }
+        check_scopes(&scopes)?;
+        if method == ClientAuthMethod::ClientSecretBasicUnencoded {
+            crate::header::basic_auth(client_id, client_secret).map_err(|err| match err {
+                AuthError::InvalidInput { reason } => AuthError::invalid_configuration(format!(
+                    "ClientSecretBasicUnencoded cannot send these credentials: {reason}; use ClientSecretBasic or ClientSecretPost"
+                )),
+                other => other,
+            })?;
+        }
+        let source = Source::ClientCredentials {
+            url: check_url(token_url)?,
+            client_id: Secret::new(client_id),
+            client_secret: Secret::new(client_secret),
+            scopes,
+            method,
+            private_key_jwt: None,
+        };
+        Self::build(source, options, "client_credentials")
+    }
+
+    // The shared body of `custom_exchange` and its bindings' twin.
+    #[allow(clippy::too_many_arguments)]
+    fn custom_exchange_parts(
+        token_url: &str,
+        request_body: &str,
+        token_field: &str,
+        expiry_field: Option<String>,
+        expiry_format: Option<ExpiryFormat>,
+        headers: Vec<(String, String)>,
+        scheme: Option<String>,
+        options: Option<TokenOptions>,
+    ) -> Result<Self> {
+        if serde_json::from_str::<serde_json::Value>(request_body).is_err() {
+            return Err(AuthError::invalid_configuration(
+                "the request body is not valid JSON",
+            ));
+        }
+        if token_field.is_empty() {
+            return Err(AuthError::invalid_configuration("the token field is empty"));
+        }
+        let mut header_list = Vec::new();
+        for (name, value) in headers {
+            // RFC 9110 §5.1: a field name is a token.
+            if !is_token(&name) {
+                return Err(AuthError::invalid_configuration(format!(
+                    "{name:?} is not a valid header name"
+                )));
+            }
+            let name = name.to_ascii_lowercase();
+            if value.chars().any(char::is_control) {
+                return Err(AuthError::invalid_configuration(format!(
+                    "the value of header {name} contains a control character"
+                )));
+            }
+            header_list.push((name, Secret::new(value)));
+        }
+        let scheme = scheme.unwrap_or_else(|| "Bearer".to_owned());
+        crate::header::scheme_auth(&scheme, "x").map_err(|_| {
+            AuthError::invalid_configuration(format!("{scheme:?} is not a valid scheme"))
+        })?;
+        let source = Source::Custom {
+            url: check_url(token_url)?,
+            body: Secret::new(request_body),
+            headers: header_list,
+            token_field: token_field.to_owned(),
+            expiry_field,
+            expiry_format: expiry_format.unwrap_or(ExpiryFormat::SecondsFromNow),
+            scheme,
+        };
+        Self::build(source, options, "custom_exchange")
+    }
+}
+
+impl TokenManager {
+    fn build(source: Source, options: Option<TokenOptions>, kind: &'static str) -> Result<Self> {
         Self::build_with_clock(source, options, kind, Arc::new(SystemClock))
     }
 
@@ -298,7 +535,7 @@ impl TokenManager {
         source: Source,
         options: Option<TokenOptions>,
         kind: &'static str,
-    ) -> Result<Arc<Self>> {
+    ) -> Result<Self> {
         Self::build(source, options, kind)
     }
 
@@ -320,10 +557,87 @@ impl TokenManager {
         options: Option<TokenOptions>,
         kind: &'static str,
         clock: Arc<dyn Clock>,
-    ) -> Result<Arc<Self>> {
+    ) -> Result<Self> {
         let engine = Engine::new(source, options.unwrap_or_default(), clock)?;
-        Ok(Arc::new(Self { engine, kind }))
+        Ok(Self { engine, kind })
     }
+}
+
+/// The optional parts of a [`TokenManager::custom_exchange`]: where the expiry is and what
+/// it means, extra request headers, and the header's scheme. Start from
+/// [`CustomExchange::default`] (no expiry field: the default lifetime, or a JWT's `exp`;
+/// no extra headers; `Bearer`) and chain the setters.
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CustomExchange {
+    expiry_field: Option<String>,
+    expiry_format: Option<ExpiryFormat>,
+    headers: Vec<(String, String)>,
+    scheme: Option<String>,
+}
+
+impl CustomExchange {
+    /// The dotted path of the expiry in the answer, such as `data.expiresAt`.
+    #[must_use]
+    pub fn expiry_field(mut self, path: impl Into<String>) -> Self {
+        self.expiry_field = Some(path.into());
+        self
+    }
+
+    /// What the expiry field means (default [`ExpiryFormat::SecondsFromNow`]).
+    #[must_use]
+    pub fn expiry_format(mut self, format: ExpiryFormat) -> Self {
+        self.expiry_format = Some(format);
+        self
+    }
+
+    /// A header sent with the token request (added to those already set). Its value is
+    /// treated as a secret: it never appears in a message or in `Debug`.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Headers sent with the token request, as `(name, value)` pairs (added to those
+    /// already set), e.g. a `HashMap<String, String>`.
+    #[must_use]
+    pub fn headers<K, V>(mut self, headers: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.headers.extend(
+            headers
+                .into_iter()
+                .map(|(name, value)| (name.into(), value.into())),
+        );
+        self
+    }
+
+    /// The scheme of the `Authorization` value (default `Bearer`), e.g. `Token`.
+    #[must_use]
+    pub fn scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for CustomExchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("CustomExchange")
+            .field("expiry_field", &self.expiry_field)
+            .field("expiry_format", &self.expiry_format)
+            .field("headers", &format_args!("{names:?} (values redacted)"))
+            .field("scheme", &self.scheme)
+            .finish()
+    }
+}
+
+/// Scopes as the sources keep them.
+pub(crate) fn owned(scopes: &[&str]) -> Vec<String> {
+    scopes.iter().map(|&scope| scope.to_owned()).collect()
 }
 
 /// RFC 9110 §5.6.2 `token`: one or more tchar.
@@ -352,6 +666,7 @@ fn is_token(text: &str) -> bool {
 
 /// Counters of a [`TokenManager`] or [`CsrfSession`](crate::CsrfSession).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[non_exhaustive]
 pub struct TokenStats {
     /// Token requests sent, retries included.
     pub token_requests: u64,
@@ -372,43 +687,78 @@ pub struct TokenStats {
 #[uniffi::export(Debug, Display)]
 pub struct AccessToken {
     cached: Arc<Cached>,
-    expires_in: Duration,
-    refresh_in: Duration,
+    /// `None`: never expires (a static token without a lifetime).
+    expires_in: Option<Duration>,
+    /// `None`: never refreshed.
+    refresh_in: Option<Duration>,
 }
 
 impl AccessToken {
     fn new(cached: Arc<Cached>, now: clock::Mono) -> Self {
-        let expires_in = now.until(cached.schedule.usable_until);
-        let refresh_in = now.until(cached.schedule.refresh_at);
+        let never = clock::Mono(Duration::MAX);
+        let until = |deadline: clock::Mono| (deadline != never).then(|| now.until(deadline));
+        let expires_in = until(cached.schedule.usable_until);
+        let refresh_in = until(cached.schedule.refresh_at);
         Self {
             cached,
             expires_in,
             refresh_in,
         }
     }
+
+    /// The token in clear. Keep it out of logs.
+    #[must_use]
+    pub fn value(&self) -> &str {
+        self.cached.token.expose()
+    }
+
+    /// The `Authorization` header value, e.g. `Bearer <token>`.
+    #[must_use]
+    pub fn authorization(&self) -> &str {
+        self.cached.authorization.expose()
+    }
+
+    /// Time until the token stops being handed out (slightly before it expires), as of when
+    /// it was handed out; `None` for a token that never expires.
+    #[must_use]
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.expires_in
+    }
+
+    /// Time until the token should be refreshed, as of when it was handed out; until then a
+    /// cache of your own may reuse it without asking the manager. Zero when a refresh is
+    /// due; `None` for a token that is never refreshed.
+    #[must_use]
+    pub fn refresh_in(&self) -> Option<Duration> {
+        self.refresh_in
+    }
 }
 
 #[uniffi::export]
 impl AccessToken {
     /// The token in clear. Keep it out of logs.
-    pub fn value(&self) -> String {
-        self.cached.token.expose().to_owned()
+    #[uniffi::method(name = "value")]
+    fn ffi_value(&self) -> String {
+        self.value().to_owned()
     }
 
     /// The `Authorization` header value, e.g. `Bearer <token>`.
-    pub fn authorization(&self) -> String {
-        self.cached.authorization.expose().to_owned()
+    #[uniffi::method(name = "authorization")]
+    fn ffi_authorization(&self) -> String {
+        self.authorization().to_owned()
     }
 
     /// Milliseconds until the token stops being handed out (slightly before it expires).
-    pub fn expires_in_ms(&self) -> u64 {
-        millis(self.expires_in)
+    #[uniffi::method(name = "expires_in_ms")]
+    fn ffi_expires_in_ms(&self) -> u64 {
+        self.expires_in.map_or(u64::MAX, millis)
     }
 
     /// Milliseconds until the token should be refreshed; until then a host-language cache
     /// may reuse it without asking the core. Zero when a refresh is due.
-    pub fn refresh_in_ms(&self) -> u64 {
-        millis(self.refresh_in)
+    #[uniffi::method(name = "refresh_in_ms")]
+    fn ffi_refresh_in_ms(&self) -> u64 {
+        self.refresh_in.map_or(u64::MAX, millis)
     }
 }
 
@@ -417,8 +767,8 @@ impl std::fmt::Debug for AccessToken {
         write!(
             f,
             "AccessToken(value=[redacted], expires_in_ms={}, refresh_in_ms={})",
-            self.expires_in_ms(),
-            self.refresh_in_ms()
+            self.ffi_expires_in_ms(),
+            self.ffi_refresh_in_ms()
         )
     }
 }
@@ -458,7 +808,7 @@ pub(crate) mod testing {
             url: check_url(url).unwrap(),
             encoded_key: Secret::new(key),
         };
-        TokenManager::build_with_clock(source, None, "api_key_exchange", clock).unwrap()
+        Arc::new(TokenManager::build_with_clock(source, None, "api_key_exchange", clock).unwrap())
     }
 }
 

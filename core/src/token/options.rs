@@ -23,78 +23,79 @@ use crate::transport::{BlockingHttpTransport, HttpTransport, TransportSettings};
 /// With `store`, the token is shared with the other processes and hosts that use the same
 /// credential (see [`TokenStore`]).
 #[derive(Clone, uniffi::Record)]
+#[non_exhaustive]
 pub struct TokenOptions {
     /// Refresh when this fraction of the lifetime remains. Default 0.1: a 5-minute token is
     /// refreshed after about 4½ minutes, a 2-second token after about 1.5 seconds.
     #[uniffi(default = 0.1)]
-    pub refresh_fraction: f64,
+    pub(crate) refresh_fraction: f64,
     /// The smallest early-refresh margin, in milliseconds (default 250). The margin also
     /// grows to three times the last token request's duration when the server is slow.
     #[uniffi(default = 250)]
-    pub refresh_floor_ms: u64,
+    pub(crate) refresh_floor_ms: u64,
     /// The largest early-refresh margin, in milliseconds (default 300 000: 5 minutes), so a
     /// 24-hour token is not refreshed hours early.
     #[uniffi(default = 300000)]
-    pub refresh_cap_ms: u64,
+    pub(crate) refresh_cap_ms: u64,
     /// Random extra margin, as a fraction of the margin (default 0.2).
     #[uniffi(default = 0.2)]
-    pub refresh_jitter: f64,
+    pub(crate) refresh_jitter: f64,
     /// A token is no longer handed out this many milliseconds before it expires, so that it
     /// is still valid when it reaches the API (default 500, at most a tenth of the lifetime).
     #[uniffi(default = 500)]
-    pub expiry_skew_ms: u64,
+    pub(crate) expiry_skew_ms: u64,
     /// The lifetime assumed when a response carries no expiry and the token is not a JWT with
     /// an `exp` claim, in seconds (default 3600). Also the lifetime of a CSRF session.
     #[uniffi(default = 3600)]
-    pub default_lifetime_secs: u64,
+    pub(crate) default_lifetime_secs: u64,
     /// Time allowed to open a connection, in milliseconds (default 5000).
     #[uniffi(default = 5000)]
-    pub connect_timeout_ms: u64,
+    pub(crate) connect_timeout_ms: u64,
     /// Time allowed for one whole request, connect to last byte, in milliseconds
     /// (default 15 000).
     #[uniffi(default = 15000)]
-    pub request_timeout_ms: u64,
+    pub(crate) request_timeout_ms: u64,
     /// Attempts per refresh, the first included (default 4). Only connection errors,
     /// timeouts, 408, 429 and 5xx are retried.
     #[uniffi(default = 4)]
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// The first retry's backoff ceiling, in milliseconds (default 200); it doubles per
     /// attempt and the actual delay is drawn uniformly below it ("full jitter").
     #[uniffi(default = 200)]
-    pub backoff_initial_ms: u64,
+    pub(crate) backoff_initial_ms: u64,
     /// The largest backoff ceiling, in milliseconds (default 10 000).
     #[uniffi(default = 10000)]
-    pub backoff_max_ms: u64,
+    pub(crate) backoff_max_ms: u64,
     /// The total time one refresh may spend on attempts and waits, in milliseconds
     /// (default 30 000). A `Retry-After` beyond it ends the refresh at once.
     #[uniffi(default = 30000)]
-    pub retry_budget_ms: u64,
+    pub(crate) retry_budget_ms: u64,
     /// The largest response body accepted, in bytes (default 65 536).
     #[uniffi(default = 65536)]
-    pub max_body_bytes: u64,
+    pub(crate) max_body_bytes: u64,
     /// Refresh-loop guard: more than this many `invalidate` calls that each discarded the
     /// current token within `loop_window_ms` stop refreshing with
     /// [`AuthError::RefreshLoop`] (default 10).
     #[uniffi(default = 10)]
-    pub loop_max_invalidations: u32,
+    pub(crate) loop_max_invalidations: u32,
     /// The refresh-loop guard's window, in milliseconds (default 60 000).
     #[uniffi(default = 60000)]
-    pub loop_window_ms: u64,
+    pub(crate) loop_window_ms: u64,
     /// Sends the token requests through the host's HTTP stack (`OkHttpTransport`,
     /// `URLSessionTransport`, or your own [`HttpTransport`]). Default: none, the built-in
     /// client; a build without the `reqwest-transport` feature (the mobile build) requires
     /// one and fails with [`AuthError::InvalidConfiguration`] without it.
     #[uniffi(default = None)]
-    pub transport: Option<Arc<dyn HttpTransport>>,
+    pub(crate) transport: Option<Arc<dyn HttpTransport>>,
     /// As `transport`, for an HTTP client that blocks (Python's `authwire.httpx` and
     /// `authwire.requests` transports). Give at most one of the two.
     #[uniffi(default = None)]
-    pub blocking_transport: Option<Arc<dyn BlockingHttpTransport>>,
+    pub(crate) blocking_transport: Option<Arc<dyn BlockingHttpTransport>>,
     /// Shares the token with the other processes (and hosts) that use the same credential,
     /// so the fleet sends one token request per lifetime (default none: each manager
     /// requests its own). See [`TokenStore`]; a store that fails never fails a caller.
     #[uniffi(default = None)]
-    pub store: Option<Arc<dyn TokenStore>>,
+    pub(crate) store: Option<Arc<dyn TokenStore>>,
 }
 
 impl std::fmt::Debug for TokenOptions {
@@ -183,6 +184,170 @@ impl Default for TokenOptions {
             store: None,
         }
     }
+}
+
+/// Chained setters, for Rust callers: start from [`TokenOptions::default`] and set what you
+/// need. Durations are kept to the millisecond (the default lifetime to the second); a value
+/// too large for that saturates.
+///
+/// ```
+/// use std::time::Duration;
+/// use authwire::TokenOptions;
+///
+/// let options = TokenOptions::default()
+///     .request_timeout(Duration::from_secs(5))
+///     .max_attempts(2);
+/// # let _ = options;
+/// ```
+///
+/// The bindings see the same record with its fields in milliseconds and seconds
+/// (`request_timeout_ms`, `default_lifetime_secs`, …).
+impl TokenOptions {
+    /// Refresh when this fraction of the lifetime remains, in `[0, 1)` (default 0.1: a
+    /// 5-minute token is refreshed after about 4½ minutes).
+    #[must_use]
+    pub fn refresh_fraction(mut self, fraction: f64) -> Self {
+        self.refresh_fraction = fraction;
+        self
+    }
+
+    /// The smallest early-refresh margin (default 250 ms). The margin also grows to three
+    /// times the last token request's duration when the server is slow.
+    #[must_use]
+    pub fn refresh_floor(mut self, floor: Duration) -> Self {
+        self.refresh_floor_ms = millis(floor);
+        self
+    }
+
+    /// The largest early-refresh margin (default 5 minutes), so that a 24-hour token is not
+    /// refreshed hours early.
+    #[must_use]
+    pub fn refresh_cap(mut self, cap: Duration) -> Self {
+        self.refresh_cap_ms = millis(cap);
+        self
+    }
+
+    /// Random extra margin, as a fraction of the margin, in `[0, 1)` (default 0.2).
+    #[must_use]
+    pub fn refresh_jitter(mut self, jitter: f64) -> Self {
+        self.refresh_jitter = jitter;
+        self
+    }
+
+    /// A token is no longer handed out this long before it expires, so that it is still
+    /// valid when it reaches the API (default 500 ms, at most a tenth of the lifetime).
+    #[must_use]
+    pub fn expiry_skew(mut self, skew: Duration) -> Self {
+        self.expiry_skew_ms = millis(skew);
+        self
+    }
+
+    /// The lifetime assumed when a response carries no expiry and the token is not a JWT
+    /// with an `exp` claim, in whole seconds (default one hour). Also the lifetime of a
+    /// CSRF session.
+    #[must_use]
+    pub fn default_lifetime(mut self, lifetime: Duration) -> Self {
+        self.default_lifetime_secs = lifetime.as_secs();
+        self
+    }
+
+    /// Time allowed to open a connection (default 5 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Time allowed for one whole request, connect to last byte (default 15 s).
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Attempts per refresh, the first included (default 4). Only connection errors,
+    /// timeouts, 408, 429 and 5xx are retried.
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The first retry's backoff ceiling (default 200 ms); it doubles per attempt and the
+    /// actual delay is drawn uniformly below it ("full jitter").
+    #[must_use]
+    pub fn backoff_initial(mut self, backoff: Duration) -> Self {
+        self.backoff_initial_ms = millis(backoff);
+        self
+    }
+
+    /// The largest backoff ceiling (default 10 s).
+    #[must_use]
+    pub fn backoff_max(mut self, backoff: Duration) -> Self {
+        self.backoff_max_ms = millis(backoff);
+        self
+    }
+
+    /// The total time one refresh may spend on attempts and waits (default 30 s). A
+    /// `Retry-After` beyond it ends the refresh at once.
+    #[must_use]
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget_ms = millis(budget);
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 65 536).
+    #[must_use]
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Refresh-loop guard: more than this many `invalidate` calls that each discarded the
+    /// current token within [`loop_window`](Self::loop_window) stop refreshing with
+    /// [`AuthError::RefreshLoop`] (default 10).
+    #[must_use]
+    pub fn loop_max_invalidations(mut self, invalidations: u32) -> Self {
+        self.loop_max_invalidations = invalidations;
+        self
+    }
+
+    /// The refresh-loop guard's window (default one minute).
+    #[must_use]
+    pub fn loop_window(mut self, window: Duration) -> Self {
+        self.loop_window_ms = millis(window);
+        self
+    }
+
+    /// Sends the token requests through the host's HTTP stack instead of the built-in
+    /// client. A build without the `reqwest-transport` feature (the mobile build) requires a
+    /// transport.
+    #[must_use]
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// As [`transport`](Self::transport), for an HTTP client that blocks. Give at most one
+    /// of the two.
+    #[must_use]
+    pub fn blocking_transport(mut self, transport: Arc<dyn BlockingHttpTransport>) -> Self {
+        self.blocking_transport = Some(transport);
+        self
+    }
+
+    /// Shares the token with the other processes (and hosts) that use the same credential,
+    /// so the fleet sends one token request per lifetime. See [`TokenStore`]; a store that
+    /// fails never fails a caller.
+    #[must_use]
+    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+}
+
+fn millis(value: Duration) -> u64 {
+    u64::try_from(value.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl TokenOptions {

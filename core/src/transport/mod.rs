@@ -119,6 +119,7 @@ pub struct HttpResponse {
 /// its query, cut to one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
+#[non_exhaustive]
 pub enum HttpTransportError {
     /// The request could not be completed, for a reason the transport did not classify.
     /// Counts as [`NetworkErrorKind::Other`]: retried.

@@ -144,10 +144,10 @@ pub fn with_transport(options: Option<TokenOptions>) -> Option<TokenOptions> {
         ("builtin", options) => return options,
         (_, options) => options.unwrap_or_default(),
     };
-    if chosen() == "blocking" {
-        options.blocking_transport = Some(Arc::new(BlockingTcpTransport::default()));
+    options = if chosen() == "blocking" {
+        options.blocking_transport(Arc::new(BlockingTcpTransport::default()))
     } else {
-        options.transport = Some(Arc::new(TcpTransport::default()));
-    }
+        options.transport(Arc::new(TcpTransport::default()))
+    };
     Some(options)
 }
