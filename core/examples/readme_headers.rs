@@ -10,7 +10,7 @@ fn main() -> Result<(), AuthError> {
         "Bearer mF_9.B5f-4.1JqM"
     );
     assert_eq!(
-        authwire::open_connectors_auth("us3r", Some("0rg".into()), None)?,
+        authwire::open_connectors_auth("us3r", "0rg", None)?,
         "User us3r, Organization 0rg"
     );
     assert_eq!(authwire::scheme_auth("Token", "abc")?, "Token abc");

@@ -162,7 +162,7 @@ fn app_store_connect_jwts_from_pkcs8_and_sec1_keys_pass_pyjwt() {
     assert!(
         TokenManager::app_store_connect(
             issuer,
-            pem_signer(servers.key("ec_pkcs8"), Some("k".into())).unwrap(),
+            pem_signer(servers.key("ec_pkcs8"), "k").unwrap(),
             Duration::from_secs(1201),
             None
         )

@@ -861,7 +861,7 @@ fn no_secret_in_any_event_error_or_debug_output() {
     let recorder = Arc::new(Recorder::default());
     manager.set_listener(Some(recorder.clone()));
     let token = manager.token().unwrap();
-    assert!(manager.invalidate(&token.value()));
+    assert!(manager.invalidate(token.value()));
     let error = manager.authorization().unwrap_err();
     let mut rendered = vec![
         format!("{error}"),

@@ -199,7 +199,7 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
             base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref())
         );
-        let signer = crate::credential::signer::pem_signer(&pem, Some("kid-1".into())).unwrap();
+        let signer = crate::credential::signer::pem_signer(&pem, "kid-1").unwrap();
         assert_eq!(signer.algorithm(), JwtAlgorithm::Es256);
         let assertion = Assertion {
             signer,

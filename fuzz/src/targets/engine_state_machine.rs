@@ -37,7 +37,7 @@ use futures::channel::oneshot;
 use crate::input::{Input, filler, planted_secret};
 
 type Outcome = Result<HttpResponse, HttpTransportError>;
-type Call = Pin<Box<dyn Future<Output = authwire::Result<Arc<AccessToken>>> + Send>>;
+type Call = Pin<Box<dyn Future<Output = authwire::Result<AccessToken>> + Send>>;
 
 /// How long (real time) the driver waits for the engine to settle before it reports a hang.
 const HANG: Duration = Duration::from_secs(10);
@@ -118,7 +118,7 @@ struct Driver {
     next_token: u32,
 }
 
-fn poll_once(call: &mut Call) -> Poll<authwire::Result<Arc<AccessToken>>> {
+fn poll_once(call: &mut Call) -> Poll<authwire::Result<AccessToken>> {
     let waker = futures::task::noop_waker();
     call.as_mut().poll(&mut Context::from_waker(&waker))
 }
@@ -174,13 +174,13 @@ impl Driver {
     /// waited for a refresh (`_waited`: the same rules hold for both).
     fn check(
         &mut self,
-        result: &authwire::Result<Arc<AccessToken>>,
+        result: &authwire::Result<AccessToken>,
         _waited: bool,
     ) -> Result<String, String> {
         let in_guard = self.guard_active();
         match result {
             Ok(token) => {
-                let value = token.value();
+                let value = token.value().to_owned();
                 let (sent_at, lifetime) = *self
                     .issued
                     .get(&value)
@@ -397,18 +397,16 @@ pub fn run(data: &[u8]) {
     });
     let max_invalidations = 1 + u32::from(input.byte() % 4);
     let window_ms = *input.pick(&[1_000u64, 10_000, 60_000]);
-    let options = TokenOptions {
-        max_attempts: 1 + u32::from(input.byte() % 3),
-        backoff_initial_ms: 1,
-        backoff_max_ms: 2,
-        retry_budget_ms: 1_000,
-        request_timeout_ms: 600_000,
-        default_lifetime_secs: 60,
-        loop_max_invalidations: max_invalidations,
-        loop_window_ms: window_ms,
-        transport: Some(Arc::clone(&gate) as Arc<dyn HttpTransport>),
-        ..TokenOptions::default()
-    };
+    let options = TokenOptions::default()
+        .max_attempts(1 + u32::from(input.byte() % 3))
+        .backoff_initial(Duration::from_millis(1))
+        .backoff_max(Duration::from_millis(2))
+        .retry_budget(Duration::from_millis(1_000))
+        .request_timeout(Duration::from_millis(600_000))
+        .default_lifetime(Duration::from_secs(60))
+        .loop_max_invalidations(max_invalidations)
+        .loop_window(Duration::from_millis(window_ms))
+        .transport(Arc::clone(&gate) as Arc<dyn HttpTransport>);
     let manager = api_key_manager(&secret, options, Arc::clone(&clock)).expect("valid options");
     let events = Arc::new(Events::default());
     manager.set_listener(Some(Arc::clone(&events) as Arc<dyn AuthListener>));

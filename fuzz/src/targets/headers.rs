@@ -115,7 +115,8 @@ pub fn run(data: &[u8]) {
             let user = input.string(60);
             let organization = (input.byte().is_multiple_of(2)).then(|| input.string(60));
             let element = (input.byte().is_multiple_of(2)).then(|| input.string(60));
-            match authwire::open_connectors_auth(&user, organization.clone(), element.clone()) {
+            match authwire::open_connectors_auth(&user, organization.as_deref(), element.as_deref())
+            {
                 Ok(value) => {
                     assert!(header_safe(&value), "{value:?}");
                     let mut expected = vec![format!("User {user}")];
@@ -145,7 +146,7 @@ pub fn run(data: &[u8]) {
             };
             if let Ok(credentials) = authwire::decode_basic(&value) {
                 let (user, password) = (credentials.user_id(), credentials.password());
-                let again = authwire::basic_auth(&user, &password).unwrap_or_else(|e| {
+                let again = authwire::basic_auth(user, password).unwrap_or_else(|e| {
                     panic!("basic_auth refused what decode_basic accepted: {e}")
                 });
                 assert_eq!(again, canonical_basic(&value), "not rebuilt byte for byte");
@@ -154,10 +155,12 @@ pub fn run(data: &[u8]) {
         6 => {
             let value = String::from_utf8_lossy(input.rest()).into_owned();
             if let Ok((user, organization, element)) = read_open_connectors(&value) {
-                let again = authwire::open_connectors_auth(&user, organization, element)
-                    .unwrap_or_else(|e| {
-                        panic!("the builder refused what the reader accepted: {e}")
-                    });
+                let again = authwire::open_connectors_auth(
+                    &user,
+                    organization.as_deref(),
+                    element.as_deref(),
+                )
+                .unwrap_or_else(|e| panic!("the builder refused what the reader accepted: {e}"));
                 assert_eq!(again, value, "not rebuilt byte for byte");
             }
         }
@@ -168,7 +171,7 @@ pub fn run(data: &[u8]) {
             let values: Vec<String> = (0..usize::from(input.byte() % 4))
                 .map(|_| input.string(40))
                 .collect();
-            match authwire::scheme_auth_param_lists(&scheme, names, values.clone()) {
+            match authwire::fuzzing::scheme_auth_param_lists(&scheme, names, values.clone()) {
                 Ok(value) => assert!(header_safe(&value), "{value:?}"),
                 Err(error) => {
                     for secret in &values {
