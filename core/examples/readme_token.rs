@@ -7,12 +7,11 @@ use authwire::{ApiKey, AuthError, TokenManager, TokenOptions};
 fn main() -> Result<(), AuthError> {
     // The API-key file downloaded from the XTD portal (here: written by the demo server).
     let key = ApiKey::from_file("/tmp/authwire-demo-key.json")?;
-    let options = TokenOptions::default().request_timeout(Duration::from_millis(5_000));
-    let tokens =
-        TokenManager::api_key_exchange("http://127.0.0.1:8765/v1/token", &key, Some(options))?;
+    let options = TokenOptions::default().request_timeout(Duration::from_secs(5));
+    let tokens = TokenManager::api_key_exchange("http://127.0.0.1:8765/v1/token", &key, options)?;
 
-    // Share `tokens` (an Arc) with every thread and task: one token request serves them all,
-    // and while the token is fresh this is a cache read (about 50 ns).
+    // Share `tokens` with every thread and task (in an `Arc`, or by reference): one token
+    // request serves them all, and while the token is fresh this is a cache read (about 50 ns).
     let header = tokens.authorization()?;
     println!("Authorization: {header}");
 
