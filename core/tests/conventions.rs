@@ -200,9 +200,10 @@ fn a_custom_exchange_takes_an_option_struct() {
         "{}",
         "data.jwt",
         CustomExchange::default().headers([("X-Tenant", "acme")]),
-        None,
-    );
-    assert!(plain.is_ok() || cfg!(not(feature = "reqwest-transport")));
+        opts(None),
+    )
+    .unwrap();
+    assert_eq!(plain.authorization().unwrap(), "Bearer j1");
 }
 
 #[test]
