@@ -218,3 +218,42 @@ def test_events_are_capwords_dataclasses_with_timedelta_fields(serve: Serve) -> 
     assert type(seen[0]).__qualname__ == "AuthEvent.TokenRequested"
     assert not hasattr(authwire.AuthEvent, "TOKEN_REFRESHED")
     assert not [name for name in dir(seen[0]) if name.startswith("is_")]
+
+
+class AsyncHttpxTransport(authwire.HttpTransport):
+    """An async transport of one's own: ``async def send`` over an ``httpx.AsyncClient``."""
+
+    def __init__(self) -> None:
+        self.client: httpx.AsyncClient | None = None
+        self.loops: set[int] = set()
+
+    async def send(self, request: authwire.HttpRequest) -> authwire.HttpResponse:
+        self.loops.add(id(asyncio.get_running_loop()))
+        if self.client is None:
+            self.client = httpx.AsyncClient()
+        response = await self.client.request(
+            request.method,
+            request.url,
+            headers=[(header.name, header.value) for header in request.headers],
+            content=request.body,
+            timeout=request.timeout.total_seconds(),
+        )
+        headers = [authwire.HttpHeader(name=name, value=value) for name, value in response.headers.multi_items()]
+        return authwire.HttpResponse(status=response.status_code, headers=headers, body=response.content)
+
+
+def test_the_transport_option_takes_an_async_transport(serve: Serve) -> None:
+    server = xtd(serve, lifetime=300)
+    transport = AsyncHttpxTransport()
+    options = authwire.TokenOptions(transport=transport)
+    key = authwire.ApiKey.from_encoded_key("k")
+    blocking = authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, options=options)
+    assert blocking.authorization() == "Bearer t0"
+
+    async def main() -> str:
+        manager = authwire.TokenManager.api_key_exchange(server.url("/v1/token"), key, options=options)
+        return await manager.authorization_async()
+
+    assert asyncio.run(main()) == "Bearer t1"
+    assert len(server.requests) == 2
+    assert len(transport.loops) == 1, "every send runs on the transport's one event loop"

@@ -496,8 +496,10 @@ class HttpTransportError(Exception):
         def __init__(self, reason: str) -> None: ...
 
 class HttpTransport:
-    """An async transport (for Kotlin, Swift and Rust hosts; in Python prefer
-    ``BlockingHttpTransport``: uniffi calls async Python methods only on a running loop)."""
+    """Subclass and override ``async def send`` to send token requests through an async HTTP
+    client (an ``httpx.AsyncClient``); give it as ``TokenOptions(transport=...)``. authwire
+    runs every ``send`` on one event loop of its own (a daemon thread), since the core calls
+    transports from its own threads. A blocking client needs ``BlockingHttpTransport``."""
     async def send(self, request: HttpRequest) -> HttpResponse: ...
 
 class BlockingHttpTransport:

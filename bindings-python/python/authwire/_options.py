@@ -6,6 +6,9 @@ record (integer milliseconds) is built once, when the options are first used.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 from datetime import timedelta
 from typing import Union, final
 
@@ -18,6 +21,42 @@ __all__ = ["TokenOptions", "Transport", "native_options"]
 #: response: ``authwire.httpx.HttpxTransport``, ``authwire.requests.RequestsTransport``) or an
 #: async one (``async def send``).
 Transport = Union[_ffi.BlockingHttpTransport, _ffi.HttpTransport]
+
+
+class _AsyncTransport(_ffi.BlockingHttpTransport):
+    """Runs an async transport (``async def send``) for the core, which calls transports from
+    its own threads, where uniffi 0.32 cannot await a Python coroutine: every ``send`` runs on
+    one event loop of this adapter's own (a daemon thread), so the transport's client (an
+    ``httpx.AsyncClient``) always sees the same loop."""
+
+    __slots__ = ("_lock", "_loop", "_target")
+
+    def __init__(self, target: _ffi.HttpTransport) -> None:
+        self._target = target
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="authwire-async-transport", daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    def send(self, request: _ffi.HttpRequest) -> _ffi.HttpResponse:
+        future = asyncio.run_coroutine_threadsafe(self._target.send(request), self._running_loop())
+        try:
+            # The core gives up at its own timeout; the coroutine gets a moment more to answer.
+            return future.result(timeout=request.timeout.total_seconds() + 1.0)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise _ffi.HttpTransportError.Classified(
+                _ffi.NetworkErrorKind.READ_TIMEOUT, "the async transport did not answer in time"
+            ) from None
+
+    def __repr__(self) -> str:
+        return repr(self._target)
 
 
 def _fraction(name: str, value: object) -> float:
@@ -53,7 +92,8 @@ class TokenOptions:
       current token than that raise ``AuthError.RefreshLoop`` instead of refreshing;
     * ``transport``: send token requests through your HTTP client, a blocking transport
       (``authwire.httpx.HttpxTransport()``, ``authwire.requests.RequestsTransport()``, a
-      ``BlockingHttpTransport`` subclass) or an async one (an ``HttpTransport`` subclass);
+      ``BlockingHttpTransport`` subclass) or an async one (an ``HttpTransport`` subclass with
+      ``async def send``, run on an event loop of its own);
     * ``store``: share tokens between processes (``authwire.FileStore``, ``authwire.RedisStore``,
       your own ``TokenStore``).
     """
@@ -215,8 +255,11 @@ class TokenOptions:
 
     def _to_native(self) -> _ffi.TokenOptions:
         if self._native is None:
-            blocking = self._transport if isinstance(self._transport, _ffi.BlockingHttpTransport) else None
-            asynchronous = self._transport if isinstance(self._transport, _ffi.HttpTransport) else None
+            blocking: _ffi.BlockingHttpTransport | None = None
+            if isinstance(self._transport, _ffi.BlockingHttpTransport):
+                blocking = self._transport
+            elif isinstance(self._transport, _ffi.HttpTransport):
+                blocking = _AsyncTransport(self._transport)
             ms = self._durations
             self._native = _ffi.TokenOptions(
                 refresh_fraction=self._refresh_fraction,
@@ -234,7 +277,7 @@ class TokenOptions:
                 max_body_bytes=self._max_body_bytes,
                 loop_max_invalidations=self._loop_max_invalidations,
                 loop_window_ms=ms["loop_window"],
-                transport=asynchronous,
+                transport=None,
                 blocking_transport=blocking,
                 store=self._store,
             )
