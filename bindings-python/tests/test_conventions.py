@@ -50,10 +50,6 @@ CONVERSIONS = {"to_map"}
 #: Objects with counters: ``stats`` must be a property.
 STATS_OWNERS = ("TokenManager", "CsrfSession")
 
-#: The one seam that keeps milliseconds: ``TokenStore`` (and the core's stores, its
-#: subclasses) is the interface a custom store implements, and the core calls its methods with
-#: ``ttl_ms`` (an ``int``), as documented on the class.
-ALLOWED_SUFFIXES = (".write.ttl_ms", ".try_lock.ttl_ms")
 
 UNIT_SUFFIX = re.compile(r"_(ms|millis|secs|seconds)$")
 UPPER_CASE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
@@ -72,8 +68,6 @@ def _parameters(where: str, function: Any) -> Iterator[str]:
         if parameter.name in ("self", "cls"):
             continue
         key = f"{where}.{parameter.name}"
-        if key.endswith(ALLOWED_SUFFIXES) and "Store" in key:
-            continue
         if UNIT_SUFFIX.search(parameter.name):
             yield f"{key}: a parameter with a unit suffix (take seconds or a timedelta)"
         if parameter.name == "blocking_transport":

@@ -55,10 +55,10 @@ class DictStore(authwire.TokenStore):
             value = self.values.get(key)
             return value[0] if value and value[1] > time.monotonic() else None
 
-    def write(self, key: str, value: bytes, ttl_ms: int) -> None:
+    def write(self, key: str, value: bytes, ttl: timedelta) -> None:
         with self.guard:
             self.calls.append("write")
-            self.values[key] = (value, time.monotonic() + ttl_ms / 1000)
+            self.values[key] = (value, time.monotonic() + ttl.total_seconds())
 
     def compare_and_delete(self, key: str, expected: bytes) -> bool:
         with self.guard:
@@ -68,13 +68,13 @@ class DictStore(authwire.TokenStore):
                 return True
             return False
 
-    def try_lock(self, key: str, owner: str, ttl_ms: int) -> bool:
+    def try_lock(self, key: str, owner: str, ttl: timedelta) -> bool:
         with self.guard:
             self.calls.append("try_lock")
             held = self.locks.get(key)
             if held and held[1] > time.monotonic():
                 return False
-            self.locks[key] = (owner, time.monotonic() + ttl_ms / 1000)
+            self.locks[key] = (owner, time.monotonic() + ttl.total_seconds())
             return True
 
     def unlock(self, key: str, owner: str) -> None:
@@ -112,13 +112,13 @@ class BrokenStore(authwire.TokenStore):
     def read(self, key: str) -> bytes | None:
         raise self.error
 
-    def write(self, key: str, value: bytes, ttl_ms: int) -> None:
+    def write(self, key: str, value: bytes, ttl: timedelta) -> None:
         raise self.error
 
     def compare_and_delete(self, key: str, expected: bytes) -> bool:
         raise self.error
 
-    def try_lock(self, key: str, owner: str, ttl_ms: int) -> bool:
+    def try_lock(self, key: str, owner: str, ttl: timedelta) -> bool:
         raise self.error
 
     def unlock(self, key: str, owner: str) -> None:

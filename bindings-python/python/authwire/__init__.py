@@ -79,9 +79,6 @@ if TYPE_CHECKING:
         TokenStats as TokenStats,
     )
     from ._ffi import (
-        TokenStore as TokenStore,
-    )
-    from ._ffi import (
         basic_auth as basic_auth,
     )
     from ._ffi import (
@@ -101,6 +98,7 @@ if TYPE_CHECKING:
     from ._options import TokenOptions as TokenOptions
     from ._store import FileStore as FileStore
     from ._store import RedisStore as RedisStore
+    from ._store import TokenStore as TokenStore
     from ._values import AccessToken as AccessToken
     from ._values import ApiKey as ApiKey
     from ._values import AuthEvent as AuthEvent
@@ -171,6 +169,7 @@ _LAZY["pem_signer"] = "._manager"
 _LAZY["CryptographySigner"] = ".cryptography"
 _LAZY["FileStore"] = "._store"
 _LAZY["RedisStore"] = "._store"
+_LAZY["TokenStore"] = "._store"
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

@@ -13,7 +13,12 @@ from datetime import timedelta
 from typing import Union, final
 
 from . import _ffi
+from ._store import TokenStore, native_store
 from ._values import Duration, ms_of, size_of, whole_seconds_of
+
+#: What ``TokenOptions(store=...)`` accepts: ``authwire.FileStore``, ``authwire.RedisStore``
+#: or your own ``TokenStore`` subclass.
+Store = TokenStore
 
 __all__ = ["TokenOptions", "Transport", "native_options"]
 
@@ -105,6 +110,7 @@ class TokenOptions:
         "_max_attempts",
         "_max_body_bytes",
         "_native",
+        "_native_store",
         "_refresh_fraction",
         "_refresh_jitter",
         "_store",
@@ -130,7 +136,7 @@ class TokenOptions:
         loop_max_invalidations: int = 10,
         loop_window: Duration = 60.0,
         transport: Transport | None = None,
-        store: _ffi.TokenStore | None = None,
+        store: Store | None = None,
     ) -> None:
         given = {
             "refresh_floor": refresh_floor,
@@ -156,11 +162,7 @@ class TokenOptions:
                 "authwire.requests.RequestsTransport) or an authwire.HttpTransport, "
                 f"not {type(transport).__name__}"
             )
-        if store is not None and not isinstance(store, _ffi.TokenStore):
-            raise TypeError(
-                "store must be an authwire.TokenStore (authwire.FileStore, authwire.RedisStore or a subclass), "
-                f"not {type(store).__name__}"
-            )
+        self._native_store = native_store(store)
         self._transport = transport
         self._store = store
         self._native: _ffi.TokenOptions | None = None
@@ -249,7 +251,7 @@ class TokenOptions:
         return self._transport
 
     @property
-    def store(self) -> _ffi.TokenStore | None:
+    def store(self) -> Store | None:
         """The store tokens are shared through, or ``None``."""
         return self._store
 
@@ -279,7 +281,7 @@ class TokenOptions:
                 loop_window_ms=ms["loop_window"],
                 transport=None,
                 blocking_transport=blocking,
-                store=self._store,
+                store=self._native_store,
             )
         return self._native
 
