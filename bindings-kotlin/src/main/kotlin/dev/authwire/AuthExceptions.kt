@@ -1,34 +1,7 @@
-package dev.authwire
+@file:JvmName("Authwire")
+@file:JvmMultifileClass
 
-/**
- * The sentence that says what went wrong and what to do about it, for people to read and for
- * logs, e.g. `invalid input: the Bearer token contains a space at byte 3; a token must be
- * visible ASCII (0x21-0x7E) without spaces`. It never contains a secret.
- *
- * This is the same text as [AuthException.toString] (the core's own wording, the same in
- * every language), and so what `println(e)` and a stack trace's first line show. Prefer it to
- * [AuthException.message], which uniffi generates as a list of the variant's fields
- * (`reason=...`, `status=401, serverMessage=...`) with no variant name.
- *
- * To act on an error, match the variant instead of parsing the text:
- *
- * ```kotlin
- * try {
- *     bearerAuth(token)
- * } catch (e: AuthException) {
- *     when (e) {
- *         is AuthException.InvalidInput -> log.warn(e.displayMessage)
- *         else -> throw e
- *     }
- * }
- * ```
- *
- * Variant fields named `message` in the core (the server's message of
- * [AuthException.Unauthorized], [AuthException.Server] and [AuthException.HttpStatus]) are
- * called `serverMessage` in Kotlin, because [Throwable.message] is taken.
- */
-val AuthException.displayMessage: String
-    get() = toString()
+package dev.authwire
 
 /**
  * Whether authwire retries a token request that failed this way, with backoff, within the
@@ -41,7 +14,7 @@ val AuthException.displayMessage: String
  *
  * ```kotlin
  * catch (e: AuthException.Network) {
- *     if (e.kind.isRetried) showOfflineBanner() else reportMisconfiguration(e.displayMessage)
+ *     if (e.kind.isRetried) showOfflineBanner() else reportMisconfiguration(e.message)
  * }
  * ```
  */

@@ -6,14 +6,14 @@ import java.util.concurrent.atomic.AtomicReference
 
 /**
  * A Kotlin-side cache of a [TokenManager]'s `Authorization` header, for hot paths: while the
- * token is before its refresh point, [authorization] returns the header from a field without
+ * token is before its refresh point, [authorizationBlocking] returns the header from a field without
  * calling into the core (a volatile read and two clock reads, tens of nanoseconds, instead of
  * tens of microseconds through uniffi's JNA bindings; see the README's benchmark).
  *
  * ```kotlin
  * val headers = HeaderCache.of(tokens) // one per manager; keep the reference
- * request.header(AUTHORIZATION, headers.authorization())
- * // after the API answered 401 to that request:
+ * request.header(AUTHORIZATION, headers.authorizationBlocking())
+ * // after the API answered 401 to that request (the same as tokens.invalidate(sentHeader)):
  * headers.invalidate(sentHeader)
  * ```
  *
@@ -21,15 +21,15 @@ import java.util.concurrent.atomic.AtomicReference
  * [dev.authwire.okhttp.AuthwireAuthenticator], `OkHttpClient.Builder.authwire`) already uses
  * the manager's cache: you need this class only where you call the manager yourself in a
  * loop hot enough for a call into the core to matter (thousands of calls a second). Next to
- * an HTTP request, a plain [TokenManager.authorization] is noise.
+ * an HTTP request, a plain [TokenManager.authorizationBlocking] is noise.
  *
  * **What it caches.** The header of the last token the core handed out, and until when the
- * core does not need to be asked again: the token's [AccessToken.refreshInMs], counted from
+ * core does not need to be asked again: the token's [AccessToken.refreshIn], counted from
  * a clock reading taken *before* the call that returned it, so the deadline never lies after
  * the core's own refresh point. Past the deadline every call asks the core again, which
  * serves the current token while its background refresh runs and the new one as soon as it
  * has it: the cache switches to a new token no later than the core does, and never serves a
- * token past its refresh point. A token whose refresh is already due (`refreshInMs() == 0`)
+ * token past its refresh point. A token whose refresh is already due (`refreshIn == ZERO`)
  * is not cached. The refresh policy, the single shared token request, retries and
  * [TokenManager.invalidate]'s bookkeeping all stay in the core.
  *
@@ -41,12 +41,11 @@ import java.util.concurrent.atomic.AtomicReference
  * cannot extend the cache beyond the `nanoTime` deadline. No entry is served for longer than
  * an hour, even that of a token that is never refreshed ([TokenManager.staticToken]).
  *
- * **Invalidation.** After the API rejected a token, call [invalidate] on this cache, not on
- * the manager: it drops the cached header at once and then calls [TokenManager.invalidate].
- * A concurrent call that fetched the old token from the core before the invalidation does
- * not store it back. A direct `tokenManager.invalidate(token)` bypasses the cache, which then
- * keeps serving the discarded token until its refresh point; if some code must call the
- * manager directly, call [clear] after it.
+ * **Invalidation.** Invalidation and caching are one mechanism: [TokenManager.invalidate]
+ * drops this cache's entry before and after the core discards the token, so once it returns
+ * no call of this cache (nor the OkHttp interceptor, which reads it) serves the discarded
+ * token. [invalidate] here is the same call. A concurrent call that fetched the old token
+ * from the core before the invalidation does not store it back.
  *
  * **Threads.** Thread-safe; the fast path takes no lock. The entry is one immutable object
  * behind an atomic reference, replaced whole by compare-and-set, so a reader sees a header
@@ -58,7 +57,7 @@ import java.util.concurrent.atomic.AtomicReference
  * its invalidations. The registry does not keep caches or managers alive: hold the cache as
  * long as you use it (a cache that was garbage-collected is replaced by an empty one, which
  * costs one call into the core). The cache never closes the manager; once the manager is
- * closed, [authorization] throws [IllegalStateException] as the manager does.
+ * closed, [authorizationBlocking] throws [IllegalStateException] as the manager does.
  */
 class HeaderCache internal constructor(
     /** The manager whose header this cache holds. */
@@ -70,15 +69,15 @@ class HeaderCache internal constructor(
 
     /**
      * The `Authorization` header value, e.g. `Bearer eyJ...`, the same as
-     * [TokenManager.authorization] returns: from this cache while the token is before its
-     * refresh point, else from the core (which may block for the shared token request, as
-     * [TokenManager.authorization] does).
+     * [TokenManager.authorizationBlocking] returns: from this cache while the token is before
+     * its refresh point, else from the core (which may block for the shared token request, as
+     * [TokenManager.authorizationBlocking] does).
      *
-     * @throws AuthException when the token request fails, as [TokenManager.authorization].
+     * @throws AuthException when the token request fails, as [TokenManager.authorizationBlocking].
      * @throws IllegalStateException when the manager was closed.
      */
     @Throws(AuthException::class)
-    fun authorization(): String {
+    fun authorizationBlocking(): String {
         val current = entry.get()
         if (current.isFresh(clock) && !tokenManager.uniffiIsDestroyed) {
             return current.header!!
@@ -87,54 +86,54 @@ class HeaderCache internal constructor(
         // core's refresh point however long the call takes.
         val nanos = clock.nanoTime()
         val millis = clock.currentTimeMillis()
-        return tokenManager.token().use { store(current, nanos, millis, it) }
+        return tokenManager.nativeTokenBlocking().use { store(current, nanos, millis, it) }
     }
 
     /**
-     * [authorization] as a `suspend` function: from this cache while the token is before its
-     * refresh point, else awaits [TokenManager.tokenAsync] without blocking a thread.
-     * Cancelling the caller cancels only its wait, as with [TokenManager.authorizationAsync].
+     * The header, suspending: from this cache while the token is before its refresh point,
+     * else awaits [TokenManager.token] without blocking a thread. Cancelling the caller
+     * cancels only its wait, as with [TokenManager.authorization].
      *
      * @throws AuthException when the token request fails.
      * @throws IllegalStateException when the manager was closed.
      */
     @Throws(AuthException::class)
-    suspend fun authorizationAsync(): String {
+    suspend fun authorization(): String {
         val current = entry.get()
         if (current.isFresh(clock) && !tokenManager.uniffiIsDestroyed) {
             return current.header!!
         }
         val nanos = clock.nanoTime()
         val millis = clock.currentTimeMillis()
-        return tokenManager.tokenAsync().use { store(current, nanos, millis, it) }
+        return tokenManager.nativeToken().use { store(current, nanos, millis, it) }
     }
 
     /**
      * After the API answered 401 to a request that carried [token] (the bare token or the
-     * whole `Bearer ...` value): drops the cached header at once, then calls
-     * [TokenManager.invalidate], which discards the token and starts one refresh only if it
-     * is still the manager's current token. Returns what [TokenManager.invalidate] returned:
-     * whether this call discarded the token.
+     * whole `Bearer ...` value): the same as [TokenManager.invalidate], which drops the cached
+     * header at once, discards the token and starts one refresh only if it is still the
+     * manager's current token. Returns whether this call discarded the token.
      *
      * When it returns, no call of this cache serves the header that was cached before, and
      * a call that fetched the old token concurrently does not store it. Of many parallel
      * 401s for the same token only the first causes a refresh, as with the manager.
      */
+    // TokenManager.invalidate (bindings-kotlin/patch-generated) clears this cache before the
+    // core discards the token, and again after it, dropping what a refill may have stored in
+    // between with a token it got from the core before the core discarded it (its
+    // compare-and-set succeeded between the two clears; one that comes later fails, as the
+    // entry has changed).
+    // (Cleared here as well, for a TokenManager subclass that overrides invalidate.)
     fun invalidate(token: String): Boolean {
-        // Stop serving the cached header before the core discards the token...
         clear()
         val discarded = tokenManager.invalidate(token)
-        // ...and drop what a refill may have stored after the first clear with a token it
-        // got from the core before the core discarded it (its compare-and-set succeeded
-        // between the two clears; one that comes later fails, as the entry has changed).
         clear()
         return discarded
     }
 
     /**
-     * Drops the cached header: the next call asks the core. Needed only after code called
-     * [TokenManager.invalidate] directly instead of [invalidate]. A call that is fetching a
-     * header concurrently does not store it.
+     * Drops the cached header: the next call asks the core. [TokenManager.invalidate] does
+     * this itself; a call that is fetching a header concurrently does not store it.
      */
     fun clear() {
         // A new object each time: its identity is the generation that makes a concurrent
@@ -150,13 +149,13 @@ class HeaderCache internal constructor(
      * (another refill stored one, or [clear]/[invalidate] ran), and returns the header.
      * [nanos] and [millis] were read before the call into the core that returned [token].
      */
-    private fun store(before: Entry, nanos: Long, millis: Long, token: AccessToken): String {
+    private fun store(before: Entry, nanos: Long, millis: Long, token: NativeAccessToken): String {
         val header = token.authorization()
         val refreshIn = token.refreshInMs()
-        if (refreshIn > 0uL) {
+        if (refreshIn > 0L) {
             // At most MAX_CACHE_MS: no overflow for a token that is never refreshed
-            // (refreshInMs() == ULong.MAX_VALUE), and a bound for any clock oddity.
-            val millisToCache = if (refreshIn > MAX_CACHE_MS.toULong()) MAX_CACHE_MS else refreshIn.toLong()
+            // (refreshInMs() == Long.MAX_VALUE), and a bound for any clock oddity.
+            val millisToCache = if (refreshIn > MAX_CACHE_MS) MAX_CACHE_MS else refreshIn
             val fresh = Entry(header, nanos + millisToCache * NANOS_PER_MILLI, millis + millisToCache)
             entry.compareAndSet(before, fresh)
         }
@@ -204,6 +203,12 @@ class HeaderCache internal constructor(
          */
         @JvmStatic
         fun of(tokenManager: TokenManager): HeaderCache = Registry.of(tokenManager)
+
+        /** Clears [tokenManager]'s cache, if it has one; called by [TokenManager.invalidate]. */
+        @JvmSynthetic
+        internal fun clearFor(tokenManager: TokenManager) {
+            Registry.existing(tokenManager)?.clear()
+        }
     }
 
     /**
@@ -214,6 +219,9 @@ class HeaderCache internal constructor(
     private object Registry {
         private val queue = ReferenceQueue<TokenManager>()
         private val caches = HashMap<Key, WeakReference<HeaderCache>>()
+
+        @Synchronized
+        fun existing(tokenManager: TokenManager): HeaderCache? = caches[Key(tokenManager, null)]?.get()
 
         @Synchronized
         fun of(tokenManager: TokenManager): HeaderCache {

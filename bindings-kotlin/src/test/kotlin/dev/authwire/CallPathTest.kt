@@ -61,9 +61,9 @@ class CallPathTest {
                     "an AuthException from the core" to {
                         assertThrows<AuthException.InvalidInput> { basicAuth("user:${i++}", "password") }
                     },
-                    "TokenManager.authorization(), cached" to { manager.authorization() },
+                    "TokenManager.authorizationBlocking(), cached" to { manager.authorizationBlocking() },
                     "TokenManager.stats()" to { manager.stats() },
-                    "authorizationAsync() in runBlocking" to { runBlocking { manager.authorizationAsync() } },
+                    "authorization() in runBlocking" to { runBlocking { manager.authorization() } },
                 )
                 for ((name, call) in calls) {
                     repeat(200) { call() } // this thread's pool and ring are made on its first calls
@@ -118,7 +118,7 @@ class CallPathTest {
             thread(name = "signing-$t") {
                 repeat(25) { i ->
                     TokenManager.selfSignedJwt(signer, "issuer@example.com", "https://api.example.com/").use { tokens ->
-                        val jwt = tokens.authorization().removePrefix("Bearer ")
+                        val jwt = tokens.authorizationBlocking().removePrefix("Bearer ")
                         val parts = jwt.split('.')
                         assertEquals(3, parts.size, jwt)
                         val verifier = Signature.getInstance("SHA256withRSA").apply {
@@ -129,11 +129,11 @@ class CallPathTest {
                     }
                     if (i % 5 == 0) {
                         TokenManager.selfSignedJwt(throwing, "issuer@example.com", "https://api.example.com/").use { tokens ->
-                            assertThrows<AuthException> { tokens.authorization() }
+                            assertThrows<AuthException> { tokens.authorizationBlocking() }
                         }
                         TokenManager.selfSignedJwt(failing, "issuer@example.com", "https://api.example.com/").use { tokens ->
-                            val error = assertThrows<AuthException.InvalidConfiguration> { tokens.authorization() }
-                            assertTrue("the keystore is locked" in error.displayMessage, error.displayMessage)
+                            val error = assertThrows<AuthException.InvalidConfiguration> { tokens.authorizationBlocking() }
+                            assertTrue("the keystore is locked" in error.message, error.message)
                         }
                     }
                 }
@@ -156,17 +156,17 @@ class CallPathTest {
                         val events = ConcurrentLinkedQueue<AuthEvent>()
                         manager.setListener(AuthListener { events += it })
                         repeat(8) { i ->
-                            val header = manager.authorization()
+                            val header = manager.authorizationBlocking()
                             if (header != "Bearer t$i") wrong += "manager $m: $header for t$i"
                             if (!manager.invalidate(header.removePrefix("Bearer "))) wrong += "manager $m: t$i not invalidated"
                         }
-                        if (manager.authorization() != "Bearer t8") wrong += "manager $m: not t8 at the end"
+                        if (manager.authorizationBlocking() != "Bearer t8") wrong += "manager $m: not t8 at the end"
                         if (server.count != 9) wrong += "manager $m: ${server.count} requests"
                         // Events come from the core's threads: give the last ones time to arrive.
                         val deadline = System.nanoTime() + 5_000_000_000L
                         while (events.count { it is AuthEvent.TokenInvalidated } < 8 && System.nanoTime() < deadline) Thread.sleep(10)
                         val requested = events.filterIsInstance<AuthEvent.TokenRequested>().map { it.attempt }
-                        if (requested != List(9) { 1u }) wrong += "manager $m: requested $requested"
+                        if (requested != List(9) { 1 }) wrong += "manager $m: requested $requested"
                         val invalidated = events.count { it is AuthEvent.TokenInvalidated }
                         if (invalidated != 8) wrong += "manager $m: $invalidated invalidations in $events"
                     }
@@ -183,7 +183,7 @@ class CallPathTest {
                 runBlocking {
                     // Cancelled while the core waits on the slow server.
                     val cancelled = (0 until 16).map {
-                        async(Dispatchers.Default) { withTimeoutOrNull(200) { manager.authorizationAsync() } }
+                        async(Dispatchers.Default) { withTimeoutOrNull(200) { manager.authorization() } }
                     }.awaitAll()
                     assertTrue(cancelled.all { it == null }, "$cancelled")
                     // Builders on the same dispatcher threads meanwhile.
@@ -193,7 +193,7 @@ class CallPathTest {
                     assertEquals((0 until 64).map { basic("u$it", "p") }, built)
                     // The request the cancelled callers started goes on and serves everyone.
                     val headers = (0 until 32).map {
-                        async(if (it % 2 == 0) Dispatchers.Default else Dispatchers.IO) { manager.authorizationAsync() }
+                        async(if (it % 2 == 0) Dispatchers.Default else Dispatchers.IO) { manager.authorization() }
                     }.awaitAll()
                     assertEquals(List(32) { "Bearer t0" }, headers)
                 }
@@ -226,7 +226,7 @@ class CallPathTest {
                             // expected
                         }
                         else -> decodeBasic(basic(user, "p$i")).let {
-                            if (it.userId() != user || it.password() != "p$i") wrong += "decodeBasic $user"
+                            if (it.userId != user || it.password != "p$i") wrong += "decodeBasic $user"
                             it.close()
                         }
                     }

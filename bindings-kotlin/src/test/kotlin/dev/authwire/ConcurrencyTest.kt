@@ -37,12 +37,12 @@ class ConcurrencyTest {
                         if (i % 2 == 0) {
                             async(Dispatchers.IO) {
                                 start.await()
-                                manager.authorization()
+                                manager.authorizationBlocking()
                             }
                         } else {
                             async(Dispatchers.Default) {
                                 start.await()
-                                manager.authorizationAsync()
+                                manager.authorization()
                             }
                         }
                     }
@@ -52,9 +52,9 @@ class ConcurrencyTest {
                 assertEquals(List(64) { "Bearer t0" }, headers)
                 assertEquals(1, server.count)
                 val stats = manager.stats()
-                assertEquals(1uL, stats.tokenRequests)
-                assertEquals(1uL, stats.refreshes)
-                assertEquals(64uL, stats.waits)
+                assertEquals(1L, stats.tokenRequests)
+                assertEquals(1L, stats.refreshes)
+                assertEquals(64L, stats.waits)
             }
         }
     }
@@ -67,7 +67,7 @@ class ConcurrencyTest {
                 val started = TimeSource.Monotonic.markNow()
                 val tokens = runBlocking {
                     withContext(Dispatchers.Default.limitedParallelism(1)) {
-                        (0 until 64).map { async { manager.tokenAsync().use { it.value() } } }.awaitAll()
+                        (0 until 64).map { async { manager.token().let { it.value } } }.awaitAll()
                     }
                 }
                 val took = started.elapsedNow()
@@ -84,9 +84,9 @@ class ConcurrencyTest {
     fun `suspend calls work from runBlocking on the caller's thread, with no runtime to set up`() {
         LocalServer.xtd(delayMs = 50).use { server ->
             xtdManager(server).use { manager ->
-                val header = runBlocking { manager.authorizationAsync() }
+                val header = runBlocking { manager.authorization() }
                 assertEquals("Bearer t0", header)
-                val value = runBlocking(Dispatchers.Unconfined) { manager.tokenAsync().use { it.value() } }
+                val value = runBlocking(Dispatchers.Unconfined) { manager.token().let { it.value } }
                 assertEquals("t0", value)
                 assertEquals(1, server.count)
             }
@@ -99,13 +99,13 @@ class ConcurrencyTest {
             xtdManager(server).use { manager ->
                 runBlocking {
                     assertThrows<TimeoutCancellationException> {
-                        runBlocking { withTimeout(100.milliseconds) { manager.authorizationAsync() } }
+                        runBlocking { withTimeout(100.milliseconds) { manager.authorization() } }
                     }
                     // The request went on in the background; the next caller gets its token.
-                    assertEquals("Bearer t0", manager.authorizationAsync())
+                    assertEquals("Bearer t0", manager.authorization())
                 }
                 assertEquals(1, server.count)
-                assertEquals(1uL, manager.stats().tokenRequests)
+                assertEquals(1L, manager.stats().tokenRequests)
             }
         }
     }
@@ -118,7 +118,7 @@ class ConcurrencyTest {
             xtdManager(server).use { manager ->
                 val errors = runBlocking(Dispatchers.Default) {
                     (0 until 16).map {
-                        async { runCatching { manager.authorizationAsync() }.exceptionOrNull() }
+                        async { runCatching { manager.authorization() }.exceptionOrNull() }
                     }.awaitAll()
                 }
                 for (error in errors) {
@@ -134,7 +134,7 @@ class ConcurrencyTest {
     fun `parallel invalidate of the same token causes one refresh`() {
         LocalServer.xtd(delayMs = 50).use { server ->
             xtdManager(server).use { manager ->
-                val first = manager.token().use { it.value() }
+                val first = manager.tokenBlocking().let { it.value }
                 val barrier = CyclicBarrier(50)
                 val discarded = java.util.concurrent.atomic.AtomicInteger()
                 val failures = ConcurrentHashMap.newKeySet<String>()
@@ -142,14 +142,14 @@ class ConcurrencyTest {
                     thread {
                         barrier.await()
                         if (manager.invalidate("Bearer $first")) discarded.incrementAndGet()
-                        val header = manager.authorization()
+                        val header = manager.authorizationBlocking()
                         if (header != "Bearer t1") failures += header
                     }
                 }.forEach { it.join() }
                 assertEquals(emptySet<String>(), failures)
                 assertEquals(1, discarded.get())
                 assertEquals(2, server.count)
-                assertEquals(1uL, manager.stats().invalidations)
+                assertEquals(1L, manager.stats().invalidations)
             }
         }
     }
@@ -163,7 +163,7 @@ class ConcurrencyTest {
     fun `2-second tokens are refreshed about once per lifetime while callers keep calling`() {
         LocalServer.xtd(lifetimeSecs = 2.0, delayMs = 20).use { server ->
             xtdManager(server).use { manager ->
-                manager.token().use { token ->
+                manager.tokenBlocking().let { token ->
                     assertTrue(token.expiresIn in 1600.milliseconds..1800.milliseconds, "${token.expiresIn}")
                     assertTrue(token.refreshIn in 1000.milliseconds..1560.milliseconds, "${token.refreshIn}")
                 }
@@ -182,7 +182,7 @@ class ConcurrencyTest {
                     thread {
                         while (clock.elapsedNow() < runFor) {
                             val t = TimeSource.Monotonic.markNow()
-                            record(manager.authorization(), t)
+                            record(manager.authorizationBlocking(), t)
                             Thread.sleep(2)
                         }
                     }
@@ -192,7 +192,7 @@ class ConcurrencyTest {
                         async {
                             while (clock.elapsedNow() < runFor) {
                                 val t = TimeSource.Monotonic.markNow()
-                                record(manager.authorizationAsync(), t)
+                                record(manager.authorization(), t)
                                 kotlinx.coroutines.delay(2)
                             }
                         }
@@ -211,13 +211,13 @@ class ConcurrencyTest {
                 assertTrue(requests in 4..6, "$requests token requests in 7 s")
                 // Every token was served (but one fetched as the run ended).
                 assertTrue(firstSeen.size >= requests - 1, "served ${firstSeen.keys} of $requests")
-                assertEquals(0uL, stats.failures)
+                assertEquals(0L, stats.failures)
                 // The token in use changes every ~1.5 s: never later than its 1.8 s.
                 for (gap in gaps) {
                     assertTrue(gap in 1200..1850, "a token was served for $gap ms: $gaps")
                 }
                 // Only the calls on the empty cache waited; refreshes ran in the background.
-                assertTrue(stats.waits <= 16uL, "${stats.waits} callers waited")
+                assertTrue(stats.waits <= 16L, "${stats.waits} callers waited")
             }
         }
     }

@@ -37,7 +37,7 @@ class HeaderCacheTest {
         }
     }
 
-    private class FakeToken(private val header: String, private val refreshMs: ULong) : AccessToken(NoHandle) {
+    private class FakeToken(private val header: String, private val refreshMs: Long) : NativeAccessToken(NoHandle) {
         override fun authorization() = header
 
         override fun value() = header.substringAfter(' ')
@@ -53,18 +53,18 @@ class HeaderCacheTest {
      * A manager without a core: token n is `Bearer f<n>`, with [refreshMs]; [invalidate]
      * moves on to the next token. [duringCall] runs inside each token call (a slow core).
      */
-    private class FakeManager(var refreshMs: ULong, val duringCall: () -> Unit = {}) : TokenManager(NoHandle) {
+    private class FakeManager(var refreshMs: Long, val duringCall: () -> Unit = {}) : TokenManager(NoHandle) {
         val tokenCalls = AtomicInteger()
         val asyncCalls = AtomicInteger()
         private val current = AtomicInteger()
 
-        override fun token(): AccessToken {
+        override fun nativeTokenBlocking(): NativeAccessToken {
             tokenCalls.incrementAndGet()
             duringCall()
             return FakeToken("Bearer f${current.get()}", refreshMs)
         }
 
-        override suspend fun tokenAsync(): AccessToken {
+        override suspend fun nativeToken(): NativeAccessToken {
             asyncCalls.incrementAndGet()
             duringCall()
             return FakeToken("Bearer f${current.get()}", refreshMs)
@@ -83,16 +83,16 @@ class HeaderCacheTest {
     @Test
     fun `serves from the cache until the refresh point, then asks the core`() {
         val clock = FakeClock()
-        val manager = FakeManager(refreshMs = 1_000uL)
+        val manager = FakeManager(refreshMs = 1_000L)
         val cache = HeaderCache(manager, clock)
-        assertEquals("Bearer f0", cache.authorization())
+        assertEquals("Bearer f0", cache.authorizationBlocking())
         clock.advance(999)
-        repeat(10) { assertEquals("Bearer f0", cache.authorization()) }
+        repeat(10) { assertEquals("Bearer f0", cache.authorizationBlocking()) }
         assertEquals(1, manager.tokenCalls.get())
         clock.advance(1) // the refresh point: ask the core
-        assertEquals("Bearer f0", cache.authorization())
+        assertEquals("Bearer f0", cache.authorizationBlocking())
         assertEquals(2, manager.tokenCalls.get())
-        assertEquals("Bearer f0", cache.authorization())
+        assertEquals("Bearer f0", cache.authorizationBlocking())
         assertEquals(2, manager.tokenCalls.get(), "cached again from the second answer")
     }
 
@@ -100,90 +100,90 @@ class HeaderCacheTest {
     fun `the deadline counts from a clock read before the core call, not after it`() {
         val clock = FakeClock()
         // A core call that takes 400 ms: the token's refresh point is 1000 ms after the call began.
-        val manager = FakeManager(refreshMs = 1_000uL) { clock.advance(400) }
+        val manager = FakeManager(refreshMs = 1_000L) { clock.advance(400) }
         val cache = HeaderCache(manager, clock)
-        cache.authorization()
+        cache.authorizationBlocking()
         clock.advance(599) // 999 ms after the call began
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(1, manager.tokenCalls.get())
         clock.advance(1)
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(2, manager.tokenCalls.get())
     }
 
     @Test
     fun `a device suspend - nanoTime stopped, wall clock moved on - ends the cached entry`() {
         val clock = FakeClock()
-        val manager = FakeManager(refreshMs = 60_000uL)
+        val manager = FakeManager(refreshMs = 60_000L)
         val cache = HeaderCache(manager, clock)
-        cache.authorization()
+        cache.authorizationBlocking()
         clock.millis += 61_000 // an hour-long Android suspend: nanoTime did not advance
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(2, manager.tokenCalls.get())
     }
 
     @Test
     fun `a wall clock set back does not extend the entry beyond the nanoTime deadline`() {
         val clock = FakeClock()
-        val manager = FakeManager(refreshMs = 60_000uL)
+        val manager = FakeManager(refreshMs = 60_000L)
         val cache = HeaderCache(manager, clock)
-        cache.authorization()
+        cache.authorizationBlocking()
         clock.advance(30_000)
         clock.millis -= 3_600_000 // NTP sets the clock back an hour
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(1, manager.tokenCalls.get())
         clock.nanos += 30_000_000_000L
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(2, manager.tokenCalls.get())
     }
 
     @Test
     fun `a token whose refresh is due (refreshInMs 0) is never cached`() {
         val clock = FakeClock()
-        val manager = FakeManager(refreshMs = 0uL)
+        val manager = FakeManager(refreshMs = 0L)
         val cache = HeaderCache(manager, clock)
-        repeat(5) { assertEquals("Bearer f0", cache.authorization()) }
+        repeat(5) { assertEquals("Bearer f0", cache.authorizationBlocking()) }
         assertEquals(5, manager.tokenCalls.get())
     }
 
     @Test
-    fun `a token that is never refreshed (refreshInMs ULong MAX) does not overflow the deadlines`() {
+    fun `a token that is never refreshed (the core says Long MAX_VALUE ms) does not overflow the deadlines`() {
         val clock = FakeClock() // nanoTime close to Long.MAX_VALUE: the deadline wraps around
-        val manager = FakeManager(refreshMs = ULong.MAX_VALUE)
+        val manager = FakeManager(refreshMs = Long.MAX_VALUE)
         val cache = HeaderCache(manager, clock)
-        cache.authorization()
+        cache.authorizationBlocking()
         clock.advance(HeaderCache.MAX_CACHE_MS - 1)
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(1, manager.tokenCalls.get(), "cached up to the one-hour cap")
         clock.advance(1)
-        cache.authorization()
+        cache.authorizationBlocking()
         assertEquals(2, manager.tokenCalls.get(), "re-read from the core after an hour")
 
         // Values just below and at Long.MAX_VALUE / 1e6 ms, where a naive conversion to ns overflows.
-        for (refresh in listOf((Long.MAX_VALUE / 1_000_000).toULong(), Long.MAX_VALUE.toULong(), Long.MAX_VALUE.toULong() + 1uL)) {
+        for (refresh in listOf(Long.MAX_VALUE / 1_000_000, Long.MAX_VALUE - 1, Long.MAX_VALUE)) {
             val big = FakeManager(refreshMs = refresh)
             val bigCache = HeaderCache(big, FakeClock())
-            repeat(3) { bigCache.authorization() }
+            repeat(3) { bigCache.authorizationBlocking() }
             assertEquals(1, big.tokenCalls.get(), "refreshInMs=$refresh")
         }
     }
 
     @Test
-    fun `the suspend variant takes the same cache and asks the core with tokenAsync`() {
+    fun `the suspend variant takes the same cache and asks the core with token`() {
         val clock = FakeClock()
-        val manager = FakeManager(refreshMs = 1_000uL)
+        val manager = FakeManager(refreshMs = 1_000L)
         val cache = HeaderCache(manager, clock)
         runBlocking {
-            assertEquals("Bearer f0", cache.authorizationAsync())
-            assertEquals("Bearer f0", cache.authorizationAsync())
+            assertEquals("Bearer f0", cache.authorization())
+            assertEquals("Bearer f0", cache.authorization())
         }
-        assertEquals("Bearer f0", cache.authorization())
+        assertEquals("Bearer f0", cache.authorizationBlocking())
         assertEquals(1 to 0, manager.asyncCalls.get() to manager.tokenCalls.get())
         clock.advance(1_000)
-        runBlocking { cache.authorizationAsync() }
+        runBlocking { cache.authorization() }
         assertEquals(2, manager.asyncCalls.get())
         cache.invalidate("Bearer f0")
-        assertEquals("Bearer f1", runBlocking { cache.authorizationAsync() })
+        assertEquals("Bearer f1", runBlocking { cache.authorization() })
     }
 
     // --- Against the core ----------------------------------------------------------------------
@@ -193,16 +193,16 @@ class HeaderCacheTest {
         LocalServer.xtd().use { server ->
             xtdManager(server).use { manager ->
                 val cache = HeaderCache.of(manager)
-                assertEquals("Bearer t0", cache.authorization())
-                assertEquals(manager.authorization(), cache.authorization())
-                assertEquals(manager.token().use { it.authorization() }, cache.authorization())
-                assertEquals("Bearer t0", runBlocking { cache.authorizationAsync() })
-                repeat(10_000) { assertEquals("Bearer t0", cache.authorization()) }
+                assertEquals("Bearer t0", cache.authorizationBlocking())
+                assertEquals(manager.authorizationBlocking(), cache.authorizationBlocking())
+                assertEquals(manager.tokenBlocking().use { it.authorization() }, cache.authorizationBlocking())
+                assertEquals("Bearer t0", runBlocking { cache.authorization() })
+                repeat(10_000) { assertEquals("Bearer t0", cache.authorizationBlocking()) }
                 assertEquals(1, server.count)
             }
         }
         TokenManager.staticToken("mF_9.B5f-4.1JqM").use { manager ->
-            repeat(3) { assertEquals("Bearer mF_9.B5f-4.1JqM", HeaderCache.of(manager).authorization()) }
+            repeat(3) { assertEquals("Bearer mF_9.B5f-4.1JqM", HeaderCache.of(manager).authorizationBlocking()) }
         }
     }
 
@@ -223,10 +223,10 @@ class HeaderCacheTest {
     fun `a closed manager throws, even with a cached header`() {
         val manager = TokenManager.staticToken("abc")
         val cache = HeaderCache.of(manager)
-        assertEquals("Bearer abc", cache.authorization())
+        assertEquals("Bearer abc", cache.authorizationBlocking())
         manager.close()
-        assertThrows<IllegalStateException> { cache.authorization() }
-        assertThrows<IllegalStateException> { runBlocking { cache.authorizationAsync() } }
+        assertThrows<IllegalStateException> { cache.authorizationBlocking() }
+        assertThrows<IllegalStateException> { runBlocking { cache.authorization() } }
     }
 
     @Test
@@ -234,20 +234,20 @@ class HeaderCacheTest {
         LocalServer.xtd().use { server ->
             xtdManager(server).use { manager ->
                 val cache = HeaderCache.of(manager)
-                assertEquals("Bearer t0", cache.authorization())
+                assertEquals("Bearer t0", cache.authorizationBlocking())
                 assertTrue(cache.invalidate("Bearer t0"))
-                assertEquals("Bearer t1", cache.authorization())
-                assertEquals("Bearer t1", manager.authorization())
+                assertEquals("Bearer t1", cache.authorizationBlocking())
+                assertEquals("Bearer t1", manager.authorizationBlocking())
                 // An old token changes nothing in the core; the cache re-reads the current one.
                 assertFalse(cache.invalidate("t0"))
-                assertEquals("Bearer t1", cache.authorization())
+                assertEquals("Bearer t1", cache.authorizationBlocking())
                 assertEquals(2, server.count)
 
                 // A direct manager.invalidate bypasses the cache (documented): clear() repairs it.
                 assertTrue(manager.invalidate("t1"))
-                assertEquals("Bearer t1", cache.authorization(), "served from the cache until its refresh point")
+                assertEquals("Bearer t1", cache.authorizationBlocking(), "served from the cache until its refresh point")
                 cache.clear()
-                assertEquals("Bearer t2", cache.authorization())
+                assertEquals("Bearer t2", cache.authorizationBlocking())
                 assertEquals(3, server.count)
             }
         }
@@ -259,22 +259,22 @@ class HeaderCacheTest {
      * before the cache sees the answer.
      */
     private class RecordingManager(val real: TokenManager, val afterToken: (String) -> Unit = {}) : TokenManager(NoHandle) {
-        class CoreCall(val startNanos: Long, val endNanos: Long, val header: String, val refreshInMs: ULong)
+        class CoreCall(val startNanos: Long, val endNanos: Long, val header: String, val refreshInMs: Long)
 
         val calls: MutableList<CoreCall> = CopyOnWriteArrayList()
 
-        override fun token(): AccessToken {
+        override fun nativeTokenBlocking(): NativeAccessToken {
             val start = System.nanoTime()
-            val token = real.token()
+            val token = real.nativeTokenBlocking()
             val header = token.authorization()
             calls += CoreCall(start, System.nanoTime(), header, token.refreshInMs())
             afterToken(header)
             return token
         }
 
-        override suspend fun tokenAsync(): AccessToken {
+        override suspend fun nativeToken(): NativeAccessToken {
             val start = System.nanoTime()
-            val token = real.tokenAsync()
+            val token = real.nativeToken()
             calls += CoreCall(start, System.nanoTime(), token.authorization(), token.refreshInMs())
             return token
         }
@@ -305,13 +305,13 @@ class HeaderCacheTest {
                 }
                 val cache = HeaderCache(manager, HeaderCache.Clock.SystemClock)
                 var raced: String? = null
-                val refill = thread { raced = cache.authorization() }
+                val refill = thread { raced = cache.authorizationBlocking() }
                 assertTrue(fetched.await(10, TimeUnit.SECONDS))
                 assertTrue(cache.invalidate("Bearer t0"))
                 proceed.countDown()
                 refill.join()
                 assertEquals("Bearer t0", raced, "the concurrent caller gets what the core gave it")
-                assertEquals("Bearer t1", cache.authorization())
+                assertEquals("Bearer t1", cache.authorizationBlocking())
                 assertEquals(2, server.count)
             }
         }
@@ -320,15 +320,15 @@ class HeaderCacheTest {
         for (storesBeforeInvalidateReturns in listOf(true, false)) {
             LocalServer.xtd().use { server ->
                 xtdManager(server).use { real ->
-                    real.authorization() // t0 is the core's current token
+                    real.authorizationBlocking() // t0 is the core's current token
                     val fetched = CountDownLatch(1)
                     val proceed = CountDownLatch(1)
                     lateinit var cache: HeaderCache
                     var racing = false // set before the refill thread starts, which publishes it
                     var refill: Thread? = null
                     val manager = object : TokenManager(NoHandle) {
-                        override fun token(): AccessToken {
-                            val token = real.token()
+                        override fun nativeTokenBlocking(): NativeAccessToken {
+                            val token = real.nativeTokenBlocking()
                             if (token.authorization() == "Bearer t0" && racing) {
                                 fetched.countDown()
                                 proceed.await(10, TimeUnit.SECONDS)
@@ -339,7 +339,7 @@ class HeaderCacheTest {
                         override fun invalidate(token: String): Boolean {
                             // Between the cache's first clear and the core's invalidation:
                             racing = true
-                            refill = thread { cache.authorization() }
+                            refill = thread { cache.authorizationBlocking() }
                             assertTrue(fetched.await(10, TimeUnit.SECONDS))
                             if (storesBeforeInvalidateReturns) {
                                 proceed.countDown()
@@ -351,11 +351,11 @@ class HeaderCacheTest {
                         override fun toString() = "RacingManager"
                     }
                     cache = HeaderCache(manager, HeaderCache.Clock.SystemClock)
-                    assertEquals("Bearer t0", cache.authorization())
+                    assertEquals("Bearer t0", cache.authorizationBlocking())
                     assertTrue(cache.invalidate("Bearer t0"))
                     proceed.countDown()
                     refill!!.join()
-                    assertEquals("Bearer t1", cache.authorization(), "stores before invalidate returns: $storesBeforeInvalidateReturns")
+                    assertEquals("Bearer t1", cache.authorizationBlocking(), "stores before invalidate returns: $storesBeforeInvalidateReturns")
                     assertEquals(2, server.count)
                 }
             }
@@ -391,7 +391,7 @@ class HeaderCacheTest {
                             val coreCallsBefore = manager.calls.size
                             val start = System.nanoTime()
                             if (start > runUntil) break
-                            val header = if (it == 2) runBlocking { cache.authorizationAsync() } else cache.authorization()
+                            val header = if (it == 2) runBlocking { cache.authorization() } else cache.authorizationBlocking()
                             lastCallStart.merge(header, start, ::maxOf)
                             // No core call at all during this one: it was a cache hit. (A core
                             // call by another thread meanwhile only makes this check skip a hit.)

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
+import kotlin.time.Duration.Companion.seconds
 
 /** The hand-written Kotlin layer and how the generated bindings are packaged. */
 class KotlinLayerTest {
@@ -23,40 +24,54 @@ class KotlinLayerTest {
     }
 
     @Test
-    fun `displayMessage is the core's sentence and message lists the fields`() {
+    fun `message is the core's sentence and toString keeps the class name`() {
         val error = assertThrows<AuthException.InvalidInput> { bearerAuth("abc def") }
         assertEquals(
             "invalid input: the Bearer token contains a space at byte 3; a token must be visible ASCII (0x21-0x7E) without spaces",
-            error.displayMessage,
+            error.message,
         )
-        assertEquals(error.toString(), error.displayMessage)
-        assertEquals("reason=${error.reason}", error.message)
+        assertEquals("dev.authwire.AuthException\$InvalidInput: ${error.message}", error.toString())
+        assertEquals("invalid input: ${error.reason}", error.message)
+        // What a logger or a stack trace prints first.
+        assertTrue(error.stackTraceToString().startsWith("dev.authwire.AuthException\$InvalidInput: invalid input: "))
+    }
+
+    @Test
+    fun `every error a user gets is an AuthException, a bad argument an IllegalArgumentException`(@TempDir dir: Path) {
+        val store = assertThrows<AuthException.InvalidConfiguration> { FileStore(dir.resolve("missing/tokens")) }
+        assertTrue(store.message.startsWith("invalid configuration: "), store.message)
+        val negative = assertThrows<IllegalArgumentException> { TokenManager.staticToken("abc", lifetimeSecs = -1L) }
+        assertTrue("negative" in negative.message!!, negative.message)
+        val duration = assertThrows<IllegalArgumentException> {
+            ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange("http://127.0.0.1:9/t", it, TokenOptions(requestTimeout = (-1).seconds)) }
+        }
+        assertTrue("requestTimeout is negative" in duration.message!!, duration.message)
     }
 
     /** Every variant, built in Kotlin: its fields reach the core in order (the renamed
      *  `serverMessage` included) and come back as the core's sentence. */
     @Test
-    fun `displayMessage of every variant`() {
+    fun `message of every variant`() {
         val expected = mapOf(
             AuthException.InvalidInput("r") to "invalid input: r",
             AuthException.InvalidConfiguration("r") to "invalid configuration: r",
             AuthException.Network(NetworkErrorKind.READ_TIMEOUT, "timed out; retry later") to "network error: timed out; retry later",
-            AuthException.Unauthorized(401u, "bad credentials") to
+            AuthException.Unauthorized(401, "bad credentials") to
                 "unauthorized (HTTP 401): bad credentials; check the credentials",
-            AuthException.OAuth(400u, "invalid_client", "unknown client") to
+            AuthException.OAuth(400, "invalid_client", "unknown client") to
                 "OAuth2 error invalid_client (HTTP 400): unknown client",
-            AuthException.RateLimited(1500uL) to "rate limited (HTTP 429), retry after 1500 ms; retry later",
+            AuthException.RateLimited(1500L) to "rate limited (HTTP 429), retry after 1500 ms; retry later",
             AuthException.RateLimited(null) to "rate limited (HTTP 429); retry later",
-            AuthException.Server(503u, "down") to "server error (HTTP 503): down; retry later",
-            AuthException.HttpStatus(404u, "no such path") to "unexpected HTTP status 404: no such path",
+            AuthException.Server(503, "down") to "server error (HTTP 503): down; retry later",
+            AuthException.HttpStatus(404, "no such path") to "unexpected HTTP status 404: no such path",
             AuthException.InvalidResponse("no token") to "invalid response from the server: no token",
-            AuthException.RefreshLoop(5u, 60000uL) to
+            AuthException.RefreshLoop(5, 60000L) to
                 "refresh loop: 5 refreshes within 60000 ms; the API keeps rejecting new tokens",
         )
         for ((error, sentence) in expected) {
-            assertEquals(sentence, error.displayMessage)
+            assertEquals(sentence, error.message)
         }
-        assertEquals("bad credentials", AuthException.Unauthorized(401u, "bad credentials").serverMessage)
+        assertEquals("bad credentials", AuthException.Unauthorized(401, "bad credentials").serverMessage)
     }
 
     @Test
@@ -71,15 +86,28 @@ class KotlinLayerTest {
         )
         assertEquals(notRetried, NetworkErrorKind.entries.filterNot { it.isRetried }.toSet())
         assertEquals(NetworkErrorKind.PROXY, AuthException.Network(NetworkErrorKind.PROXY, "r").networkKind)
-        assertEquals(null, AuthException.Server(503u, "down").networkKind)
+        assertEquals(null, AuthException.Server(503, "down").networkKind)
     }
 
     @Test
-    fun `a closed object throws instead of touching freed memory`() {
+    fun `values are plain data: nothing to close, equality, redacted toString`() {
         val credentials = decodeBasic(basicAuth("alice", "pw"))
-        credentials.close()
-        assertThrows<IllegalStateException> { credentials.toString() }
-        assertThrows<IllegalStateException> { credentials.password() }
+        assertEquals(BasicCredentials("alice", "pw"), credentials)
+        assertEquals(BasicCredentials("alice", "pw").hashCode(), credentials.hashCode())
+        val (userId, password) = credentials
+        assertEquals("alice" to "pw", userId to password)
+        assertEquals("BasicCredentials(userId=\"alice\", password=<redacted>)", credentials.toString())
+        TokenManager.staticToken("s3cret", lifetimeSecs = 60L).use { tokens ->
+            val token = tokens.tokenBlocking()
+            assertEquals("s3cret", token.value)
+            assertEquals("Bearer s3cret", token.authorization)
+            assertTrue(token.expiresIn!! <= 60.seconds, "${token.expiresIn}")
+            assertTrue("s3cret" !in token.toString(), token.toString())
+            assertEquals(token, tokens.tokenBlocking())
+        }
+        TokenManager.staticToken("forever").use { tokens ->
+            assertEquals(null, tokens.tokenBlocking().expiresIn, "never expires: null")
+        }
     }
 
     @Test
@@ -89,6 +117,6 @@ class KotlinLayerTest {
         ApiKey.fromFile(file).use { assertEquals("key", it.encodedKey()) }
 
         val error = assertThrows<AuthException.InvalidConfiguration> { ApiKey.fromFile(dir.resolve("missing.json")) }
-        assertTrue(error.displayMessage.startsWith("invalid configuration: cannot read the API-key file"), error.displayMessage)
+        assertTrue(error.message.startsWith("invalid configuration: cannot read the API key file"), error.message)
     }
 }

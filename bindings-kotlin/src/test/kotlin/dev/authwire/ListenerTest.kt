@@ -35,7 +35,7 @@ class ListenerTest {
 
     private fun renderings(error: Throwable): List<String> {
         val trace = StringWriter().also { error.printStackTrace(PrintWriter(it)) }.toString()
-        return listOfNotNull(error.toString(), error.message, (error as? AuthException)?.displayMessage, trace)
+        return listOfNotNull(error.toString(), error.message, (error as? AuthException)?.message, trace)
     }
 
     private fun assertNoSecret(texts: List<String>, secrets: List<String>) {
@@ -60,9 +60,9 @@ class ListenerTest {
             xtdManager(server, fastRetries()).use { manager ->
                 val recorder = Recorder()
                 manager.setListener(recorder)
-                val access = manager.token()
-                assertTrue(manager.invalidate(access.value()))
-                val error = assertThrows<AuthException.Unauthorized> { manager.authorization() }
+                val access = manager.tokenBlocking()
+                assertTrue(manager.invalidate(access.value))
+                val error = assertThrows<AuthException.Unauthorized> { manager.authorizationBlocking() }
                 assertTrue(error.serverMessage.contains(REDACTED), error.serverMessage)
 
                 val events = recorder.events.toList()
@@ -72,13 +72,13 @@ class ListenerTest {
                     kinds,
                     "$events",
                 )
-                assertEquals(AuthEvent.TokenRequested(1u), events.first())
+                assertEquals(AuthEvent.TokenRequested(1), events.first())
                 val refreshed = events.filterIsInstance<AuthEvent.TokenRefreshed>().single()
-                assertEquals(300_000uL, refreshed.lifetimeMs)
+                assertEquals(300_000L, refreshed.lifetimeMs)
                 val retrying = events.filterIsInstance<AuthEvent.RefreshRetrying>().single()
                 assertTrue(retrying.reason.startsWith("server error (HTTP 503): echo"), retrying.reason)
                 val failed = events.filterIsInstance<AuthEvent.RefreshFailed>().single()
-                assertEquals(error.displayMessage, failed.reason)
+                assertEquals(error.message, failed.reason)
                 assertFalse(failed.servingStale)
                 // The refresh runs on the library's own threads, not the caller's.
                 assertTrue(recorder.threads.any { it != Thread.currentThread().name }, "${recorder.threads}")
@@ -96,7 +96,7 @@ class ListenerTest {
                 // Removing the listener stops the events.
                 manager.setListener(null)
                 val seen = recorder.events.size
-                runCatching { manager.authorization() }
+                runCatching { manager.authorizationBlocking() }
                 assertEquals(seen, recorder.events.size)
             }
         }
@@ -115,7 +115,7 @@ class ListenerTest {
                 )
                 val events = ConcurrentLinkedQueue<AuthEvent>()
                 manager.setListener(AuthListener { events += it })
-                val error = assertThrows<AuthException.OAuth> { manager.authorization() }
+                val error = assertThrows<AuthException.OAuth> { manager.authorizationBlocking() }
                 assertTrue(error.description.contains(REDACTED), error.description)
                 assertNoSecret(renderings(error) + events.map { it.toString() }, listOf(secret, "my-client-id"))
                 manager.close()
@@ -134,13 +134,13 @@ class ListenerTest {
         }
         LocalServer(echo).use { server ->
             TokenManager.clientCredentials(server.url("/oauth/token"), "my-client-id", secret).use { manager ->
-                val error = assertThrows<AuthException.OAuth> { manager.authorization() }
+                val error = assertThrows<AuthException.OAuth> { manager.authorizationBlocking() }
                 assertNoSecret(renderings(error), listOf(basicAuth("my-client-id", secret).substringAfter(' ')))
             }
         }
         LocalServer(echo).use { server ->
             CsrfSession(server.url("/sap"), "alice", "pa55-SECRET", fetchMethod = CsrfFetchMethod.GET).use { session ->
-                val error = assertThrows<AuthException> { session.headers() }
+                val error = assertThrows<AuthException> { session.headersBlocking() }
                 assertNoSecret(renderings(error), listOf(basicAuth("alice", "pa55-SECRET").substringAfter(' ')))
             }
         }
@@ -154,8 +154,8 @@ class ListenerTest {
             CsrfSession(server.url("/sap/api"), "alice", "pa55-SECRET").use { session ->
                 val events = ConcurrentLinkedQueue<AuthEvent>()
                 session.setListener(AuthListener { events += it })
-                session.headers().use { headers ->
-                    assertEquals("csrf-SECRET-0", headers.csrfToken())
+                session.headersBlocking().let { headers ->
+                    assertEquals("csrf-SECRET-0", headers.csrfToken)
                     assertEquals(
                         "CsrfHeaders(X-CSRF-Token=[redacted], Cookie=[redacted], Authorization=[redacted])",
                         headers.toString(),
@@ -172,9 +172,9 @@ class ListenerTest {
     fun `AuthwireIOException shows the core's sentence, never the secret`() {
         LocalServer { request, _ -> json(401, JSONObject().put("message", "bad key ${request.body}")) }.use { server ->
             xtdManager(server).use { manager ->
-                val error = assertThrows<AuthException> { manager.authorization() }
+                val error = assertThrows<AuthException> { manager.authorizationBlocking() }
                 val wrapped = AuthwireIOException(error)
-                assertEquals(error.displayMessage, wrapped.message)
+                assertEquals(error.message, wrapped.message)
                 assertNoSecret(renderings(wrapped), listOf(TEST_KEY))
             }
         }
@@ -200,9 +200,9 @@ class ListenerTest {
             LocalServer.xtd().use { server ->
                 xtdManager(server).use { manager ->
                     manager.setListener(AuthListener { throw IllegalStateException("listener bug") })
-                    assertEquals("Bearer t0", manager.authorization())
+                    assertEquals("Bearer t0", manager.authorizationBlocking())
                     assertTrue(manager.invalidate("Bearer t0"))
-                    assertEquals("Bearer t1", manager.authorization())
+                    assertEquals("Bearer t1", manager.authorizationBlocking())
                     assertEquals(2, server.count)
                 }
             }

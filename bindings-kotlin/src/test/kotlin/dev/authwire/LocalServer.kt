@@ -10,6 +10,7 @@ import java.net.InetAddress
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.time.Duration.Companion.milliseconds
 
 /** A request as the server saw it; the body is read once, as UTF-8. */
 class Received(val method: String, val path: String, val headers: Headers, val body: String) {
@@ -77,4 +78,4 @@ fun xtdManager(server: LocalServer, options: TokenOptions? = null): TokenManager
     ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(server.url("/v1/token"), it, options) }
 
 /** Quick retries, so retry tests take milliseconds. */
-fun fastRetries(): TokenOptions = TokenOptions(backoffInitialMs = 20uL, backoffMaxMs = 100uL)
+fun fastRetries(): TokenOptions = TokenOptions(backoffInitial = 20L.milliseconds, backoffMax = 100L.milliseconds)

@@ -23,6 +23,7 @@ import kotlin.concurrent.thread
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 import kotlin.time.TimeSource
+import kotlin.time.Duration.Companion.milliseconds
 
 /**
  * Network and TLS failures through the built-in client (`builtin`) and through
@@ -39,7 +40,7 @@ import kotlin.time.TimeSource
  */
 class NetworkErrorsTest {
     /** What one failed `authorization()` looked like. */
-    private class Failure(val error: AuthException.Network, val took: Duration, val requests: ULong, val events: List<AuthEvent>)
+    private class Failure(val error: AuthException.Network, val took: Duration, val requests: Long, val events: List<AuthEvent>)
 
     /**
      * One `authorization()` for [url] through [transport] (`builtin` or `okhttp`, the latter
@@ -49,15 +50,15 @@ class NetworkErrorsTest {
         transport: String,
         url: String,
         client: OkHttpClient? = null,
-        connectTimeoutMs: ULong = 5_000uL,
-        requestTimeoutMs: ULong = 5_000uL,
+        connectTimeoutMs: Long = 5_000L,
+        requestTimeoutMs: Long = 5_000L,
     ): Failure {
         val options = TokenOptions(
             maxAttempts = ATTEMPTS,
-            backoffInitialMs = 400uL,
-            backoffMaxMs = 400uL,
-            connectTimeoutMs = connectTimeoutMs,
-            requestTimeoutMs = requestTimeoutMs,
+            backoffInitial = 400L.milliseconds,
+            backoffMax = 400L.milliseconds,
+            connectTimeout = connectTimeoutMs.milliseconds,
+            requestTimeout = requestTimeoutMs.milliseconds,
             transport = when (transport) {
                 "builtin" -> null
                 "okhttp" -> OkHttpTransport(client ?: TlsServers.okHttpClientTrustingCa())
@@ -69,38 +70,38 @@ class NetworkErrorsTest {
             val events = ConcurrentLinkedQueue<AuthEvent>()
             manager.setListener(AuthListener { events += it })
             val started = TimeSource.Monotonic.markNow()
-            val error = assertThrows<AuthException> { manager.authorization() }
+            val error = assertThrows<AuthException> { manager.authorizationBlocking() }
             val took = started.elapsedNow()
-            assertInstanceOf(AuthException.Network::class.java, error, error.displayMessage)
+            assertInstanceOf(AuthException.Network::class.java, error, error.message)
             val failure = Failure(error as AuthException.Network, took, manager.stats().tokenRequests, events.toList())
-            println("$transport $url: ${error.kind} after ${failure.requests} attempt(s) in ${took.inWholeMilliseconds} ms: ${error.displayMessage}")
+            println("$transport $url: ${error.kind} after ${failure.requests} attempt(s) in ${took.inWholeMilliseconds} ms: ${error.message}")
             failure
         }
     }
 
     /** A failure that retrying cannot fix: one attempt, no retry event, no backoff waited. */
     private fun assertPermanent(failure: Failure, kind: NetworkErrorKind) {
-        assertEquals(kind, failure.error.kind, failure.error.displayMessage)
+        assertEquals(kind, failure.error.kind, failure.error.message)
         assertEquals(kind, failure.error.networkKind)
         assertFalse(kind.isRetried)
-        assertEquals(1uL, failure.requests, "not retried")
+        assertEquals(1L, failure.requests, "not retried")
         assertTrue(failure.events.none { it is AuthEvent.RefreshRetrying }, "${failure.events}")
         assertEquals(listOf(kind), failure.events.filterIsInstance<AuthEvent.RefreshFailed>().map { it.networkKind }, "${failure.events}")
         // Well under one backoff step (400 ms) plus a retry.
         assertTrue(failure.took < 2.seconds, "${failure.took}")
-        assertFalse(ENCODED_KEY in failure.error.displayMessage, failure.error.displayMessage)
+        assertFalse(ENCODED_KEY in failure.error.message, failure.error.message)
     }
 
     /** A failure that may recover: every attempt made, each retry reported with its kind. */
     private fun assertRetried(failure: Failure, kind: NetworkErrorKind) {
-        assertEquals(kind, failure.error.kind, failure.error.displayMessage)
+        assertEquals(kind, failure.error.kind, failure.error.message)
         assertTrue(kind.isRetried)
-        assertEquals(ATTEMPTS.toULong(), failure.requests)
+        assertEquals(ATTEMPTS.toLong(), failure.requests)
         val retries = failure.events.filterIsInstance<AuthEvent.RefreshRetrying>()
         assertEquals(List(ATTEMPTS.toInt() - 1) { kind }, retries.map { it.networkKind }, "${failure.events}")
         assertEquals(listOf(kind), failure.events.filterIsInstance<AuthEvent.RefreshFailed>().map { it.networkKind })
-        assertTrue(failure.error.displayMessage.endsWith("retry later"), failure.error.displayMessage)
-        assertFalse(ENCODED_KEY in failure.error.displayMessage, failure.error.displayMessage)
+        assertTrue(failure.error.message.endsWith("retry later"), failure.error.message)
+        assertFalse(ENCODED_KEY in failure.error.message, failure.error.message)
     }
 
     private fun assertContains(text: String, part: String) = assertTrue(part in text, "'$part' not in: $text")
@@ -111,7 +112,7 @@ class NetworkErrorsTest {
         val before = TlsServers.accepts("untrusted")
         val failure = fail(transport, TlsServers.tokenUrl("untrusted"))
         assertPermanent(failure, NetworkErrorKind.CERTIFICATE_UNTRUSTED)
-        val message = failure.error.displayMessage
+        val message = failure.error.message
         assertTrue(
             message.startsWith("network error: the TLS certificate of 127.0.0.1:${TlsServers.port("untrusted")} is not trusted (unknown issuer)"),
             message,
@@ -126,7 +127,7 @@ class NetworkErrorsTest {
         val before = TlsServers.accepts("expired")
         val failure = fail(transport, TlsServers.tokenUrl("expired"))
         assertPermanent(failure, NetworkErrorKind.CERTIFICATE_EXPIRED)
-        val message = failure.error.displayMessage
+        val message = failure.error.message
         assertContains(message, "the TLS certificate of 127.0.0.1:${TlsServers.port("expired")} has expired or is not yet valid")
         assertContains(message, "check this device's date and time")
         assertEquals(1, TlsServers.accepts("expired") - before)
@@ -138,7 +139,7 @@ class NetworkErrorsTest {
         val before = TlsServers.accepts("wrong_name")
         val failure = fail(transport, TlsServers.tokenUrl("wrong_name"))
         assertPermanent(failure, NetworkErrorKind.CERTIFICATE_WRONG_NAME)
-        val message = failure.error.displayMessage
+        val message = failure.error.message
         assertContains(message, "the TLS certificate of 127.0.0.1:${TlsServers.port("wrong_name")} was issued for another name")
         assertContains(message, "check the host name in the URL")
         assertContains(message, "wrong-name.example")
@@ -164,7 +165,7 @@ class NetworkErrorsTest {
         manager.use {
             val header = it.authorization()
             assertTrue(header.startsWith("Bearer tls-token-"), header)
-            assertEquals(1uL, it.stats().tokenRequests)
+            assertEquals(1L, it.stats().tokenRequests)
         }
         assertEquals(1, TlsServers.accepts("trusted") - before)
     }
@@ -174,7 +175,7 @@ class NetworkErrorsTest {
     fun `a name that does not resolve fails at once`(transport: String) {
         val failure = fail(transport, TlsServers.tokenUrl("not_resolving"))
         assertPermanent(failure, NetworkErrorKind.NAME_NOT_RESOLVED)
-        val message = failure.error.displayMessage
+        val message = failure.error.message
         assertTrue(message.startsWith("network error: no-such-host.invalid did not resolve (no such host name)"), message)
         assertTrue(message.endsWith("check the URL"), message)
     }
@@ -184,8 +185,8 @@ class NetworkErrorsTest {
     fun `a closed port is retried, then reported as refused`(transport: String) {
         val failure = fail(transport, TlsServers.tokenUrl("closed"))
         assertRetried(failure, NetworkErrorKind.CONNECTION_REFUSED)
-        assertContains(failure.error.displayMessage, "could not connect to http://127.0.0.1:${TlsServers.port("closed")} (refused or unreachable)")
-        assertContains(failure.error.displayMessage, "check that the server is up and the port is right")
+        assertContains(failure.error.message, "could not connect to http://127.0.0.1:${TlsServers.port("closed")} (refused or unreachable)")
+        assertContains(failure.error.message, "check that the server is up and the port is right")
     }
 
     @ParameterizedTest
@@ -195,7 +196,7 @@ class NetworkErrorsTest {
         val failure = fail(transport, TlsServers.tokenUrl("reset"))
         assertRetried(failure, NetworkErrorKind.CONNECTION_RESET)
         assertContains(
-            failure.error.displayMessage,
+            failure.error.message,
             "the connection to http://127.0.0.1:${TlsServers.port("reset")} was reset before the answer was complete",
         )
         assertEquals(ATTEMPTS.toInt(), TlsServers.accepts("reset") - before)
@@ -207,7 +208,7 @@ class NetworkErrorsTest {
         // The stats server speaks plain HTTP.
         val failure = fail(transport, "https://127.0.0.1:${TlsServers.port("stats")}/v1/token")
         assertPermanent(failure, NetworkErrorKind.TLS_HANDSHAKE)
-        assertContains(failure.error.displayMessage, "the TLS handshake with 127.0.0.1:${TlsServers.port("stats")} failed")
+        assertContains(failure.error.message, "the TLS handshake with 127.0.0.1:${TlsServers.port("stats")} failed")
     }
 
     @ParameterizedTest
@@ -216,9 +217,9 @@ class NetworkErrorsTest {
         FullBacklog().use { backlog ->
             // The built-in client takes connectTimeoutMs; OkHttp its own connectTimeout.
             val client = OkHttpClient.Builder().connectTimeout(300, TimeUnit.MILLISECONDS).build()
-            val failure = fail(transport, "${backlog.url}/v1/token", client = client, connectTimeoutMs = 300uL)
+            val failure = fail(transport, "${backlog.url}/v1/token", client = client, connectTimeoutMs = 300L)
             assertRetried(failure, NetworkErrorKind.CONNECT_TIMEOUT)
-            assertContains(failure.error.displayMessage, "could not connect to ${backlog.url} in time")
+            assertContains(failure.error.message, "could not connect to ${backlog.url} in time")
         }
     }
 
@@ -229,7 +230,7 @@ class NetworkErrorsTest {
             // The built-in client runs into the manager's request timeout; OkHttp into its own
             // read timeout first.
             val client = OkHttpClient.Builder().readTimeout(300, TimeUnit.MILLISECONDS).build()
-            val requestTimeoutMs = if (transport == "builtin") 300uL else 5_000uL
+            val requestTimeoutMs = if (transport == "builtin") 300L else 5_000L
             val failure = fail(transport, server.url("/v1/token"), client = client, requestTimeoutMs = requestTimeoutMs)
             assertRetried(failure, NetworkErrorKind.READ_TIMEOUT)
             assertEquals(ATTEMPTS.toInt(), server.count)
@@ -242,8 +243,8 @@ class NetworkErrorsTest {
         val client = TlsServers.okHttpClientTrustingCa().newBuilder().proxy(proxy).build()
         val failure = fail("okhttp", TlsServers.tokenUrl("trusted"), client = client)
         assertRetried(failure, NetworkErrorKind.PROXY)
-        assertContains(failure.error.displayMessage, "the proxy failed the request to https://127.0.0.1:${TlsServers.port("trusted")}")
-        assertContains(failure.error.displayMessage, "check the proxy settings")
+        assertContains(failure.error.message, "the proxy failed the request to https://127.0.0.1:${TlsServers.port("trusted")}")
+        assertContains(failure.error.message, "check the proxy settings")
     }
 
     @Test
@@ -267,7 +268,7 @@ class NetworkErrorsTest {
             val client = TlsServers.okHttpClientTrustingCa().newBuilder().proxy(proxy).build()
             val failure = fail("okhttp", TlsServers.tokenUrl("trusted"), client = client)
             assertRetried(failure, NetworkErrorKind.PROXY)
-            assertContains(failure.error.displayMessage, "Unexpected response code for CONNECT: 403")
+            assertContains(failure.error.message, "Unexpected response code for CONNECT: 403")
             assertEquals(ATTEMPTS.toInt(), tunnels.get())
             proxyServer.close()
             acceptor.join(2_000)
@@ -276,6 +277,6 @@ class NetworkErrorsTest {
 
     private companion object {
         const val ENCODED_KEY = "tls-test-key-Vq93x"
-        const val ATTEMPTS = 3u
+        const val ATTEMPTS = 3
     }
 }

@@ -82,23 +82,23 @@ class ProviderFixturesTest {
         manager.use {
             if (expect.has("error")) {
                 assertEquals("invalid_response", expect.getString("error"))
-                val error = assertThrows<AuthException> { manager.authorization() }
-                assertInstanceOf(AuthException.InvalidResponse::class.java, error, error.displayMessage)
+                val error = assertThrows<AuthException> { manager.authorizationBlocking() }
+                assertInstanceOf(AuthException.InvalidResponse::class.java, error, error.message)
                 val names = expect.getString("names")
-                assertTrue(names in error.displayMessage, "$id: '${error.displayMessage}' does not name $names")
+                assertTrue(names in error.message, "$id: '${error.message}' does not name $names")
                 val token = JSONObject(fixture.getString("body_text")).getString("access_token")
                 for (rendered in errorRenderings(error)) assertHidden(rendered, token)
             } else {
                 val expected = expect.getString("authorization")
-                assertEquals(expected, manager.authorization(), id)
+                assertEquals(expected, manager.authorizationBlocking(), id)
                 val lifetimeMs = (if (expect.isNull("lifetime_s")) 3600.0 else expect.getDouble("lifetime_s")) * 1000
-                manager.token().use { token ->
+                manager.tokenBlocking().let { token ->
                     assertEquals(expected, token.authorization())
-                    assertEquals(expected.removePrefix("Bearer "), token.value())
-                    val expiresInMs = token.expiresInMs().toDouble()
+                    assertEquals(expected.removePrefix("Bearer "), token.value)
+                    val expiresInMs = token.expiresIn!!.inWholeMilliseconds.toDouble()
                     assertTrue(abs(expiresInMs - lifetimeMs) <= 2000, "$id: expires in $expiresInMs ms, expected $lifetimeMs ms")
                 }
-                assertEquals(1uL, manager.stats().tokenRequests)
+                assertEquals(1L, manager.stats().tokenRequests)
                 // The scenario server accepts exactly the fixture's header at the resource.
                 assertEquals(200, get("/provider/$ns/resource", expected).first, "$id: the resource refused $expected")
             }

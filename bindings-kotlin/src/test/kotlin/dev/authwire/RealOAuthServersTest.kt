@@ -87,14 +87,14 @@ class RealOAuthServersTest {
         secret,
         scopes = scopes,
         // One attempt: an error is the server's first answer, and the test stays quick.
-        options = TokenOptions(maxAttempts = 1u),
+        options = TokenOptions(maxAttempts = 1),
         authMethod = method,
     )
 
     /** The token is accepted by the server's own resource protection, with the scope `read`. */
     private fun assertTokenWorks(server: Server, client: Client, method: ClientAuthMethod) {
         manager(server.token, client, method).use { tokens ->
-            val header = tokens.authorization()
+            val header = tokens.authorizationBlocking()
             assertTrue(header.startsWith("Bearer "), header)
             val request = Request.Builder().url("${server.resource}?scope=read").header(AUTHORIZATION, header).build()
             http.newCall(request).execute().use { response ->
@@ -136,9 +136,9 @@ class RealOAuthServersTest {
      *  error shows any of [secrets]. */
     private fun assertOAuthError(status: Int, code: String, secrets: List<String>, call: () -> Any?) {
         val error = assertThrows<AuthException> { call() }
-        val oauth = assertInstanceOf(AuthException.OAuth::class.java, error, error.displayMessage)
-        assertEquals(code, oauth.error, error.displayMessage)
-        assertEquals(status.toUShort(), oauth.status, error.displayMessage)
+        val oauth = assertInstanceOf(AuthException.OAuth::class.java, error, error.message)
+        assertEquals(code, oauth.error, error.message)
+        assertEquals(status.toInt(), oauth.status, error.message)
         for (rendered in errorRenderings(error) + oauth.description) {
             for (secret in secrets) assertHidden(rendered, secret)
         }
@@ -214,8 +214,8 @@ class RealOAuthServersTest {
                 val error = assertThrows<AuthException> {
                     manager(servers.getValue("literal").token, client, ClientAuthMethod.CLIENT_SECRET_BASIC_UNENCODED).close()
                 }
-                assertInstanceOf(AuthException.InvalidConfiguration::class.java, error, error.displayMessage)
-                assertTrue("':'" in error.displayMessage, error.displayMessage)
+                assertInstanceOf(AuthException.InvalidConfiguration::class.java, error, error.message)
+                assertTrue("':'" in error.message, error.message)
                 for (rendered in errorRenderings(error)) assertHidden(rendered, client.secret)
             }
         }

@@ -78,7 +78,7 @@ class RedactionTest {
             assertInvalidInputHides(secret) { basicAuth("alice", secret) }
         } else {
             decodeBasic(basicAuth("alice", secret)).use {
-                assertEquals(secret, it.password())
+                assertEquals(secret, it.password)
                 assertObjectRedacted(it, listOf(secret))
             }
         }
@@ -350,7 +350,7 @@ class RedactionTest {
                 error.toString(),
                 error.message,
                 error.localizedMessage,
-                (error as? AuthException)?.displayMessage,
+                (error as? AuthException)?.message,
                 trace,
             )
         }
@@ -361,8 +361,8 @@ class RedactionTest {
             call: () -> Any?,
         ) {
             val error = assertThrows<AuthException> { call() }
-            assertInstanceOf(V::class.java, error, error.displayMessage)
-            assertTrue(error.displayMessage.startsWith(prefix), error.displayMessage)
+            assertInstanceOf(V::class.java, error, error.message)
+            assertTrue(error.message.startsWith(prefix), error.message)
             for (rendered in errorRenderings(error)) {
                 assertHidden(rendered, secret)
             }

@@ -27,7 +27,7 @@ class TokenManagerTest {
 
     private inline fun <reified V : AuthException> assertFailsWith(call: () -> Any?): V {
         val error = assertThrows<AuthException> { call() }
-        return assertInstanceOf(V::class.java, error, error.displayMessage)
+        return assertInstanceOf(V::class.java, error, error.message)
     }
 
     @TestFactory
@@ -39,7 +39,7 @@ class TokenManagerTest {
                     val keyFile = Files.writeString(tempDir.resolve("key.json"), file.getJSONObject("json").toString())
                     TokenManager.apiKeyExchange(server.url("/v1/token"), keyFile).use { manager ->
                         val token = case.getString("token")
-                        assertEquals("Bearer $token", manager.authorization())
+                        assertEquals("Bearer $token", manager.authorizationBlocking())
 
                         val sent = server.requests.single()
                         assertEquals("POST", sent.method)
@@ -49,17 +49,17 @@ class TokenManagerTest {
                         assertTrue(body.similar(file.getJSONObject("token_request_body")), sent.body)
 
                         // Served from the cache for its 300 s lifetime, refreshed about 30 s before the end.
-                        manager.token().use { access ->
-                            assertEquals(token, access.value())
+                        manager.tokenBlocking().let { access ->
+                            assertEquals(token, access.value)
                             assertEquals("Bearer $token", access.authorization())
-                            assertTrue(access.expiresInMs() in 299_000uL..299_500uL, "${access.expiresInMs()}")
-                            assertTrue(access.refreshInMs() in 250_000uL until 275_000uL, "${access.refreshInMs()}")
-                            assertEquals(access.expiresInMs().toLong(), access.expiresIn.inWholeMilliseconds)
-                            assertEquals(access.refreshInMs().toLong(), access.refreshIn.inWholeMilliseconds)
+                            assertTrue(access.expiresIn!!.inWholeMilliseconds in 299_000L..299_500L, "${access.expiresIn!!.inWholeMilliseconds}")
+                            assertTrue(access.refreshInMs() in 250_000L until 275_000L, "${access.refreshInMs()}")
+                            assertEquals(access.expiresIn!!.inWholeMilliseconds, access.expiresIn.inWholeMilliseconds)
+                            assertEquals(access.refreshIn!!.inWholeMilliseconds, access.refreshIn.inWholeMilliseconds)
                         }
-                        repeat(100) { assertEquals("Bearer $token", manager.authorization()) }
+                        repeat(100) { assertEquals("Bearer $token", manager.authorizationBlocking()) }
                         assertEquals(1, server.count)
-                        assertEquals(TokenStats(1u, 1u, 0u, 0u, 1u, 0u), manager.stats())
+                        assertEquals(TokenStats(1, 1, 0, 0, 1, 0), manager.stats())
                     }
                 }
             }
@@ -73,7 +73,7 @@ class TokenManagerTest {
                 TokenManager.apiKeyExchange(server.url("/v1/token"), key)
             }
             // The manager keeps its own copy of the key: the ApiKey is closed already.
-            assertEquals("Bearer t0", manager.authorization())
+            assertEquals("Bearer t0", manager.authorizationBlocking())
             assertEquals(TEST_KEY, JSONObject(server.requests.single().body).getString("apiKey"))
             manager.close()
         }
@@ -89,8 +89,8 @@ class TokenManagerTest {
                 clientSecret = "s3cr&t=+",
                 scopes = listOf("read", "write"),
             )
-            manager.token().use { token ->
-                assertEquals(case.getString("token"), token.value())
+            manager.tokenBlocking().let { token ->
+                assertEquals(case.getString("token"), token.value)
                 // token_type "bearer" in lower case (Dropbox, SAP XSUAA): the header says Bearer.
                 assertEquals("bearer", case.getJSONObject("body").getString("token_type"))
                 assertEquals("Bearer 2YotnFZFEjr1zCsicMWpAA", token.authorization())
@@ -102,8 +102,8 @@ class TokenManagerTest {
             assertEquals("grant_type=client_credentials&scope=read+write", sent.body)
             decodeBasic(sent.header("Authorization")!!).use { basic ->
                 // RFC 6749 §2.3.1: every byte outside A-Z a-z 0-9 - . _ ~ as %XX, a space as %20.
-                assertEquals("client%20id%3A1", basic.userId())
-                assertEquals("s3cr%26t%3D%2B", basic.password())
+                assertEquals("client%20id%3A1", basic.userId)
+                assertEquals("s3cr%26t%3D%2B", basic.password)
             }
             manager.close()
         }
@@ -119,7 +119,7 @@ class TokenManagerTest {
                 "csecret",
                 authMethod = ClientAuthMethod.CLIENT_SECRET_POST,
             )
-            manager.token().use { token ->
+            manager.tokenBlocking().let { token ->
                 assertEquals("Bearer ${case.getString("token")}", token.authorization())
                 // No expires_in: the JWT's exp - iat (300 s) is the lifetime.
                 val lifetime = (case.getLong("jwt_exp") - case.getLong("jwt_iat")) * 1000
@@ -147,9 +147,9 @@ class TokenManagerTest {
                 headers = mapOf("X-Api-Version" to "2"),
                 scheme = "Token",
             )
-            manager.token().use { token ->
+            manager.tokenBlocking().let { token ->
                 assertEquals("Token abc.def.ghi", token.authorization())
-                assertTrue(token.expiresInMs() in 117_000uL..120_000uL, "${token.expiresInMs()}")
+                assertTrue(token.expiresIn!!.inWholeMilliseconds in 117_000L..120_000L, "${token.expiresIn!!.inWholeMilliseconds}")
             }
             val sent = server.requests.single()
             assertEquals("2", sent.header("X-Api-Version"))
@@ -161,17 +161,17 @@ class TokenManagerTest {
     @Test
     fun `a static token is served without requests and ignores invalidate`() {
         TokenManager.staticToken("mF_9.B5f-4.1JqM").use { manager ->
-            assertEquals("Bearer mF_9.B5f-4.1JqM", manager.authorization())
+            assertEquals("Bearer mF_9.B5f-4.1JqM", manager.authorizationBlocking())
             assertFalse(manager.invalidate("mF_9.B5f-4.1JqM"))
-            assertEquals("Bearer mF_9.B5f-4.1JqM", manager.authorization())
-            assertEquals(0uL, manager.stats().tokenRequests)
-            manager.token().use {
+            assertEquals("Bearer mF_9.B5f-4.1JqM", manager.authorizationBlocking())
+            assertEquals(0L, manager.stats().tokenRequests)
+            manager.tokenBlocking().let {
                 assertEquals(Duration.INFINITE, it.expiresIn)
                 assertEquals(Duration.INFINITE, it.refreshIn)
             }
         }
-        TokenManager.staticToken("abc", lifetimeSecs = 60uL).use { manager ->
-            manager.token().use { assertTrue(it.expiresIn.inWholeSeconds in 53L..60L, "${it.expiresIn}") }
+        TokenManager.staticToken("abc", lifetimeSecs = 60L).use { manager ->
+            manager.tokenBlocking().let { assertTrue(it.expiresIn.inWholeSeconds in 53L..60L, "${it.expiresIn}") }
         }
         assertFailsWith<AuthException.InvalidInput> { TokenManager.staticToken("a b") }
     }
@@ -180,15 +180,15 @@ class TokenManagerTest {
     fun `invalidate takes the whole header or the bare token`() {
         LocalServer.xtd().use { server ->
             xtdManager(server).use { manager ->
-                assertEquals("Bearer t0", manager.authorization())
+                assertEquals("Bearer t0", manager.authorizationBlocking())
                 assertTrue(manager.invalidate("Bearer t0"))
-                assertEquals("Bearer t1", manager.authorization())
+                assertEquals("Bearer t1", manager.authorizationBlocking())
                 assertTrue(manager.invalidate("t1"))
-                assertEquals("Bearer t2", manager.authorization())
+                assertEquals("Bearer t2", manager.authorizationBlocking())
                 // A token that was already replaced changes nothing.
                 assertFalse(manager.invalidate("t0"))
                 assertEquals(3, server.count)
-                assertEquals(2uL, manager.stats().invalidations)
+                assertEquals(2L, manager.stats().invalidations)
             }
         }
     }
@@ -198,12 +198,12 @@ class TokenManagerTest {
         val case = Vectors.section("token_errors")[0]
         LocalServer { _, _ -> json(401, case.getJSONObject("body")) }.use { server ->
             xtdManager(server, fastRetries()).use { manager ->
-                val error = assertFailsWith<AuthException.Unauthorized> { manager.authorization() }
-                assertEquals(401.toUShort(), error.status)
+                val error = assertFailsWith<AuthException.Unauthorized> { manager.authorizationBlocking() }
+                assertEquals(401.toInt(), error.status)
                 assertEquals("Unauthorized", error.serverMessage)
-                assertEquals("unauthorized (HTTP 401): Unauthorized; check the credentials", error.displayMessage)
+                assertEquals("unauthorized (HTTP 401): Unauthorized; check the credentials", error.message)
                 assertEquals(1, server.count)
-                assertEquals(1uL, manager.stats().failures)
+                assertEquals(1L, manager.stats().failures)
             }
         }
     }
@@ -213,11 +213,11 @@ class TokenManagerTest {
         val case = Vectors.section("token_errors").single { it.getString("kind").startsWith("oauth") }
         LocalServer { _, _ -> json(case.getInt("status"), case.getJSONObject("body")) }.use { server ->
             val manager = TokenManager.clientCredentials(server.url("/oauth/token"), "id", "secret")
-            val error = assertFailsWith<AuthException.OAuth> { manager.token() }
-            assertEquals(400.toUShort(), error.status)
+            val error = assertFailsWith<AuthException.OAuth> { manager.tokenBlocking() }
+            assertEquals(400.toInt(), error.status)
             assertEquals("invalid_client", error.error)
             assertEquals("Client authentication failed", error.description)
-            assertEquals("OAuth2 error invalid_client (HTTP 400): Client authentication failed", error.displayMessage)
+            assertEquals("OAuth2 error invalid_client (HTTP 400): Client authentication failed", error.message)
             assertEquals(1, server.count, "a 400 is not retried")
             manager.close()
         }
@@ -242,15 +242,15 @@ class TokenManagerTest {
                     }
                     reply
                 }.use { server ->
-                    xtdManager(server, fastRetries().copy(maxAttempts = 2u)).use { manager ->
-                        val error = assertThrows<AuthException> { manager.authorization() }
+                    xtdManager(server, fastRetries().copy(maxAttempts = 2)).use { manager ->
+                        val error = assertThrows<AuthException> { manager.authorizationBlocking() }
                         val kind = when (error) {
                             is AuthException.Unauthorized -> "unauthorized"
                             is AuthException.OAuth -> "oauth error ${error.error}"
                             is AuthException.RateLimited -> "rate limited"
                             is AuthException.Server -> "server"
                             is AuthException.InvalidResponse -> "invalid response"
-                            else -> "unexpected ${error.displayMessage}"
+                            else -> "unexpected ${error.message}"
                         }
                         assertEquals(case.getString("kind"), kind)
                         assertEquals(case.getBoolean("retry"), server.count > 1, "retried: ${server.count} requests")
@@ -265,9 +265,9 @@ class TokenManagerTest {
             if (n == 0) text(503, "busy") else json(200, JSONObject().put("token", "ok").put("expirationTime", 300))
         }.use { server ->
             xtdManager(server, fastRetries()).use { manager ->
-                assertEquals("Bearer ok", manager.authorization())
+                assertEquals("Bearer ok", manager.authorizationBlocking())
                 val stats = manager.stats()
-                assertEquals(Triple(2uL, 1uL, 0uL), Triple(stats.tokenRequests, stats.retries, stats.failures))
+                assertEquals(Triple(2L, 1L, 0L), Triple(stats.tokenRequests, stats.retries, stats.failures))
             }
         }
     }
@@ -284,7 +284,7 @@ class TokenManagerTest {
         }
         assertFailsWith<AuthException.InvalidConfiguration> { CsrfSession("http://example.com/", "u", "p") }
         assertFailsWith<AuthException.InvalidConfiguration> {
-            TokenManager.clientCredentials("https://example.com/oauth/token", "id", "secret", options = TokenOptions(maxAttempts = 0u))
+            TokenManager.clientCredentials("https://example.com/oauth/token", "id", "secret", options = TokenOptions(maxAttempts = 0))
         }
     }
 
@@ -293,13 +293,13 @@ class TokenManagerTest {
         val error = assertFailsWith<AuthException.InvalidConfiguration> {
             TokenManager.apiKeyExchange("https://example.com/v1/token", tempDir.resolve("missing.json"))
         }
-        assertTrue(error.displayMessage.startsWith("invalid configuration: cannot read the API-key file"), error.displayMessage)
+        assertTrue(error.message.startsWith("invalid configuration: cannot read the API-key file"), error.message)
     }
 
     @Test
     fun `a closed manager throws instead of touching freed memory`() {
         val manager = TokenManager.staticToken("abc")
         manager.close()
-        assertThrows<IllegalStateException> { manager.authorization() }
+        assertThrows<IllegalStateException> { manager.authorizationBlocking() }
     }
 }

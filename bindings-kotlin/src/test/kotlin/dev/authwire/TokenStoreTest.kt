@@ -26,11 +26,11 @@ class TokenStoreTest {
     fun `managers with the same file store share one token, sealed at rest`() {
         LocalServer.xtd().use { server ->
             val path = tempDir.resolve("tokens")
-            val options = TokenOptions(store = fileStore(path.toString()))
+            val options = TokenOptions(store = FileStore(path))
             xtdManager(server, options).use { first ->
-                xtdManager(server, TokenOptions(store = fileStore(path.toString()))).use { second ->
-                    assertEquals("Bearer t0", first.authorization())
-                    assertEquals("Bearer t0", second.authorization())
+                xtdManager(server, TokenOptions(store = FileStore(path))).use { second ->
+                    assertEquals("Bearer t0", first.authorizationBlocking())
+                    assertEquals("Bearer t0", second.authorizationBlocking())
                     assertEquals(1, server.count)
                 }
             }
@@ -42,10 +42,12 @@ class TokenStoreTest {
 
     @Test
     fun `a file store in a missing directory is refused`() {
-        val error = assertThrows<StoreException.InvalidConfiguration> {
-            fileStore(tempDir.resolve("missing/tokens").toString())
+        // A store's failure is the package's error, like every other.
+        val error = assertThrows<AuthException.InvalidConfiguration> {
+            FileStore(tempDir.resolve("missing/tokens"))
         }
         assertTrue(error.reason.contains("does not exist"), error.reason)
+        assertTrue(error.message.startsWith("invalid configuration: "), error.message)
     }
 
     /** A store in a map, as one over any shared storage would look. */
@@ -56,7 +58,7 @@ class TokenStoreTest {
 
         override fun read(key: String): ByteArray? = values[key].also { calls += "read" }
 
-        override fun write(key: String, value: ByteArray, ttlMs: ULong) {
+        override fun write(key: String, value: ByteArray, ttlMs: Long) {
             calls += "write"
             values[key] = value
         }
@@ -67,7 +69,7 @@ class TokenStoreTest {
             return current.contentEquals(expected) && values.remove(key, current)
         }
 
-        override fun tryLock(key: String, owner: String, ttlMs: ULong): Boolean {
+        override fun tryLock(key: String, owner: String, ttlMs: Long): Boolean {
             calls += "tryLock"
             return locks.putIfAbsent(key, owner) == null
         }
@@ -84,15 +86,15 @@ class TokenStoreTest {
             val store = MapStore()
             xtdManager(server, TokenOptions(store = store)).use { first ->
                 xtdManager(server, TokenOptions(store = store)).use { second ->
-                    assertEquals("Bearer t0", first.authorization())
-                    assertEquals("Bearer t0", second.authorization())
+                    assertEquals("Bearer t0", first.authorizationBlocking())
+                    assertEquals("Bearer t0", second.authorizationBlocking())
                     assertEquals(1, server.count)
                     assertTrue(store.calls.containsAll(listOf("read", "tryLock", "write", "unlock")), "${store.calls}")
                     // One 401 seen by both: one new token for the two.
                     assertTrue(first.invalidate("Bearer t0"))
-                    assertEquals("Bearer t1", first.authorization())
+                    assertEquals("Bearer t1", first.authorizationBlocking())
                     assertTrue(second.invalidate("Bearer t0"))
-                    assertEquals("Bearer t1", second.authorization())
+                    assertEquals("Bearer t1", second.authorizationBlocking())
                     assertEquals(2, server.count)
                 }
             }
@@ -101,9 +103,9 @@ class TokenStoreTest {
 
     private class BrokenStore : TokenStore {
         override fun read(key: String): ByteArray? = throw StoreException.Unavailable("down")
-        override fun write(key: String, value: ByteArray, ttlMs: ULong) = throw IllegalStateException("bug")
+        override fun write(key: String, value: ByteArray, ttlMs: Long) = throw IllegalStateException("bug")
         override fun compareAndDelete(key: String, expected: ByteArray): Boolean = throw IllegalStateException("bug")
-        override fun tryLock(key: String, owner: String, ttlMs: ULong): Boolean = throw IllegalStateException("bug")
+        override fun tryLock(key: String, owner: String, ttlMs: Long): Boolean = throw IllegalStateException("bug")
         override fun unlock(key: String, owner: String) = throw IllegalStateException("bug")
     }
 
@@ -113,7 +115,7 @@ class TokenStoreTest {
             xtdManager(server, TokenOptions(store = BrokenStore())).use { manager ->
                 val events = CopyOnWriteArrayList<AuthEvent>()
                 manager.setListener(AuthListener { events += it })
-                assertEquals("Bearer t0", manager.authorization())
+                assertEquals("Bearer t0", manager.authorizationBlocking())
                 assertTrue(events.any { it is AuthEvent.StoreUnavailable }, "$events")
             }
         }

@@ -30,7 +30,7 @@ class VectorsTest {
     /** Runs [call], which must fail with an [AuthException] of variant [V], and returns it. */
     private inline fun <reified V : AuthException> assertFailsWith(crossinline call: () -> Any?): V {
         val error = assertThrows<AuthException> { call() }
-        return assertInstanceOf(V::class.java, error, error.displayMessage)
+        return assertInstanceOf(V::class.java, error, error.message)
     }
 
     @TestFactory
@@ -45,9 +45,9 @@ class VectorsTest {
             // "value has no CR or LF and decodes back to user_id:password"
             assertFalse(value.contains('\r') || value.contains('\n'), value)
         }
-        decodeBasic(value).use { credentials ->
-            assertEquals(userId, credentials.userId())
-            assertEquals(password, credentials.password())
+        decodeBasic(value).let { credentials ->
+            assertEquals(userId, credentials.userId)
+            assertEquals(password, credentials.password)
         }
     }
 
@@ -143,7 +143,7 @@ class VectorsTest {
     fun schemeParamsInvalid() = cases("scheme_params_invalid") { case ->
         for ((overload, call) in everyOverload(case.getString("scheme"), params(case))) {
             val error = assertThrows<AuthException>(overload) { call() }
-            assertInstanceOf(AuthException.InvalidInput::class.java, error, "$overload: ${error.displayMessage}")
+            assertInstanceOf(AuthException.InvalidInput::class.java, error, "$overload: ${error.message}")
         }
     }
 
@@ -196,8 +196,8 @@ class VectorsTest {
                 val error = assertFailsWith<AuthException.InvalidConfiguration> {
                     manager(case, ClientAuthMethod.CLIENT_SECRET_BASIC_UNENCODED)
                 }
-                assertTrue("':'" in error.displayMessage, error.displayMessage)
-                assertFalse(case.getString("client_secret") in error.displayMessage, error.displayMessage)
+                assertTrue("':'" in error.message, error.message)
+                assertFalse(case.getString("client_secret") in error.message, error.message)
                 assertEquals(before, server.count, "nothing is sent")
             }
         } + dynamicTest("client_auth: the server stops") { server.close() }
@@ -229,7 +229,7 @@ class VectorsTest {
         val file = case.getJSONObject("json")
         val apiKey = case.getJSONObject("token_request_body").getString("apiKey")
         val path = Files.writeString(tempDir.resolve("key.json"), file.toString())
-        for (key in listOf(ApiKey.fromJson(file.toString()), ApiKey.fromFile(path.toString()), ApiKey.fromFile(path))) {
+        for (key in listOf(ApiKey.fromJson(file.toString()), ApiKey.fromFile(path))) {
             key.use {
                 assertEquals(file.getString("appClientId"), it.appClientId())
                 assertEquals(file.getString("appClientSecret"), it.appClientSecret())

@@ -26,12 +26,12 @@ import okhttp3.Route
  * It works through the manager's [HeaderCache] (`HeaderCache.of(tokenManager)`), the one
  * [AuthwireInterceptor] serves from, so that its invalidation reaches the interceptor at once.
  * On a 401 it:
- * 1. passes the failed request's `Authorization` value to [HeaderCache.invalidate], which
- *    drops the cached header and calls [TokenManager.invalidate]. Only the first of many
+ * 1. passes the failed request's `Authorization` value to [TokenManager.invalidate], which
+ *    drops the cached header and discards the token. Only the first of many
  *    parallel 401s for the same token discards it and starts a refresh; for the others the
  *    token was already replaced, and they just take the new one. So 32 parallel calls
  *    rejected with the same token cause one token request, not 32.
- * 2. waits for the manager's current header ([HeaderCache.authorization]) and returns the
+ * 2. waits for the manager's current header ([HeaderCache.authorizationBlocking]) and returns the
  *    failed request with that header, which OkHttp sends once more.
  *
  * It never loops. It gives up, and the caller receives the 401 response, when:
@@ -67,7 +67,7 @@ class AuthwireAuthenticator(private val headerCache: HeaderCache) : Authenticato
             headerCache.invalidate(sent)
         }
         val fresh = try {
-            headerCache.authorization()
+            headerCache.authorizationBlocking()
         } catch (e: AuthException) {
             response.close()
             throw AuthwireIOException(e)

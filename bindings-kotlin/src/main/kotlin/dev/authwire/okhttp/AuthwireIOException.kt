@@ -1,7 +1,6 @@
 package dev.authwire.okhttp
 
 import dev.authwire.AuthException
-import dev.authwire.displayMessage
 import java.io.IOException
 
 /**
@@ -25,12 +24,12 @@ import java.io.IOException
  * }
  * ```
  *
- * The message is [cause]'s [displayMessage]: it never contains a secret.
+ * The message is [cause]'s message (the core's sentence): it never contains a secret.
  */
 class AuthwireIOException(
     /** The error of the token request or CSRF fetch. */
     override val cause: AuthException,
-) : IOException(cause.displayMessage, cause)
+) : IOException(cause.message, cause)
 
 /** Runs [block], turning an [AuthException] into the [IOException] OkHttp expects. */
 internal inline fun <T> authCall(block: () -> T): T =

@@ -55,15 +55,14 @@ class AuthwireInterceptor(private val headerProvider: () -> String) : Intercepto
      * invalidates after a 401. The interceptor does not close the manager; it must stay open
      * while the client is used.
      *
-     * The cache serves a token until its refresh point without asking the manager: if your
-     * own code discards a token with `tokenManager.invalidate(...)`, use
-     * `HeaderCache.of(tokenManager).invalidate(...)` instead, or the interceptor keeps sending
-     * the discarded token until then (the authenticator would repair each rejected call).
+     * The cache serves a token until its refresh point without asking the manager, and
+     * `tokenManager.invalidate(token)` clears it: the next request after an invalidation
+     * carries the new token.
      */
     constructor(tokenManager: TokenManager) : this(HeaderCache.of(tokenManager))
 
-    /** Adds [headerCache]'s header ([HeaderCache.authorization]) to every request. */
-    constructor(headerCache: HeaderCache) : this(headerCache::authorization)
+    /** Adds [headerCache]'s header ([HeaderCache.authorizationBlocking]) to every request. */
+    constructor(headerCache: HeaderCache) : this(headerCache::authorizationBlocking)
 
     /** Adds the header and proceeds; see the class documentation. */
     override fun intercept(chain: Interceptor.Chain): Response {

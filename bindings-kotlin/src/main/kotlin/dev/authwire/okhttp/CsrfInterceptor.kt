@@ -21,9 +21,10 @@ import okhttp3.Response
  * ```
  *
  * Behaviour:
- * - Write requests are all but the safe methods `GET`, `HEAD`, `OPTIONS` and `TRACE`;
- *   safe requests pass through unchanged (add an [AuthwireInterceptor] for their
- *   `Authorization` if they need one).
+ * - Write requests are all but the safe methods `GET`, `HEAD`, `OPTIONS` and `TRACE`. A
+ *   safe request is sent with the session's Basic `Authorization` and the session cookies the
+ *   interceptor has seen so far, and without a CSRF token: no token is fetched for it (the
+ *   same in every language, docs/api/conventions.md).
  * - The session fetches its token on first use (`X-CSRF-Token: fetch`, HEAD by default) and
  *   keeps it; concurrent calls share one fetch.
  * - `X-CSRF-Token` and `Authorization` replace any value the request had; the session's
@@ -49,9 +50,11 @@ class CsrfInterceptor(private val session: CsrfSession) : Interceptor {
     override fun intercept(chain: Interceptor.Chain): Response {
         val request = chain.request()
         if (request.method.uppercase() in SAFE_METHODS) {
-            return chain.proceed(request)
+            return chain.proceed(withSessionAuth(request))
         }
-        val (csrfToken, withCsrf) = authCall { session.headers() }.use { it.csrfToken() to withHeaders(request, it) }
+        val headers = authCall { session.headersBlocking() }
+        val csrfToken = headers.csrfToken
+        val withCsrf = withHeaders(request, headers)
         val response = chain.proceed(withCsrf)
         if (!isTokenRequired(response)) {
             return response
@@ -61,19 +64,39 @@ class CsrfInterceptor(private val session: CsrfSession) : Interceptor {
             return response
         }
         response.close()
-        val retry = authCall { session.headers() }.use { withHeaders(request, it) }
+        val retry = withHeaders(request, authCall { session.headersBlocking() })
         return chain.proceed(retry)
     }
 
+    /** The session cookies of the last headers this interceptor got, for safe requests. */
+    @Volatile
+    private var lastCookie: String? = null
+
     private fun withHeaders(request: Request, headers: CsrfHeaders): Request {
+        val cookie = headers.cookie
+        lastCookie = cookie
+        return withCookie(
+            request.newBuilder()
+                .header(CSRF_TOKEN, headers.csrfToken)
+                .header(AUTHORIZATION, headers.authorization),
+            request,
+            cookie,
+        ).build()
+    }
+
+    /** A safe request: the session's Basic header and known cookies, no CSRF token, no fetch. */
+    private fun withSessionAuth(request: Request): Request {
         val builder = request.newBuilder()
-            .header(CSRF_TOKEN, headers.csrfToken())
-            .header(AUTHORIZATION, headers.authorization())
-        headers.cookie()?.let { cookie ->
+        session.basicAuthorization?.let { builder.header(AUTHORIZATION, it) }
+        return withCookie(builder, request, lastCookie).build()
+    }
+
+    private fun withCookie(builder: Request.Builder, request: Request, cookie: String?): Request.Builder {
+        if (cookie != null) {
             val existing = request.header(COOKIE)
             builder.header(COOKIE, if (existing.isNullOrEmpty()) cookie else "$existing; $cookie")
         }
-        return builder.build()
+        return builder
     }
 
     private fun isTokenRequired(response: Response): Boolean =

@@ -1,3 +1,5 @@
+@file:JvmName("AuthwireOkHttp")
+
 package dev.authwire.okhttp
 
 import dev.authwire.HeaderCache
@@ -16,7 +18,7 @@ import okhttp3.OkHttpClient
  * ```
  *
  * This replaces an authenticator set before. The manager is not closed by the client; keep it
- * open while the client is used.
+ * open while the client is used. From Java: `AuthwireOkHttp.authwire(builder, tokens)`.
  */
 fun OkHttpClient.Builder.authwire(tokenManager: TokenManager): OkHttpClient.Builder {
     val headerCache = HeaderCache.of(tokenManager)

@@ -79,8 +79,8 @@ class OkHttpTransport(client: OkHttpClient) : HttpTransport {
      */
     override suspend fun send(request: HttpRequest): HttpResponse {
         val call = client.newCall(request.toOkHttp())
-        call.timeout().timeout(request.timeoutMs.toLong(), TimeUnit.MILLISECONDS)
-        val limit = request.maxBodyBytes.toLong().coerceAtMost(Long.MAX_VALUE - 1) + 1
+        call.timeout().timeout(request.timeoutMs, TimeUnit.MILLISECONDS)
+        val limit = request.maxBodyBytes.coerceAtMost(Long.MAX_VALUE - 1) + 1
         return suspendCancellableCoroutine { continuation ->
             continuation.invokeOnCancellation { call.cancel() }
             call.enqueue(object : Callback {
@@ -120,7 +120,7 @@ class OkHttpTransport(client: OkHttpClient) : HttpTransport {
             }
         }
         return HttpResponse(
-            status = code.toUShort(),
+            status = code,
             headers = headers.map { (name, value) -> HttpHeader(name, value) },
             body = buffer.readByteArray(),
         )

@@ -13,7 +13,7 @@ import java.util.zip.ZipFile
 import kotlin.concurrent.thread
 
 /**
- * The per-call cost of a cached `TokenManager.authorization()` from Kotlin, for 1 and 8
+ * The per-call cost of a cached `TokenManager.authorizationBlocking()` from Kotlin, for 1 and 8
  * threads, the same through the Kotlin-side [HeaderCache], and the size of the jar. Not a
  * test: run it with
  *
@@ -41,12 +41,12 @@ fun main() {
             check(it.authorization() == "Bearer t0")
             measure("authorization(), cached XTD token", 1, seconds) { it.authorization() }
             measure("authorization(), cached XTD token", threads, seconds) { it.authorization() }
-            measure("authorizationAsync() via runBlocking", 1, seconds) { runBlocking { it.authorizationAsync() } }
-            measure("token().use { value() }", 1, seconds) { it.token().use { t -> t.value() } }
+            measure("authorization() via runBlocking", 1, seconds) { runBlocking { it.authorization() } }
+            measure("token().let { value() }", 1, seconds) { it.token().let { t -> t.value } }
             val cache = HeaderCache.of(it)
-            measure("HeaderCache.authorization()", 1, seconds) { cache.authorization() }
-            measure("HeaderCache.authorization()", threads, seconds) { cache.authorization() }
-            measure("HeaderCache.authorizationAsync(), runBlocking", 1, seconds) { runBlocking { cache.authorizationAsync() } }
+            measure("HeaderCache.authorizationBlocking()", 1, seconds) { cache.authorizationBlocking() }
+            measure("HeaderCache.authorizationBlocking()", threads, seconds) { cache.authorizationBlocking() }
+            measure("HeaderCache.authorization(), runBlocking", 1, seconds) { runBlocking { cache.authorization() } }
             check(server.count == 1) { "the benchmark sent ${server.count} token requests" }
         }
     }

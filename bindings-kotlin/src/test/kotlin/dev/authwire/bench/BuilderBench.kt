@@ -16,7 +16,7 @@ import java.util.Base64
 /**
  * The header builders side by side in one run: `basicAuth`, `bearerAuth` and
  * `schemeAuthParams` against OkHttp's `Credentials.basic` and plain string concatenation,
- * and a cached `TokenManager.authorization()` without [HeaderCache] (and with it, for scale).
+ * and a cached `TokenManager.authorizationBlocking()` without [HeaderCache] (and with it, for scale).
  * For each call through the core it also prints the JNA `Memory` objects left for JNA's
  * Cleaner per call (see [JnaCleanerProbe]). Prints figures; asserts nothing. Run it with
  *
@@ -59,10 +59,10 @@ fun main() {
         ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").use {
             TokenManager.apiKeyExchange(server.url("/v1/token"), it)
         }.use { manager ->
-            check(manager.authorization() == "Bearer t0")
-            measure("TokenManager.authorization(), cached, no HeaderCache", seconds, cleaner = true) { manager.authorization() }
+            check(manager.authorizationBlocking() == "Bearer t0")
+            measure("TokenManager.authorizationBlocking(), cached, no HeaderCache", seconds, cleaner = true) { manager.authorizationBlocking() }
             val cache = HeaderCache.of(manager)
-            measure("HeaderCache.authorization()", seconds) { cache.authorization() }
+            measure("HeaderCache.authorizationBlocking()", seconds) { cache.authorizationBlocking() }
             check(server.count == 1) { "the benchmark sent ${server.count} token requests" }
         }
     }

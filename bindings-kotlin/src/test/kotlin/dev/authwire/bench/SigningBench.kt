@@ -53,12 +53,12 @@ fun main() {
     }
     for ((name, signer) in signers) {
         // Invalidating thousands of tokens a minute is what the refresh-loop guard refuses.
-        val options = TokenOptions(loopMaxInvalidations = 1_000_000u)
+        val options = TokenOptions(loopMaxInvalidations = 1_000_000)
         TokenManager.selfSignedJwt(signer, "bench@example.com", "https://example.com/", options = options).use { tokens ->
-            var header = tokens.authorization()
+            var header = tokens.authorizationBlocking()
             measure(name, "assertion: invalidate + authorization()", seconds) {
                 tokens.invalidate(header)
-                header = tokens.authorization()
+                header = tokens.authorizationBlocking()
             }
         }
     }

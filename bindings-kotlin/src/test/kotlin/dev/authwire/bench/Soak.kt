@@ -15,6 +15,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.locks.LockSupport
+import kotlin.time.Duration.Companion.milliseconds
 
 /**
  * Soak and lifecycle figures for the Kotlin binding: threads, open file descriptors and
@@ -82,7 +83,7 @@ fun main() {
         val alive = ArrayList<TokenManager>(managers)
         for (i in 0 until managers) {
             val m = manager(port, "ok", "soak-$round-$i")
-            sink += m.authorization().length
+            sink += m.authorizationBlocking().length
             alive.add(m)
         }
         val created = (System.nanoTime() - began) / 1e9
@@ -138,12 +139,12 @@ fun main() {
 
     // Phase 3: cached authorization() on one manager.
     val cachedRate = manager(port, "ok", "soak-cached").use { one ->
-        one.authorization()
+        one.authorizationBlocking()
         report("3 cached authorization()", "start")
         began = System.nanoTime()
         for (i in 0 until calls) {
             if (i == calls / 2) report("3 cached authorization()", "middle", gc = false)
-            sink += one.authorization().length
+            sink += one.authorizationBlocking().length
         }
         val cached = System.nanoTime() - began
         report("3 cached authorization()", "end")
@@ -154,8 +155,8 @@ fun main() {
 
     // Phase 4: a manager closed while its token request is in flight.
     val beforeStall = report("4 drop in flight", "start")
-    val stalled = manager(port, "stall", "soak-in-flight", TokenOptions(requestTimeoutMs = 60_000uL))
-    val answered = runBlocking { withTimeoutOrNull(300) { stalled.authorizationAsync() } }
+    val stalled = manager(port, "stall", "soak-in-flight", TokenOptions(requestTimeout = 60_000L.milliseconds))
+    val answered = runBlocking { withTimeoutOrNull(300) { stalled.authorization() } }
     check(answered == null) { "the stall scenario never answers" }
     report("4 drop in flight", "middle")
     val dropped = System.nanoTime()

@@ -180,8 +180,8 @@ class OkHttpIntegrationTest {
                     }
                     assertEquals(2, tokens.count, "one token request, then exactly one refresh")
                     val stats = manager.stats()
-                    assertEquals(2uL, stats.refreshes)
-                    assertEquals(1uL, stats.invalidations)
+                    assertEquals(2L, stats.refreshes)
+                    assertEquals(1L, stats.invalidations)
                     val sent = api.requests.groupingBy { it.header("Authorization") }.eachCount()
                     assertEquals(mapOf("Bearer t0" to parallel, "Bearer t1" to parallel), sent)
                 }
@@ -222,7 +222,7 @@ class OkHttpIntegrationTest {
                     }
                     val client = OkHttpClient.Builder().dispatcher(dispatcher).authwire(manager).build()
                     assertEquals(200, client.call(get(api.url("/warm-up"))).first)
-                    assertEquals("Bearer t0", HeaderCache.of(manager).authorization())
+                    assertEquals("Bearer t0", HeaderCache.of(manager).authorizationBlocking())
                     revoked.set(true)
 
                     val results = (0 until parallel).map { i ->
@@ -242,7 +242,7 @@ class OkHttpIntegrationTest {
                     assertEquals(List(parallel) { 200 }, results.map { it.code })
                     assertTrue(results.all { it.priorResponse?.code == 401 && it.request.header("Authorization") == "Bearer t1" })
                     assertEquals(2, tokens.count, "one token request, then exactly one refresh")
-                    assertEquals(1uL, manager.stats().invalidations)
+                    assertEquals(1L, manager.stats().invalidations)
 
                     // The next call takes t1 from the cache: no 401, no token request.
                     client.newCall(get(api.url("/after"))).execute().use { response ->
@@ -295,12 +295,12 @@ class OkHttpIntegrationTest {
     fun `an API that rejects every fresh token ends in AuthwireIOException RefreshLoop`() {
         LocalServer.xtd().use { tokens ->
             resource { false }.use { api ->
-                xtdManager(tokens, TokenOptions(loopMaxInvalidations = 2u)).use { manager ->
+                xtdManager(tokens, TokenOptions(loopMaxInvalidations = 2)).use { manager ->
                     val client = OkHttpClient.Builder().authwire(manager).build()
                     repeat(2) { client.newCall(get(api.url("/"))).execute().close() }
                     val error = assertThrows<AuthwireIOException> { client.call(get(api.url("/"))) }
                     val cause = assertInstanceOf(AuthException.RefreshLoop::class.java, error.cause)
-                    assertEquals(3u, cause.refreshes)
+                    assertEquals(3, cause.refreshes)
                     assertEquals(3, tokens.count, "no token request once the loop was detected")
                     assertEquals(5, api.count)
                 }
@@ -319,7 +319,7 @@ class OkHttpIntegrationTest {
                         assertEquals(401, response.priorResponse?.code)
                     }
                     assertEquals(listOf(null, "Bearer t0"), api.requests.map { it.header("Authorization") })
-                    assertEquals(0uL, manager.stats().invalidations)
+                    assertEquals(0L, manager.stats().invalidations)
                 }
             }
         }
@@ -406,8 +406,8 @@ class OkHttpIntegrationTest {
                 assertEquals(201 to "created with csrf-7", client.call(post(url)))
                 assertEquals(2, sap.fetches)
                 assertEquals(listOf("csrf-1", "csrf-7"), sap.writes.takeLast(2).map { it.header("X-CSRF-Token") })
-                assertEquals(2uL, session.stats().refreshes)
-                assertEquals(1uL, session.stats().invalidations)
+                assertEquals(2L, session.stats().refreshes)
+                assertEquals(1L, session.stats().invalidations)
             }
         }
     }
@@ -444,7 +444,7 @@ class OkHttpIntegrationTest {
                 val client = OkHttpClient.Builder().addInterceptor(CsrfInterceptor(session)).build()
                 assertEquals(403 to "forbidden", client.call(post(server.url("/sap/orders"))))
                 assertEquals(2, server.count)
-                assertEquals(0uL, session.stats().invalidations)
+                assertEquals(0L, session.stats().invalidations)
             }
         }
     }
@@ -468,7 +468,7 @@ class OkHttpIntegrationTest {
                 }
                 assertEquals(403, client.call(Request.Builder().url(url).post(oneShot).build()).first)
                 assertEquals(1, sap.writes.count { it.body == "{}" }, "the one-shot body was sent once")
-                assertEquals(1uL, session.stats().invalidations)
+                assertEquals(1L, session.stats().invalidations)
                 // invalidate() started the refetch; the next write uses its token and succeeds.
                 assertEquals(201, client.call(post(url)).first)
                 assertEquals(2, sap.fetches)

@@ -13,7 +13,6 @@ import dev.authwire.TEST_KEY
 import dev.authwire.TokenManager
 import dev.authwire.TokenOptions
 import dev.authwire.basicAuth
-import dev.authwire.displayMessage
 import dev.authwire.json
 import dev.authwire.text
 import dev.authwire.xtdManager
@@ -43,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 import kotlin.time.Duration.Companion.seconds
 import kotlin.time.TimeSource
+import kotlin.time.Duration.Companion.milliseconds
 
 /**
  * The token-manager scenarios through the core's built-in client and through
@@ -50,17 +50,17 @@ import kotlin.time.TimeSource
  * whatever a Kotlin transport does (never answers, throws, returns 30 MB, leaks secrets).
  */
 class OkHttpTransportTest {
-    private fun options(kind: String, timeoutMs: ULong = 15_000uL, attempts: UInt = 4u): TokenOptions = TokenOptions(
-        backoffInitialMs = 20uL,
-        backoffMaxMs = 100uL,
-        requestTimeoutMs = timeoutMs,
+    private fun options(kind: String, timeoutMs: Long = 15_000L, attempts: Int = 4): TokenOptions = TokenOptions(
+        backoffInitial = 20L.milliseconds,
+        backoffMax = 100L.milliseconds,
+        requestTimeout = timeoutMs.milliseconds,
         maxAttempts = attempts,
         transport = if (kind == "okhttp") OkHttpTransport(OkHttpClient()) else null,
     )
 
     private inline fun <reified V : AuthException> assertFailsWith(call: () -> Any?): V {
         val error = assertThrows<AuthException> { call() }
-        return assertInstanceOf(V::class.java, error, error.displayMessage)
+        return assertInstanceOf(V::class.java, error, error.message)
     }
 
     @ParameterizedTest
@@ -73,7 +73,7 @@ class OkHttpTransportTest {
                     val calls = (0 until 48).map { i ->
                         async(if (i % 2 == 0) Dispatchers.IO else Dispatchers.Default) {
                             start.await()
-                            if (i % 2 == 0) manager.authorization() else manager.authorizationAsync()
+                            if (i % 2 == 0) manager.authorizationBlocking() else manager.authorization()
                         }
                     }
                     start.complete(Unit)
@@ -95,7 +95,7 @@ class OkHttpTransportTest {
                 val threads = (0 until 8).map {
                     thread {
                         while (started.elapsedNow() < runFor) {
-                            assertTrue(manager.authorization().startsWith("Bearer t"))
+                            assertTrue(manager.authorizationBlocking().startsWith("Bearer t"))
                             Thread.sleep(2)
                         }
                     }
@@ -103,7 +103,7 @@ class OkHttpTransportTest {
                 threads.forEach { it.join() }
                 // A new token every 1.5 s to 1.8 s (see ConcurrencyTest).
                 assertTrue(server.count in 3..5, "${server.count} token requests")
-                assertEquals(0uL, manager.stats().failures)
+                assertEquals(0L, manager.stats().failures)
             }
         }
     }
@@ -120,7 +120,7 @@ class OkHttpTransportTest {
         }.use { server ->
             xtdManager(server, options(kind)).use { manager ->
                 val started = TimeSource.Monotonic.markNow()
-                assertEquals("Bearer ok", manager.authorization())
+                assertEquals("Bearer ok", manager.authorizationBlocking())
                 assertTrue(started.elapsedNow() >= 1.seconds)
                 assertEquals(3, server.count)
             }
@@ -132,7 +132,7 @@ class OkHttpTransportTest {
     fun `a 401 carries the server's message`(kind: String) {
         LocalServer { _, _ -> json(401, JSONObject().put("message", "organization inactive")) }.use { server ->
             xtdManager(server, options(kind)).use { manager ->
-                val error = assertFailsWith<AuthException.Unauthorized> { manager.authorization() }
+                val error = assertFailsWith<AuthException.Unauthorized> { manager.authorizationBlocking() }
                 assertEquals("organization inactive", error.serverMessage)
                 assertEquals(1, server.count)
             }
@@ -144,20 +144,20 @@ class OkHttpTransportTest {
     fun `malformed JSON, a huge body and a stalled server give typed errors in time`(kind: String) {
         LocalServer { _, _ -> text(200, "{\"token\": ") }.use { server ->
             xtdManager(server, options(kind)).use { manager ->
-                assertFailsWith<AuthException.InvalidResponse> { manager.authorization() }
+                assertFailsWith<AuthException.InvalidResponse> { manager.authorizationBlocking() }
             }
         }
         LocalServer { _, _ -> text(200, "x".repeat(200_000)) }.use { server ->
             xtdManager(server, options(kind)).use { manager ->
-                val error = assertFailsWith<AuthException.InvalidResponse> { manager.authorization() }
-                assertTrue("65536" in error.displayMessage, error.displayMessage)
+                val error = assertFailsWith<AuthException.InvalidResponse> { manager.authorizationBlocking() }
+                assertTrue("65536" in error.message, error.message)
             }
         }
         // NO_RESPONSE: the server reads the request and never answers (and still shuts down at once).
         LocalServer { _, _ -> text(200, "{}").setSocketPolicy(SocketPolicy.NO_RESPONSE) }.use { server ->
-            xtdManager(server, options(kind, timeoutMs = 300uL, attempts = 2u)).use { manager ->
+            xtdManager(server, options(kind, timeoutMs = 300L, attempts = 2)).use { manager ->
                 val started = TimeSource.Monotonic.markNow()
-                assertFailsWith<AuthException.Network> { manager.authorization() }
+                assertFailsWith<AuthException.Network> { manager.authorizationBlocking() }
                 assertTrue(started.elapsedNow() < 2.5.seconds, "${started.elapsedNow()}")
                 assertEquals(2, server.count)
             }
@@ -169,14 +169,14 @@ class OkHttpTransportTest {
     fun `an invalidate storm causes one refresh`(kind: String) {
         LocalServer.xtd(delayMs = 50).use { server ->
             xtdManager(server, options(kind)).use { manager ->
-                val first = manager.authorization()
+                val first = manager.authorizationBlocking()
                 val barrier = CyclicBarrier(32)
                 val discarded = AtomicInteger()
                 val threads = (0 until 32).map {
                     thread {
                         barrier.await()
                         if (manager.invalidate(first)) discarded.incrementAndGet()
-                        assertEquals("Bearer t1", manager.authorization())
+                        assertEquals("Bearer t1", manager.authorizationBlocking())
                     }
                 }
                 threads.forEach { it.join() }
@@ -199,12 +199,12 @@ class OkHttpTransportTest {
             }
         }.use { server ->
             CsrfSession(server.url("/sap/api"), "alice", "pw", options(kind)).use { session ->
-                session.headers().use { headers ->
-                    assertEquals("csrf-0", headers.csrfToken())
-                    assertEquals("SAP_SESSIONID=s0; sap-usercontext=sap-client=100", headers.cookie())
+                session.headersBlocking().let { headers ->
+                    assertEquals("csrf-0", headers.csrfToken)
+                    assertEquals("SAP_SESSIONID=s0; sap-usercontext=sap-client=100", headers.cookie)
                 }
                 assertTrue(session.invalidate("csrf-0"))
-                session.headers().use { assertEquals("csrf-1", it.csrfToken()) }
+                session.headersBlocking().let { assertEquals("csrf-1", it.csrfToken) }
                 assertEquals(2, server.count)
             }
         }
@@ -223,9 +223,9 @@ class OkHttpTransportTest {
             // The client follows redirects; the transport's copy of it does not.
             val transport = if (kind == "okhttp") OkHttpTransport(OkHttpClient.Builder().followRedirects(true).build()) else null
             xtdManager(server, TokenOptions(transport = transport)).use { manager ->
-                val error = assertFailsWith<AuthException.HttpStatus> { manager.authorization() }
-                assertEquals(302.toUShort(), error.status)
-                assertTrue("never follows" in error.displayMessage, error.displayMessage)
+                val error = assertFailsWith<AuthException.HttpStatus> { manager.authorizationBlocking() }
+                assertEquals(302.toInt(), error.status)
+                assertTrue("never follows" in error.message, error.message)
                 assertEquals(listOf("/v1/token"), server.requests.map { it.path })
             }
         }
@@ -240,10 +240,10 @@ class OkHttpTransportTest {
             })
             .build()
         LocalServer { _, _ -> text(200, "{}").setSocketPolicy(SocketPolicy.NO_RESPONSE) }.use { server ->
-            val options = TokenOptions(transport = OkHttpTransport(client), requestTimeoutMs = 300uL, maxAttempts = 1u)
+            val options = TokenOptions(transport = OkHttpTransport(client), requestTimeout = 300L.milliseconds, maxAttempts = 1)
             xtdManager(server, options).use { manager ->
                 val started = TimeSource.Monotonic.markNow()
-                assertFailsWith<AuthException.Network> { manager.authorization() }
+                assertFailsWith<AuthException.Network> { manager.authorizationBlocking() }
                 assertTrue(started.elapsedNow() < 2.seconds, "${started.elapsedNow()}")
                 assertTrue(cancelled.await(2, TimeUnit.SECONDS), "the OkHttp call was not cancelled")
             }
@@ -252,23 +252,23 @@ class OkHttpTransportTest {
 
     // --- The policy the core keeps, whatever a Kotlin transport does -------------------------
 
-    private fun managerThrough(transport: HttpTransport, timeoutMs: ULong = 15_000uL, attempts: UInt = 4u) =
+    private fun managerThrough(transport: HttpTransport, timeoutMs: Long = 15_000L, attempts: Int = 4) =
         ApiKey.fromEncodedKey(TEST_KEY).use {
             TokenManager.apiKeyExchange(
                 "http://127.0.0.1:9/t",
                 it,
                 TokenOptions(
                     transport = transport,
-                    requestTimeoutMs = timeoutMs,
+                    requestTimeout = timeoutMs.milliseconds,
                     maxAttempts = attempts,
-                    backoffInitialMs = 10uL,
-                    backoffMaxMs = 20uL,
+                    backoffInitial = 10L.milliseconds,
+                    backoffMax = 20L.milliseconds,
                 ),
             )
         }
 
     private fun ok(body: ByteArray = "{\"token\": \"t-ok\", \"expirationTime\": 300}".toByteArray()) =
-        HttpResponse(200u, emptyList(), body)
+        HttpResponse(200, emptyList(), body)
 
     @Test
     fun `a transport that never answers gets the core's timeout and its coroutine is cancelled`() {
@@ -284,12 +284,12 @@ class OkHttpTransportTest {
                 }
             }
         }
-        managerThrough(silent, timeoutMs = 300uL, attempts = 2u).use { manager ->
+        managerThrough(silent, timeoutMs = 300L, attempts = 2).use { manager ->
             val started = TimeSource.Monotonic.markNow()
-            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+            val error = assertFailsWith<AuthException.Network> { manager.authorizationBlocking() }
             assertTrue(started.elapsedNow() < 2.seconds, "${started.elapsedNow()}")
             assertEquals(NetworkErrorKind.READ_TIMEOUT, error.kind)
-            assertEquals("network error: http://127.0.0.1:9 did not answer in time (no answer within 300 ms): retry later", error.displayMessage)
+            assertEquals("network error: http://127.0.0.1:9 did not answer in time (no answer within 300 ms): retry later", error.message)
             assertEquals(2, calls.get())
             assertTrue(cancelled.await(2, TimeUnit.SECONDS), "the core's drop cancelled the coroutine")
         }
@@ -304,17 +304,17 @@ class OkHttpTransportTest {
                 return ok()
             }
         }
-        managerThrough(flaky, attempts = 2u).use { manager ->
-            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
-            assertTrue("failed unexpectedly" in error.displayMessage, error.displayMessage)
-            assertTrue("the proxy is down" in error.displayMessage, error.displayMessage)
+        managerThrough(flaky, attempts = 2).use { manager ->
+            val error = assertFailsWith<AuthException.Network> { manager.authorizationBlocking() }
+            assertTrue("failed unexpectedly" in error.message, error.message)
+            assertTrue("the proxy is down" in error.message, error.message)
             val deadline = TimeSource.Monotonic.markNow() + 3.seconds
             while (true) {
                 try {
-                    assertEquals("Bearer t-ok", manager.authorization())
+                    assertEquals("Bearer t-ok", manager.authorizationBlocking())
                     break
                 } catch (e: AuthException) {
-                    assertTrue(deadline.hasNotPassedNow(), "did not recover: ${e.displayMessage}")
+                    assertTrue(deadline.hasNotPassedNow(), "did not recover: ${e.message}")
                     Thread.sleep(20)
                 }
             }
@@ -331,15 +331,15 @@ class OkHttpTransportTest {
         }
         val classifiedCalls = AtomicInteger()
         val pinned = HttpTransportException.Classified(NetworkErrorKind.CERTIFICATE_UNTRUSTED, "the server's key is not pinned")
-        managerThrough(throwing(pinned, classifiedCalls), attempts = 3u).use { manager ->
-            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+        managerThrough(throwing(pinned, classifiedCalls), attempts = 3).use { manager ->
+            val error = assertFailsWith<AuthException.Network> { manager.authorizationBlocking() }
             assertEquals(NetworkErrorKind.CERTIFICATE_UNTRUSTED, error.kind)
             assertEquals(1, classifiedCalls.get(), "not retried")
-            assertTrue("the server's key is not pinned" in error.displayMessage, error.displayMessage)
+            assertTrue("the server's key is not pinned" in error.message, error.message)
         }
         val plainCalls = AtomicInteger()
-        managerThrough(throwing(HttpTransportException.Network("gone"), plainCalls), attempts = 3u).use { manager ->
-            val error = assertFailsWith<AuthException.Network> { manager.authorization() }
+        managerThrough(throwing(HttpTransportException.Network("gone"), plainCalls), attempts = 3).use { manager ->
+            val error = assertFailsWith<AuthException.Network> { manager.authorizationBlocking() }
             assertEquals(NetworkErrorKind.OTHER, error.kind)
             assertEquals(3, plainCalls.get(), "retried")
         }
@@ -351,8 +351,8 @@ class OkHttpTransportTest {
             override suspend fun send(request: HttpRequest): HttpResponse = ok(ByteArray(30 shl 20))
         }
         managerThrough(huge).use { manager ->
-            val error = assertFailsWith<AuthException.InvalidResponse> { manager.authorization() }
-            assertTrue("65536" in error.displayMessage, error.displayMessage)
+            val error = assertFailsWith<AuthException.InvalidResponse> { manager.authorizationBlocking() }
+            assertTrue("65536" in error.message, error.message)
         }
     }
 
@@ -361,13 +361,13 @@ class OkHttpTransportTest {
         // Nothing listens on port 9: OkHttp fails with a ConnectException.
         val key = TEST_KEY
         val url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
-        val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()), maxAttempts = 1u)
+        val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()), maxAttempts = 1)
         val manager = ApiKey.fromEncodedKey(key).use { TokenManager.apiKeyExchange(url, it, options) }
         manager.use {
             val error = assertFailsWith<AuthException.Network> { it.authorization() }
             assertEquals(NetworkErrorKind.CONNECTION_REFUSED, error.kind)
-            assertTrue("ConnectException" in error.displayMessage, error.displayMessage)
-            assertFalse("acme-secret-tenant" in error.displayMessage, error.displayMessage)
+            assertTrue("ConnectException" in error.message, error.message)
+            assertFalse("acme-secret-tenant" in error.message, error.message)
         }
     }
 
@@ -385,7 +385,7 @@ class OkHttpTransportTest {
         val url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
         val basic = basicAuth("alice", "pa55word!").removePrefix("Basic ")
         for (transport in listOf(typed, untyped)) {
-            val options = TokenOptions(transport = transport, maxAttempts = 1u)
+            val options = TokenOptions(transport = transport, maxAttempts = 1)
             val errors = listOf(
                 assertThrows<AuthException> {
                     ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(url, it, options) }.use { it.authorization() }
@@ -399,7 +399,7 @@ class OkHttpTransportTest {
             )
             for (error in errors) {
                 assertInstanceOf(AuthException.Network::class.java, error)
-                for (text in listOf(error.displayMessage, error.toString(), error.message ?: "")) {
+                for (text in listOf(error.message, error.toString(), error.message ?: "")) {
                     assertTrue("[redacted]" in text, text)
                     for (secret in listOf(TEST_KEY, "pa55word!", basic, "s3cr3t-value", "acme-secret-tenant")) {
                         assertFalse(secret in text, "$secret leaked: $text")

@@ -8,7 +8,6 @@ import dev.authwire.AuthException
 import dev.authwire.basicAuth
 import dev.authwire.bearerAuth
 import dev.authwire.decodeBasic
-import dev.authwire.displayMessage
 import dev.authwire.openConnectorsAuth
 
 fun main() {
@@ -18,16 +17,15 @@ fun main() {
     println(bearerAuth("mF_9.B5f-4.1JqM")) // Bearer mF_9.B5f-4.1JqM
     println(openConnectorsAuth("us3r", organizationSecret = "0rg")) // User us3r, Organization 0rg
 
-    // Decoded credentials never print their password.
-    decodeBasic(basic).use { credentials ->
-        println(credentials.userId()) // Aladdin
-        println(credentials) // BasicCredentials(user_id="Aladdin", password=[redacted])
-    }
+    // Decoded credentials are plain data that never prints its password.
+    val credentials = decodeBasic(basic)
+    println(credentials.userId) // Aladdin
+    println(credentials) // BasicCredentials(userId="Aladdin", password=<redacted>)
 
-    // Invalid input throws AuthException; displayMessage says what is wrong, not the value.
+    // Invalid input throws AuthException; its message says what is wrong, not the value.
     try {
         basicAuth("alice", "pa55\r\nX-Evil: 1")
     } catch (e: AuthException) {
-        println(e.displayMessage) // invalid input: the Basic password contains a control character at position 4 ...
+        println(e.message) // invalid input: the Basic password contains a control character at position 4 ...
     }
 }

@@ -30,6 +30,7 @@ import java.nio.file.Path
 import java.security.KeyFactory
 import java.security.spec.PKCS8EncodedKeySpec
 import java.util.Base64
+import kotlin.time.Duration.Companion.milliseconds
 
 /**
  * The README's Kotlin samples are the sample files, verbatim, and print what their comments
@@ -126,7 +127,7 @@ class ReadmeSampleTest {
     @Test
     fun `the network-error sample prints what its comments say, against the TLS servers`() {
         fun manager(name: String) = ApiKey.fromEncodedKey("sample-key").use {
-            TokenManager.apiKeyExchange(TlsServers.tokenUrl(name), it, TokenOptions(maxAttempts = 2u, backoffInitialMs = 10uL, backoffMaxMs = 10uL))
+            TokenManager.apiKeyExchange(TlsServers.tokenUrl(name), it, TokenOptions(maxAttempts = 2, backoffInitial = 10L.milliseconds, backoffMax = 10L.milliseconds))
         }
         assertPrintsItsComments(errorSample, minimum = 3) {
             for (name in listOf("untrusted", "closed", "not_resolving")) {

@@ -7,7 +7,6 @@ package dev.authwire.samples.jwt
 
 import dev.authwire.JcaSigner
 import dev.authwire.TokenManager
-import dev.authwire.googleServiceAccount
 import dev.authwire.okhttp.authwire
 import dev.authwire.pemSigner
 import okhttp3.OkHttpClient
@@ -40,7 +39,7 @@ fun listBuckets(keyFile: Path, apiUrl: String) {
     // Google: the key file's RSA key signs an assertion, exchanged for an access token.
     val scopes = listOf("https://www.googleapis.com/auth/cloud-platform")
     TokenManager.googleServiceAccount(keyFile, scopes).use { tokens ->
-        println(tokens.authorization().substringBefore('.')) // Bearer ya29
+        println(tokens.authorizationBlocking().substringBefore('.')) // Bearer ya29
         println(getStatus(apiUrl, tokens)) // 200
     }
 }
@@ -57,8 +56,8 @@ fun listRepositories(appId: String, installationId: Long, privateKey: PrivateKey
     // leaves its keystore), exchanged for an installation token.
     val signer = JcaSigner(privateKey)
     println(signer) // JcaSigner(RS256, privateKey=[redacted])
-    TokenManager.githubApp(appId, installationId.toULong(), signer, apiUrl).use { tokens ->
-        println(tokens.token().use { it.value().substringBefore('_') }) // ghs
+    TokenManager.githubApp(appId, installationId, signer, apiUrl).use { tokens ->
+        println(tokens.tokenBlocking().value.substringBefore('_')) // ghs
         println(getStatus("$apiUrl/installation/repositories", tokens)) // 200
     }
 }

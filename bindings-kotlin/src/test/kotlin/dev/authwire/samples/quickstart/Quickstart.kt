@@ -4,7 +4,6 @@ package dev.authwire.samples.quickstart
 // to the end of this file. tests/run-all runs it (QuickstartTest) against `authwire demo --serve`.
 
 import dev.authwire.TokenManager
-import dev.authwire.apiKeyExchange
 import dev.authwire.okhttp.authwire
 import okhttp3.OkHttpClient
 import okhttp3.Request
@@ -14,7 +13,7 @@ import java.nio.file.Path
 fun main() {
     // One manager per credential, shared by the whole app (it is thread-safe).
     TokenManager.apiKeyExchange("http://127.0.0.1:8765/v1/token", Path.of("/tmp/authwire-demo-key.json")).use { tokens ->
-        val header = tokens.authorization() // one token request; then from the cache
+        val header = tokens.authorizationBlocking() // one token request; then from the cache
         println(header.substringBefore(' ')) // Bearer
 
         // OkHttp: every request gets the header; a 401 discards the token and retries once.

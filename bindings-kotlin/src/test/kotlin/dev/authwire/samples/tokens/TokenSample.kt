@@ -7,7 +7,6 @@ package dev.authwire.samples.tokens
 import dev.authwire.AuthListener
 import dev.authwire.CsrfSession
 import dev.authwire.TokenManager
-import dev.authwire.apiKeyExchange
 import dev.authwire.okhttp.CsrfInterceptor
 import dev.authwire.okhttp.authwire
 import kotlinx.coroutines.runBlocking
@@ -37,11 +36,11 @@ fun listThings(tokenUrl: String, keyFile: Path, apiUrl: String) {
         tokens.setListener(AuthListener { event -> System.err.println("authwire: $event") })
 
         // Blocking: from the cache at once, else one token request shared by all callers.
-        val header = tokens.authorization()
+        val header = tokens.authorizationBlocking()
         println(header.substringBefore(' ')) // Bearer
 
         // Suspending, from any coroutine: no runtime to set up, no thread blocked.
-        val again = runBlocking { tokens.authorizationAsync() }
+        val again = runBlocking { tokens.authorization() }
         println(again == header) // true
 
         // OkHttp: every request gets the header; a 401 discards the token, retries once.

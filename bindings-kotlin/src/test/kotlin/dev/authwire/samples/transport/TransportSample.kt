@@ -5,15 +5,15 @@ package dev.authwire.samples.transport
 
 import dev.authwire.TokenManager
 import dev.authwire.TokenOptions
-import dev.authwire.apiKeyExchange
 import dev.authwire.okhttp.OkHttpTransport
 import okhttp3.OkHttpClient
 import java.nio.file.Path
+import kotlin.time.Duration.Companion.seconds
 
 fun tokensThroughOkHttp(tokenUrl: String, keyFile: Path, client: OkHttpClient): TokenManager {
     // Token requests go through the app's OkHttpClient: its TLS (on Android the platform's,
     // with no JNI set-up of the core), proxy, certificate pinning and network security config.
     // It suspends on OkHttp's own threads and never follows redirects.
-    val options = TokenOptions(transport = OkHttpTransport(client), requestTimeoutMs = 10_000uL)
+    val options = TokenOptions(transport = OkHttpTransport(client), requestTimeout = 10.seconds)
     return TokenManager.apiKeyExchange(tokenUrl, keyFile, options)
 }

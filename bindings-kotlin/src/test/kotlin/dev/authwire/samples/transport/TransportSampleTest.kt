@@ -25,7 +25,7 @@ class TransportSampleTest {
             .build()
         LocalServer.xtd().use { server ->
             tokensThroughOkHttp(server.url("/v1/token"), keyFile, client).use { tokens ->
-                assertEquals("Bearer t0", tokens.authorization())
+                assertEquals("Bearer t0", tokens.authorizationBlocking())
                 assertEquals(1, seen.get(), "the app's interceptor saw the token request")
             }
         }
