@@ -227,7 +227,6 @@ class CallPathTest {
                         }
                         else -> decodeBasic(basic(user, "p$i")).let {
                             if (it.userId != user || it.password != "p$i") wrong += "decodeBasic $user"
-                            it.close()
                         }
                     }
                 }

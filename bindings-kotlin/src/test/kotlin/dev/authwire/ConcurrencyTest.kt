@@ -164,8 +164,8 @@ class ConcurrencyTest {
         LocalServer.xtd(lifetimeSecs = 2.0, delayMs = 20).use { server ->
             xtdManager(server).use { manager ->
                 manager.tokenBlocking().let { token ->
-                    assertTrue(token.expiresIn in 1600.milliseconds..1800.milliseconds, "${token.expiresIn}")
-                    assertTrue(token.refreshIn in 1000.milliseconds..1560.milliseconds, "${token.refreshIn}")
+                    assertTrue(token.expiresIn!! in 1600.milliseconds..1800.milliseconds, "${token.expiresIn}")
+                    assertTrue(token.refreshIn!! in 1000.milliseconds..1560.milliseconds, "${token.refreshIn}")
                 }
                 val clock = TimeSource.Monotonic.markNow()
                 val runFor = 7.seconds

@@ -195,7 +195,7 @@ class HeaderCacheTest {
                 val cache = HeaderCache.of(manager)
                 assertEquals("Bearer t0", cache.authorizationBlocking())
                 assertEquals(manager.authorizationBlocking(), cache.authorizationBlocking())
-                assertEquals(manager.tokenBlocking().use { it.authorization() }, cache.authorizationBlocking())
+                assertEquals(manager.tokenBlocking().authorization, cache.authorizationBlocking())
                 assertEquals("Bearer t0", runBlocking { cache.authorization() })
                 repeat(10_000) { assertEquals("Bearer t0", cache.authorizationBlocking()) }
                 assertEquals(1, server.count)

@@ -90,7 +90,7 @@ class KotlinLayerTest {
     }
 
     @Test
-    fun `values are plain data: nothing to close, equality, redacted toString`() {
+    fun `values are plain data with equality and a redacted toString, nothing to close`() {
         val credentials = decodeBasic(basicAuth("alice", "pw"))
         assertEquals(BasicCredentials("alice", "pw"), credentials)
         assertEquals(BasicCredentials("alice", "pw").hashCode(), credentials.hashCode())

@@ -163,7 +163,7 @@ class NetworkErrorsTest {
         val before = TlsServers.accepts("trusted")
         val manager = ApiKey.fromEncodedKey(ENCODED_KEY).use { TokenManager.apiKeyExchange(TlsServers.tokenUrl("trusted"), it, options) }
         manager.use {
-            val header = it.authorization()
+            val header = it.authorizationBlocking()
             assertTrue(header.startsWith("Bearer tls-token-"), header)
             assertEquals(1L, it.stats().tokenRequests)
         }

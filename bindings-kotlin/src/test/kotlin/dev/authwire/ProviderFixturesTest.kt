@@ -93,7 +93,7 @@ class ProviderFixturesTest {
                 assertEquals(expected, manager.authorizationBlocking(), id)
                 val lifetimeMs = (if (expect.isNull("lifetime_s")) 3600.0 else expect.getDouble("lifetime_s")) * 1000
                 manager.tokenBlocking().let { token ->
-                    assertEquals(expected, token.authorization())
+                    assertEquals(expected, token.authorization)
                     assertEquals(expected.removePrefix("Bearer "), token.value)
                     val expiresInMs = token.expiresIn!!.inWholeMilliseconds.toDouble()
                     assertTrue(abs(expiresInMs - lifetimeMs) <= 2000, "$id: expires in $expiresInMs ms, expected $lifetimeMs ms")

@@ -157,7 +157,7 @@ class RealOAuthServersTest {
                 dynamicTest(client.id) {
                     val wrong = "wrong-" + client.secret
                     assertOAuthError(401, "invalid_client", listOf(wrong, client.secret)) {
-                        manager(servers.getValue(name).token, client, method, secret = wrong).use { it.authorization() }
+                        manager(servers.getValue(name).token, client, method, secret = wrong).use { it.authorizationBlocking() }
                     }
                 }
             })
@@ -173,7 +173,7 @@ class RealOAuthServersTest {
             dynamicContainer("$name $method", clients.filter { name != "literal" || it.literal }.map { client ->
                 dynamicTest(client.id) {
                     assertOAuthError(400, "invalid_scope", listOf(client.secret)) {
-                        manager(servers.getValue(name).token, client, method, scopes = listOf("admin")).use { it.authorization() }
+                        manager(servers.getValue(name).token, client, method, scopes = listOf("admin")).use { it.authorizationBlocking() }
                     }
                 }
             })
@@ -187,7 +187,7 @@ class RealOAuthServersTest {
                     dynamicTest(client.id) {
                         val noCc = checkNotNull(servers.getValue(name).noCc)
                         assertOAuthError(400, "unsupported_grant_type", listOf(client.secret)) {
-                            manager(noCc, client, method).use { it.authorization() }
+                            manager(noCc, client, method).use { it.authorizationBlocking() }
                         }
                     }
                 })
@@ -201,7 +201,7 @@ class RealOAuthServersTest {
         return names.map { name ->
             dynamicTest(name) {
                 assertOAuthError(400, "unauthorized_client", listOf(client.secret)) {
-                    manager(servers.getValue(name).token, client, ClientAuthMethod.CLIENT_SECRET_BASIC).use { it.authorization() }
+                    manager(servers.getValue(name).token, client, ClientAuthMethod.CLIENT_SECRET_BASIC).use { it.authorizationBlocking() }
                 }
             }
         }

@@ -193,7 +193,7 @@ class SignedJwtTest {
             assertEquals("appstoreconnect-v1", verified.getJSONObject("claims").getString("aud"))
             assertEquals(ascIssuer, verified.getJSONObject("claims").getString("iss"))
             tokens.tokenBlocking().let { token ->
-                assertTrue(token.expiresIn!!.inWholeMilliseconds <= 1_200_000L && token.refreshInMs() < 1_200_000L, "${token.expiresIn!!.inWholeMilliseconds}")
+                assertTrue(token.expiresIn!!.inWholeMilliseconds <= 1_200_000L && token.refreshIn!!.inWholeMilliseconds < 1_200_000L, "${token.expiresIn!!.inWholeMilliseconds}")
             }
             assertEquals(0L, tokens.stats().failures)
         }
@@ -201,7 +201,7 @@ class SignedJwtTest {
 
     private fun assertGoogleSelfSigned(tokens: TokenManager, audience: String) {
         tokens.use {
-            val (code, body) = get("$base/verify/google-self-signed?aud=$audience", it.authorization())
+            val (code, body) = get("$base/verify/google-self-signed?aud=$audience", it.authorizationBlocking())
             assertEquals(200, code, body)
             val claims = JSONObject(body).getJSONObject("claims")
             assertEquals(clientEmail, claims.getString("iss"))
@@ -346,7 +346,7 @@ class SignedJwtTest {
                 tokens.use {
                     it.setListener(AuthListener { event -> events += event })
                     var started = System.nanoTime()
-                    val first = it.authorization()
+                    val first = it.authorizationBlocking()
                     val firstMs = (System.nanoTime() - started) / 1e6
                     val stats = it.stats()
                     assertEquals(2L to 1L, stats.tokenRequests to stats.retries, "skew $skew, $kind")
@@ -356,7 +356,7 @@ class SignedJwtTest {
                     // The next token request is signed with the server's time at once.
                     assertTrue(it.invalidate(first))
                     started = System.nanoTime()
-                    it.authorization()
+                    it.authorizationBlocking()
                     val secondMs = (System.nanoTime() - started) / 1e6
                     assertEquals(3L, it.stats().tokenRequests, "skew $skew, $kind")
                     assertEquals(1L, it.stats().retries, "skew $skew, $kind")
@@ -450,7 +450,7 @@ class SignedJwtTest {
         )
         for ((namespace, tokens) in managers) {
             tokens.use {
-                val error = assertThrows<AuthException.OAuth> { it.authorization() }
+                val error = assertThrows<AuthException.OAuth> { it.authorizationBlocking() }
                 assertEquals(400.toInt(), error.status)
                 assertEquals("invalid_grant", error.error, namespace)
                 assertTrue("Signature" in error.description, error.description)

@@ -172,7 +172,7 @@ class VectorsTest {
         )
         fun sent(case: JSONObject, method: ClientAuthMethod): Received {
             val before = server.count
-            manager(case, method).use { assertEquals("Bearer t", it.authorization()) }
+            manager(case, method).use { assertEquals("Bearer t", it.authorizationBlocking()) }
             assertEquals(before + 1, server.count)
             return server.requests.last()
         }

@@ -56,7 +56,7 @@ class JavaCallerTest {
     Path tempDir;
 
     @BeforeEach
-    void start() throws IOException {
+    void start() throws Exception {
         server = new MockWebServer();
         server.setDispatcher(new Dispatcher() {
             @Override
@@ -78,7 +78,7 @@ class JavaCallerTest {
     }
 
     @AfterEach
-    void stop() throws IOException {
+    void stop() throws Exception {
         server.shutdown();
     }
 
@@ -93,7 +93,7 @@ class JavaCallerTest {
     }
 
     @Test
-    void headersFromJava() {
+    void headersFromJava() throws Exception {
         String basic = Authwire.basicAuth("Aladdin", "open sesame");
         assertEquals("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", basic);
         assertEquals("Bearer mF_9.B5f-4.1JqM", Authwire.bearerAuth("mF_9.B5f-4.1JqM"));
@@ -107,7 +107,7 @@ class JavaCallerTest {
     }
 
     @Test
-    void errorsAreAuthExceptionsWithTheSentence() {
+    void errorsAreAuthExceptionsWithTheSentence() throws Exception {
         AuthException.InvalidInput error =
                 assertThrows(AuthException.InvalidInput.class, () -> Authwire.basicAuth("alice", "pa55\r\nX-Evil: 1"));
         assertTrue(error.getMessage().startsWith("invalid input: "), error.getMessage());
@@ -125,7 +125,7 @@ class JavaCallerTest {
     }
 
     @Test
-    void tokenManagerBlockingAndOkHttp() throws IOException {
+    void tokenManagerBlockingAndOkHttp() throws Exception {
         try (TokenManager tokens = TokenManager.apiKeyExchange(url("/v1/token"), keyFile())) {
             assertEquals("Bearer t0", tokens.authorizationBlocking());
             AccessToken token = tokens.tokenBlocking();
@@ -159,7 +159,7 @@ class JavaCallerTest {
     }
 
     @Test
-    void tokenRequestsThroughOkHttpWithJavaDurations() {
+    void tokenRequestsThroughOkHttpWithJavaDurations() throws Exception {
         TokenOptions options = TokenOptions.builder()
                 .transport(new OkHttpTransport(new OkHttpClient()))
                 .requestTimeout(Duration.ofSeconds(10))
@@ -174,7 +174,7 @@ class JavaCallerTest {
     }
 
     @Test
-    void rejectedCredentialsAreCaughtBySubclass() throws IOException {
+    void rejectedCredentialsAreCaughtBySubclass() throws Exception {
         rejectCredentials = true;
         try (TokenManager tokens = TokenManager.apiKeyExchange(url("/v1/token"), keyFile())) {
             AuthException.Unauthorized error = assertThrows(AuthException.Unauthorized.class, tokens::authorizationBlocking);

@@ -38,11 +38,11 @@ fun main() {
             TokenManager.apiKeyExchange(server.url("/v1/token"), it)
         }
         manager.use {
-            check(it.authorization() == "Bearer t0")
-            measure("authorization(), cached XTD token", 1, seconds) { it.authorization() }
-            measure("authorization(), cached XTD token", threads, seconds) { it.authorization() }
+            check(it.authorizationBlocking() == "Bearer t0")
+            measure("authorization(), cached XTD token", 1, seconds) { it.authorizationBlocking() }
+            measure("authorization(), cached XTD token", threads, seconds) { it.authorizationBlocking() }
             measure("authorization() via runBlocking", 1, seconds) { runBlocking { it.authorization() } }
-            measure("token().let { value() }", 1, seconds) { it.token().let { t -> t.value } }
+            measure("token().let { value() }", 1, seconds) { it.tokenBlocking().let { t -> t.value } }
             val cache = HeaderCache.of(it)
             measure("HeaderCache.authorizationBlocking()", 1, seconds) { cache.authorizationBlocking() }
             measure("HeaderCache.authorizationBlocking()", threads, seconds) { cache.authorizationBlocking() }

@@ -69,7 +69,7 @@ fun main() {
     println("authwire soak: Kotlin on ${System.getProperty("java.vm.name")} ${System.getProperty("java.version")}, $managers managers, $calls calls per call phase")
 
     val start = report("0 process", "start")
-    manager(port, "ok", "warm-up").use { it.authorization() }
+    manager(port, "ok", "warm-up").use { it.authorizationBlocking() }
     Thread.sleep(200)
     val warm = report("0 process", "warm")
 

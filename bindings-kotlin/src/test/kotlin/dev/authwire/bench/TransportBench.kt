@@ -43,17 +43,17 @@ private fun measure(name: String, server: TokenServer, count: Int, transport: Ok
         TokenManager.apiKeyExchange(server.url("/v1/token"), it, options)
     }
     return manager.use {
-        var header = it.authorization()
+        var header = it.authorizationBlocking()
         // Warm-up: the JIT, the connection pool.
         repeat(count / 4) { _ ->
             it.invalidate(header)
-            header = it.authorization()
+            header = it.authorizationBlocking()
         }
         val runs = (0 until 5).map { _ ->
             val started = System.nanoTime()
             repeat(count / 5) { _ ->
                 it.invalidate(header)
-                header = it.authorization()
+                header = it.authorizationBlocking()
             }
             (System.nanoTime() - started) / 1000.0 / (count / 5)
         }

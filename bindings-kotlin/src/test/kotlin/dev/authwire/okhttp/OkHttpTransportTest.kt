@@ -364,7 +364,7 @@ class OkHttpTransportTest {
         val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()), maxAttempts = 1)
         val manager = ApiKey.fromEncodedKey(key).use { TokenManager.apiKeyExchange(url, it, options) }
         manager.use {
-            val error = assertFailsWith<AuthException.Network> { it.authorization() }
+            val error = assertFailsWith<AuthException.Network> { it.authorizationBlocking() }
             assertEquals(NetworkErrorKind.CONNECTION_REFUSED, error.kind)
             assertTrue("ConnectException" in error.message, error.message)
             assertFalse("acme-secret-tenant" in error.message, error.message)
@@ -388,13 +388,13 @@ class OkHttpTransportTest {
             val options = TokenOptions(transport = transport, maxAttempts = 1)
             val errors = listOf(
                 assertThrows<AuthException> {
-                    ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(url, it, options) }.use { it.authorization() }
+                    ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(url, it, options) }.use { it.authorizationBlocking() }
                 },
                 assertThrows<AuthException> {
-                    CsrfSession(url, "alice", "pa55word!", options).use { it.headers() }
+                    CsrfSession(url, "alice", "pa55word!", options).use { it.headersBlocking() }
                 },
                 assertThrows<AuthException> {
-                    TokenManager.clientCredentials(url, "my-client", "s3cr3t-value", options = options).use { it.authorization() }
+                    TokenManager.clientCredentials(url, "my-client", "s3cr3t-value", options = options).use { it.authorizationBlocking() }
                 },
             )
             for (error in errors) {
