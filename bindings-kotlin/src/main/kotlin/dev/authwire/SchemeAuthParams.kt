@@ -1,3 +1,6 @@
+@file:JvmName("Authwire")
+@file:JvmMultifileClass
+
 package dev.authwire
 
 /**

@@ -87,6 +87,7 @@ private inline fun storeOrAuthError(block: () -> TokenStore): TokenStore =
     }
 
 /** [duration], or [IllegalArgumentException] naming [what] when it is negative. */
+@JvmSynthetic
 internal fun requireNonNegative(duration: Duration, what: String): Duration {
     require(!duration.isNegative()) { "$what is negative ($duration); it must be zero or more" }
     return duration

@@ -23,6 +23,7 @@ import java.util.logging.Logger
 fun pemSigner(path: Path, keyId: String? = null): JwtSigner = pemSigner(readKeyFile(path, "private key file"), keyId)
 
 /** [file]'s text, or [AuthException.InvalidConfiguration] naming the path and the I/O error. */
+@JvmSynthetic
 internal fun readKeyFile(file: Path, what: String): String = try {
     Files.readString(file)
 } catch (e: IOException) {

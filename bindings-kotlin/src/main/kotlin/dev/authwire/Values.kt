@@ -22,6 +22,7 @@ class AccessToken internal constructor(
      * lifetime). The manager stops handing it out slightly before the server's expiry, so
      * that a request carrying it still arrives in time.
      */
+    @get:JvmName("getExpiresIn")
     val expiresIn: Duration?,
     /**
      * How long until the manager refreshes this token in the background, measured when it was
@@ -29,6 +30,7 @@ class AccessToken internal constructor(
      * refreshed. Until then a cache may reuse the token without asking the manager
      * ([HeaderCache] is that cache).
      */
+    @get:JvmName("getRefreshIn")
     val refreshIn: Duration?,
 ) {
     /** Equal when the same token is sent the same way ([value] and [authorization]); the durations are not compared. */
@@ -42,11 +44,13 @@ class AccessToken internal constructor(
 
     internal companion object {
         /** Copies [native]'s fields and frees it. */
+        @JvmSynthetic
         fun from(native: NativeAccessToken): AccessToken = native.use {
             AccessToken(it.value(), it.authorization(), millisOrNever(it.expiresInMs()), millisOrNever(it.refreshInMs()))
         }
 
         /** `null` for the core's "never" (u64::MAX, read as [Long.MAX_VALUE]). */
+        @JvmSynthetic
         fun millisOrNever(millis: Long): Duration? = if (millis == Long.MAX_VALUE) null else millis.milliseconds
     }
 }
@@ -106,6 +110,7 @@ class CsrfHeaders internal constructor(
 
     internal companion object {
         /** Copies [native]'s fields and frees it. */
+        @JvmSynthetic
         fun from(native: NativeCsrfHeaders): CsrfHeaders = native.use {
             CsrfHeaders(it.csrfToken(), it.cookie(), it.authorization())
         }

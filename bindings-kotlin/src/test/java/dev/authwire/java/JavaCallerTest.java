@@ -88,7 +88,8 @@ class JavaCallerTest {
 
     private Path keyFile() throws IOException {
         Path file = tempDir.resolve("key.json");
-        Files.writeString(file, "{\"encodedKey\": \"" + LocalServerKt.getTEST_KEY() + "\"}");
+        Files.writeString(file, "{\"appClientId\": \"app\", \"appClientSecret\": \"secret\", \"encodedKey\": \""
+                + LocalServerKt.getTEST_KEY() + "\"}");
         return file;
     }
 

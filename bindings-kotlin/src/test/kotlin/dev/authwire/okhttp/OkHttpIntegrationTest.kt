@@ -61,6 +61,25 @@ class OkHttpIntegrationTest {
     // --- AuthwireInterceptor ----------------------------------------------------------------
 
     @Test
+    fun `right after tokens invalidate, the interceptor sends the new token`() {
+        LocalServer.xtd().use { tokenServer ->
+            resource { it != null }.use { api ->
+                xtdManager(tokenServer).use { tokens ->
+                    val client = OkHttpClient.Builder().authwire(tokens).build()
+                    assertEquals(200 to "ok Bearer t0", client.call(get(api.url("/things"))))
+                    assertEquals(200 to "ok Bearer t0", client.call(get(api.url("/things"))), "from the cache")
+                    // The app drops the token itself (no 401 involved): the very next request
+                    // carries the new one, not the cached t0.
+                    assertTrue(tokens.invalidate("Bearer t0"))
+                    assertEquals(200 to "ok Bearer t1", client.call(get(api.url("/things"))))
+                    assertEquals(listOf("Bearer t0", "Bearer t0", "Bearer t1"), api.requests.map { it.header("Authorization") })
+                    assertEquals(2, tokenServer.count)
+                }
+            }
+        }
+    }
+
+    @Test
     fun `the interceptor adds the manager's header, fetched once`() {
         LocalServer.xtd().use { tokens ->
             resource { it == "Bearer t0" }.use { api ->
@@ -356,7 +375,7 @@ class OkHttpIntegrationTest {
                     .addHeader("Set-Cookie", "SAP_SESSIONID=s$n; Path=/; HttpOnly")
                     .addHeader("Set-Cookie", "sap-usercontext=sap-client=100; path=/")
             }
-            request.method == "GET" -> text(200, "read")
+            request.method == "GET" || request.method == "HEAD" -> text(200, "read")
             else -> {
                 writes += request
                 val token = request.header("X-CSRF-Token")
@@ -379,10 +398,12 @@ class OkHttpIntegrationTest {
                 val client = OkHttpClient.Builder().addInterceptor(CsrfInterceptor(session)).build()
                 val url = sap.server.url("/sap/api/orders")
 
-                // A read passes through untouched: no fetch, no CSRF headers.
-                assertEquals(401, client.call(get(url)).first)
+                // A read (a safe method) gets the session's Basic header, no CSRF token, no fetch.
+                assertEquals(200 to "read", client.call(get(url)))
                 assertEquals(0, sap.fetches)
                 assertNull(sap.server.requests.last().header("X-CSRF-Token"))
+                assertEquals(basicAuth("alice", "pw"), sap.server.requests.last().header("Authorization"))
+                assertNull(sap.server.requests.last().header("Cookie"), "no session cookies yet")
 
                 // The first write fetches (HEAD, X-CSRF-Token: fetch, Basic) and sends the token.
                 assertEquals(201 to "created with csrf-1", client.call(post(url)))
@@ -394,6 +415,11 @@ class OkHttpIntegrationTest {
                 assertEquals("SAP_SESSIONID=s1; sap-usercontext=sap-client=100", write.header("Cookie"))
                 assertEquals(basicAuth("alice", "pw"), write.header("Authorization"))
                 assertEquals("""{"a":1}""", write.body)
+
+                // Reads now carry the session cookies too, still without a token or a fetch.
+                client.newCall(Request.Builder().url(url).head().build()).execute().use { assertEquals(200, it.code) }
+                assertEquals("SAP_SESSIONID=s1; sap-usercontext=sap-client=100", sap.server.requests.last().header("Cookie"))
+                assertNull(sap.server.requests.last().header("X-CSRF-Token"))
 
                 // Further writes (PUT, PATCH, DELETE too) reuse the token.
                 assertEquals(201, client.call(Request.Builder().url(url).put("{}".toRequestBody(jsonType)).build()).first)
