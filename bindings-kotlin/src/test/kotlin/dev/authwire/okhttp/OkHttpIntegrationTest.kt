@@ -375,7 +375,8 @@ class OkHttpIntegrationTest {
                     .addHeader("Set-Cookie", "SAP_SESSIONID=s$n; Path=/; HttpOnly")
                     .addHeader("Set-Cookie", "sap-usercontext=sap-client=100; path=/")
             }
-            request.method == "GET" || request.method == "HEAD" -> text(200, "read")
+            request.method == "GET" -> text(200, "read")
+            request.method == "HEAD" -> text(200)
             else -> {
                 writes += request
                 val token = request.header("X-CSRF-Token")
