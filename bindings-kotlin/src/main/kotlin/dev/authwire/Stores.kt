@@ -83,7 +83,7 @@ private inline fun storeOrAuthError(block: () -> TokenStore): TokenStore =
     try {
         block()
     } catch (e: StoreException) {
-        throw AuthException.InvalidConfiguration(e.message ?: e.javaClass.simpleName)
+        throw AuthException.InvalidConfiguration(e.message)
     }
 
 /** [duration], or [IllegalArgumentException] naming [what] when it is negative. */

@@ -58,6 +58,10 @@ class ConventionsTest {
         // Stores are classes: `new FileStore(path)`, `new RedisStore(url)`.
         assertTrue(FileStore::class.java.constructors.any { it.parameterTypes.toList() == listOf(Path::class.java) })
         assertTrue(RedisStore::class.java.constructors.any { it.parameterTypes.toList() == listOf(String::class.java) })
+        // A JWT's extra claims are a Map.
+        for (name in listOf("jwtBearer", "selfSignedJwt")) {
+            assertTrue(TokenManager::class.java.methods.any { it.name == name && Modifier.isStatic(it.modifiers) && Map::class.java in it.parameterTypes }, "TokenManager.$name(extraClaims: Map)")
+        }
         // TokenOptions' durations are named without a unit.
         assertTrue(TokenOptions::class.java.methods.any { it.name.startsWith("getRequestTimeout") })
         assertTrue(TokenOptions::class.java.methods.none { it.name.endsWith("Ms") || it.name.endsWith("Secs") })

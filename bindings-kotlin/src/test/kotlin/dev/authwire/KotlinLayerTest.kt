@@ -111,12 +111,22 @@ class KotlinLayerTest {
     }
 
     @Test
+    fun `extra claims are a Map serialized as a JSON object`() {
+        assertEquals(
+            """{"scope":"a \"b\"","n":3,"x":1.5,"ok":true,"none":null,"list":[1,"two"],"nested":{"k":"v"}}""",
+            claimsJson(mapOf("scope" to "a \"b\"", "n" to 3, "x" to 1.5, "ok" to true, "none" to null, "list" to listOf(1, "two"), "nested" to mapOf("k" to "v"))),
+        )
+        val error = assertThrows<IllegalArgumentException> { claimsJson(mapOf("when" to java.util.Date())) }
+        assertTrue("extraClaims.when" in error.message!!, error.message)
+    }
+
+    @Test
     fun `ApiKey fromFile takes a Path`(@TempDir dir: Path) {
         val file = dir.resolve("key.json")
         file.toFile().writeText("""{"appClientId": "id", "appClientSecret": "secret", "encodedKey": "key"}""")
         ApiKey.fromFile(file).use { assertEquals("key", it.encodedKey()) }
 
         val error = assertThrows<AuthException.InvalidConfiguration> { ApiKey.fromFile(dir.resolve("missing.json")) }
-        assertTrue(error.message.startsWith("invalid configuration: cannot read the API key file"), error.message)
+        assertTrue(error.message.startsWith("invalid configuration: cannot read the API-key file"), error.message)
     }
 }

@@ -156,7 +156,7 @@ class ListenerTest {
                 session.headersBlocking().let { headers ->
                     assertEquals("csrf-SECRET-0", headers.csrfToken)
                     assertEquals(
-                        "CsrfHeaders(X-CSRF-Token=[redacted], Cookie=[redacted], Authorization=[redacted])",
+                        "CsrfHeaders(csrfToken=<redacted>, cookie=<redacted>, authorization=<redacted>)",
                         headers.toString(),
                     )
                     val texts = listOf(headers.toString(), session.toString()) + events.map { it.toString() }

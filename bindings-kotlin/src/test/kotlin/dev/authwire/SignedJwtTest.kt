@@ -159,7 +159,7 @@ class SignedJwtTest {
             signer,
             issuer = clientEmail,
             audience = url,
-            extraClaims = """{"scope": "https://www.googleapis.com/auth/cloud-platform"}""",
+            extraClaims = mapOf("scope" to "https://www.googleapis.com/auth/cloud-platform"),
             options = options,
         )
     }
@@ -482,7 +482,7 @@ class SignedJwtTest {
                 signer,
                 issuer = clientEmail,
                 audience = "https://wrong.example/token",
-                extraClaims = """{"scope": "s"}""",
+                extraClaimsJson = """{"scope": "s"}""",
             ).use { tokens ->
                 val error = assertThrows<AuthException.OAuth> { tokens.authorizationBlocking() }
                 assertTrue("audience" in error.message, error.message)

@@ -430,9 +430,9 @@ class OkHttpIntegrationTest {
 
                 // The server forgets the token: 403 Required → invalidate, refetch, one retry.
                 sap.expire()
-                assertEquals(201 to "created with csrf-7", client.call(post(url)))
+                assertEquals(201 to "created with csrf-8", client.call(post(url)))
                 assertEquals(2, sap.fetches)
-                assertEquals(listOf("csrf-1", "csrf-7"), sap.writes.takeLast(2).map { it.header("X-CSRF-Token") })
+                assertEquals(listOf("csrf-1", "csrf-8"), sap.writes.takeLast(2).map { it.header("X-CSRF-Token") })
                 assertEquals(2L, session.stats().refreshes)
                 assertEquals(1L, session.stats().invalidations)
             }
