@@ -39,14 +39,14 @@ fun main() {
         }
         manager.use {
             check(it.authorizationBlocking() == "Bearer t0")
-            measure("authorization(), cached XTD token", 1, seconds) { it.authorizationBlocking() }
-            measure("authorization(), cached XTD token", threads, seconds) { it.authorizationBlocking() }
-            measure("authorization() via runBlocking", 1, seconds) { runBlocking { it.authorization() } }
-            measure("token().let { value() }", 1, seconds) { it.tokenBlocking().let { t -> t.value } }
+            measure("authorizationBlocking(), cached XTD token", 1, seconds) { it.authorizationBlocking() }
+            measure("authorizationBlocking(), cached XTD token", threads, seconds) { it.authorizationBlocking() }
+            measure("authorization() (suspend) via runBlocking", 1, seconds) { runBlocking { it.authorization() } }
+            measure("tokenBlocking().value (an AccessToken copied out)", 1, seconds) { it.tokenBlocking().let { t -> t.value } }
             val cache = HeaderCache.of(it)
             measure("HeaderCache.authorizationBlocking()", 1, seconds) { cache.authorizationBlocking() }
             measure("HeaderCache.authorizationBlocking()", threads, seconds) { cache.authorizationBlocking() }
-            measure("HeaderCache.authorization(), runBlocking", 1, seconds) { runBlocking { cache.authorization() } }
+            measure("HeaderCache.authorization() (suspend), runBlocking", 1, seconds) { runBlocking { cache.authorization() } }
             check(server.count == 1) { "the benchmark sent ${server.count} token requests" }
         }
     }
