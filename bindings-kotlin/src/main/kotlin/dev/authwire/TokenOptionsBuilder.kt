@@ -88,5 +88,6 @@ class TokenOptionsBuilder internal constructor() {
         return value
     }
 
+    /** The options built so far (no option holds a secret). */
     override fun toString(): String = "TokenOptionsBuilder($options)"
 }

@@ -37,6 +37,7 @@ class AccessToken internal constructor(
     override fun equals(other: Any?): Boolean =
         other is AccessToken && other.value == value && other.authorization == authorization
 
+    /** Consistent with [equals]. */
     override fun hashCode(): Int = 31 * value.hashCode() + authorization.hashCode()
 
     /** Shows the durations, never the token. */
@@ -65,9 +66,11 @@ class BasicCredentials(
     /** The password (after the first `:`). */
     val password: String,
 ) {
+    /** Equal when every field is equal. */
     override fun equals(other: Any?): Boolean =
         other is BasicCredentials && other.userId == userId && other.password == password
 
+    /** Consistent with [equals]. */
     override fun hashCode(): Int = 31 * userId.hashCode() + password.hashCode()
 
     /** Shows the user id, never the password. */
@@ -99,9 +102,11 @@ class CsrfHeaders internal constructor(
         put(AUTHORIZATION, authorization)
     }
 
+    /** Equal when every field is equal. */
     override fun equals(other: Any?): Boolean =
         other is CsrfHeaders && other.csrfToken == csrfToken && other.cookie == cookie && other.authorization == authorization
 
+    /** Consistent with [equals]. */
     override fun hashCode(): Int = (31 * csrfToken.hashCode() + cookie.hashCode()) * 31 + authorization.hashCode()
 
     /** Never shows a value. */
