@@ -45,12 +45,7 @@ impl ApiKey {
     /// [`AuthError::InvalidConfiguration`] when the file cannot be read or is not a valid
     /// key file (see [`ApiKey::from_json`]).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            AuthError::invalid_configuration(format!(
-                "cannot read the API-key file {path:?}: {err}"
-            ))
-        })?;
+        let text = crate::credential::read_credential_file(path.as_ref(), "API-key")?;
         Self::parse(&text)
     }
 

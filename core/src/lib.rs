@@ -35,7 +35,9 @@ mod token;
 mod transport;
 
 pub use api_key::ApiKey;
-pub use credential::signer::{JwtAlgorithm, JwtSigner, SignerError, pem_signer};
+pub use credential::signer::{
+    JwtAlgorithm, JwtSigner, SignerError, pem_signer, pem_signer_from_file,
+};
 pub use credential::{ClientAuthMethod, CsrfFetchMethod, ExpiryFormat};
 pub use csrf::{CsrfHeaders, CsrfSession};
 pub use error::{AuthError, NetworkErrorKind, Result, network_error_is_retried};

@@ -170,6 +170,66 @@ fn app_store_connect_jwts_from_pkcs8_and_sec1_keys_pass_pyjwt() {
     );
 }
 
+/// The from-file calls read the key files a console downloads (a service account's JSON, a
+/// `.p8`), and the JWTs they sign pass PyJWT as the text forms' do; a missing file is a
+/// configuration error that names the file.
+#[test]
+fn key_files_are_read_by_the_from_file_calls() {
+    let Some(servers) = Servers::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let google = dir.path().join("service-account.json");
+    std::fs::write(&google, servers.google_key(0, "file")).unwrap();
+    let tokens = TokenManager::google_service_account_from_file(
+        &google,
+        &["https://www.googleapis.com/auth/cloud-platform"],
+        None,
+    )
+    .unwrap();
+    assert!(tokens.authorization().unwrap().starts_with("Bearer ya29."));
+    let stats = servers.stats("google/0.file");
+    assert_eq!(stats["accepted"].as_u64(), Some(1), "{stats}");
+
+    let audience = "https://pubsub.googleapis.com/";
+    let jwt = TokenManager::google_service_account_jwt_from_file(&google, audience, None).unwrap();
+    let (status, body) = http_get(
+        &format!(
+            "{}/verify/google-self-signed?aud={audience}",
+            servers.base()
+        ),
+        Some(&jwt.authorization().unwrap()),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let p8 = dir.path().join("AuthKey.p8");
+    std::fs::write(&p8, servers.key("ec_pkcs8")).unwrap();
+    let key_id = servers.info["asc"]["key_id"].as_str().unwrap();
+    let issuer = servers.info["asc"]["issuer_id"].as_str().unwrap();
+    let signer = authwire::pem_signer_from_file(&p8, key_id).unwrap();
+    let asc = TokenManager::app_store_connect(issuer, signer, None, None).unwrap();
+    let (status, body) = http_get(
+        &format!("{}/verify/asc", servers.base()),
+        Some(&asc.authorization().unwrap()),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let missing = dir.path().join("missing.p8");
+    let Err(error) = authwire::pem_signer_from_file(&missing, None) else {
+        panic!("a missing PEM file was read");
+    };
+    assert!(
+        matches!(error, authwire::AuthError::InvalidConfiguration { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("missing.p8"), "{error}");
+    let error = TokenManager::google_service_account_from_file(&missing, &["s"], None).unwrap_err();
+    assert!(
+        error.to_string().contains("service-account key file"),
+        "{error}"
+    );
+}
+
 #[test]
 fn github_app_installation_token_from_a_pkcs1_key() {
     let Some(servers) = Servers::start() else {

@@ -16,6 +16,17 @@ use crate::exchange::{AttemptError, Endpoint, Request, Response, one_line, statu
 use crate::header::check_token;
 use crate::secret::Secret;
 
+/// Reads a credential file (a key file, a PEM file) as text. The error names the file and
+/// what it was for, never any of its content.
+pub(crate) fn read_credential_file(
+    path: &std::path::Path,
+    what: &str,
+) -> Result<String, AuthError> {
+    std::fs::read_to_string(path).map_err(|err| {
+        AuthError::invalid_configuration(format!("cannot read the {what} file {path:?}: {err}"))
+    })
+}
+
 const ACCEPT: &str = "accept";
 const AUTHORIZATION: &str = "authorization";
 const CONTENT_TYPE: &str = "content-type";

@@ -103,6 +103,28 @@ pub fn pem_signer<'a>(pem: &str, key_id: impl Into<Option<&'a str>>) -> Result<A
         .map(|signer| Arc::new(signer) as Arc<dyn JwtSigner>)
 }
 
+/// As [`pem_signer`], over the PEM file at `path` (a `.pem` or `.p8` download): the file is
+/// read here, so a path is never mistaken for the key's text.
+///
+/// ```no_run
+/// # fn main() -> authwire::Result<()> {
+/// let signer = authwire::pem_signer_from_file("AuthKey_ABC123.p8", "ABC123")?;
+/// # let _ = signer;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`pem_signer`], and [`AuthError::InvalidConfiguration`](crate::AuthError::InvalidConfiguration)
+/// naming the file when it cannot be read.
+pub fn pem_signer_from_file<'a>(
+    path: impl AsRef<std::path::Path>,
+    key_id: impl Into<Option<&'a str>>,
+) -> Result<Arc<dyn JwtSigner>> {
+    let pem = zeroize::Zeroizing::new(super::read_credential_file(path.as_ref(), "PEM key")?);
+    pem_signer(&pem, key_id)
+}
+
 /// A signer over a PEM private key, read by the core: PKCS#8 (`PRIVATE KEY`: Google's JSON
 /// key files, Apple's `.p8`), PKCS#1 (`RSA PRIVATE KEY`: GitHub's download) or SEC1
 /// (`EC PRIVATE KEY`). RSA keys sign RS256, P-256 keys ES256. The key bytes are zeroed once

@@ -173,6 +173,42 @@ impl TokenManager {
         Self::google_service_account_owned(key_json, super::owned(scopes), options.into())
     }
 
+    /// As [`TokenManager::google_service_account`], over the key file at `path` (the JSON
+    /// file downloaded from the console): the file is read here, so a path is never mistaken
+    /// for the key's text.
+    ///
+    /// # Errors
+    /// As [`TokenManager::google_service_account`], and
+    /// [`AuthError::InvalidConfiguration`] naming the file when it cannot be read.
+    pub fn google_service_account_from_file(
+        path: impl AsRef<std::path::Path>,
+        scopes: &[&str],
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        let key_json = zeroize::Zeroizing::new(crate::credential::read_credential_file(
+            path.as_ref(),
+            "service-account key",
+        )?);
+        Self::google_service_account(&key_json, scopes, options)
+    }
+
+    /// As [`TokenManager::google_service_account_jwt`], over the key file at `path`.
+    ///
+    /// # Errors
+    /// As [`TokenManager::google_service_account_jwt`], and
+    /// [`AuthError::InvalidConfiguration`] naming the file when it cannot be read.
+    pub fn google_service_account_jwt_from_file(
+        path: impl AsRef<std::path::Path>,
+        audience: &str,
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        let key_json = zeroize::Zeroizing::new(crate::credential::read_credential_file(
+            path.as_ref(),
+            "service-account key",
+        )?);
+        Self::google_service_account_jwt(&key_json, audience, options)
+    }
+
     /// A Google service account's self-signed JWT, used directly as the bearer token for
     /// the API named by `audience` (for example `https://pubsub.googleapis.com/`): no token
     /// request is sent. `iss` and `sub` are the account's email, the lifetime one hour; a new
