@@ -142,6 +142,27 @@ class _Closed:
         return "<closed>"
 
 
+class _ClosedOnExit:
+    """``with`` and ``async with`` for a manager or session: both close it on exit."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def _options(options: TokenOptions | None) -> _ffi.TokenOptions | None:
     return native_options(options)
 
@@ -222,7 +243,7 @@ def _check_signer(signer: JwtSigner) -> JwtSigner:
     return signer
 
 
-class TokenManager:
+class TokenManager(_ClosedOnExit):
     """Keeps a short-lived API token fresh and hands out its ``Authorization`` header.
 
     Create one per credential with a classmethod constructor and share it between every
@@ -676,18 +697,6 @@ class TokenManager:
         native: object = self._native
         return isinstance(native, _Closed)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         closed = ", closed=True" if self._closed() else ""
         return f"TokenManager(kind={self._kind!r}, credentials=<redacted>{closed})"
@@ -725,7 +734,7 @@ class TokenManager:
             self._cache = _EMPTY
 
 
-class CsrfSession:
+class CsrfSession(_ClosedOnExit):
     """Fetches a CSRF token for SAP API Management style write calls.
 
     ``CsrfSession(fetch_url, user_id, password)`` sends ``X-CSRF-Token: fetch`` (HEAD by
@@ -800,18 +809,6 @@ class CsrfSession:
         ``ValueError``; closing twice does nothing."""
         self._native = _Closed("CsrfSession")  # type: ignore[assignment]
         self._cookie = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"CsrfSession(fetch_url={self._fetch_url!r}, user_id={self._user_id!r}, password=<redacted>)"

@@ -33,6 +33,12 @@ struct ServiceAccount {
     signer: Arc<dyn JwtSigner>,
 }
 
+/// A service account's key file, as text wiped from memory when dropped.
+fn read_service_account(path: &std::path::Path) -> Result<zeroize::Zeroizing<String>> {
+    crate::credential::read_credential_file(path, "service-account key")
+        .map(zeroize::Zeroizing::new)
+}
+
 impl ServiceAccount {
     fn parse(key_json: &str) -> Result<Self> {
         let bad = |why: &str| {
@@ -185,11 +191,7 @@ impl TokenManager {
         scopes: &[&str],
         options: impl Into<Option<TokenOptions>>,
     ) -> Result<Self> {
-        let key_json = zeroize::Zeroizing::new(crate::credential::read_credential_file(
-            path.as_ref(),
-            "service-account key",
-        )?);
-        Self::google_service_account(&key_json, scopes, options)
+        Self::google_service_account(&read_service_account(path.as_ref())?, scopes, options)
     }
 
     /// As [`TokenManager::google_service_account_jwt`], over the key file at `path`.
@@ -202,11 +204,7 @@ impl TokenManager {
         audience: &str,
         options: impl Into<Option<TokenOptions>>,
     ) -> Result<Self> {
-        let key_json = zeroize::Zeroizing::new(crate::credential::read_credential_file(
-            path.as_ref(),
-            "service-account key",
-        )?);
-        Self::google_service_account_jwt(&key_json, audience, options)
+        Self::google_service_account_jwt(&read_service_account(path.as_ref())?, audience, options)
     }
 
     /// A Google service account's self-signed JWT, used directly as the bearer token for
