@@ -3,6 +3,7 @@
 
 package dev.authwire
 
+import java.nio.file.Path
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 
@@ -118,6 +119,83 @@ class CsrfHeaders internal constructor(
         @JvmSynthetic
         fun from(native: NativeCsrfHeaders): CsrfHeaders = native.use {
             CsrfHeaders(it.csrfToken(), it.cookie(), it.authorization())
+        }
+    }
+}
+
+/**
+ * An XTD API key: the downloaded key file's `appClientId`, `appClientSecret` and `encodedKey`,
+ * as plain, immutable data (nothing to close). The `encodedKey` is what the token exchange sends
+ * as `{"apiKey": ...}` ([TokenManager.apiKeyExchange]). Printing it shows the client id, never a
+ * secret: `ApiKey(appClientId="app-1", appClientSecret=<redacted>, encodedKey=<redacted>)`.
+ *
+ * ```kotlin
+ * val key = ApiKey.fromFile(Path.of("key.json"))
+ * val tokens = TokenManager.apiKeyExchange(tokenUrl, key)
+ * ```
+ */
+class ApiKey private constructor(
+    /** The `appClientId`, or `null` for a key made with [fromEncodedKey]. */
+    val appClientId: String?,
+    /** The `appClientSecret` in clear, or `null` for a key made with [fromEncodedKey]. Keep it out of logs. */
+    val appClientSecret: String?,
+    /** The `encodedKey` in clear: the value sent as `{"apiKey": ...}`. Keep it out of logs. */
+    val encodedKey: String,
+) {
+    /** Equal when every field is equal. */
+    override fun equals(other: Any?): Boolean =
+        other is ApiKey && other.appClientId == appClientId && other.appClientSecret == appClientSecret && other.encodedKey == encodedKey
+
+    /** Consistent with [equals]. */
+    override fun hashCode(): Int = (31 * appClientId.hashCode() + appClientSecret.hashCode()) * 31 + encodedKey.hashCode()
+
+    /** Shows the client id, never a secret. */
+    override fun toString(): String =
+        "ApiKey(appClientId=${appClientId?.let { "\"$it\"" }}, appClientSecret=${if (appClientSecret != null) "<redacted>" else "null"}, encodedKey=<redacted>)"
+
+    /** The core's handle for this key (what a manager is built from); the caller closes it. */
+    @JvmSynthetic
+    internal fun toNative(): NativeApiKey = NativeApiKey.fromEncodedKey(encodedKey)
+
+    /** The factories (Java: `ApiKey.fromFile(path)`, `ApiKey.fromJson(text)`, `ApiKey.fromEncodedKey(key)`). */
+    companion object {
+        /**
+         * Reads an XTD API key from the downloaded key file at [path] (UTF-8 JSON with the
+         * fields `appClientId`, `appClientSecret` and `encodedKey`). For the file's text, use
+         * [fromJson].
+         *
+         * @throws AuthException.InvalidConfiguration when the file cannot be read or is not a
+         *   valid key file. The message names the path or the field that is wrong, never a value.
+         */
+        @JvmStatic
+        @Throws(AuthException::class)
+        fun fromFile(path: Path): ApiKey = fromJson(readKeyFile(path, "API-key file"))
+
+        /**
+         * Parses the text of a downloaded key file (a JSON object with `appClientId`,
+         * `appClientSecret` and `encodedKey`). For a file on disk, use [fromFile].
+         *
+         * @throws AuthException.InvalidConfiguration when the text is not a JSON object or a
+         *   field is missing, not a string, or empty. The message names the field, never its value.
+         */
+        @JvmStatic
+        @Throws(AuthException::class)
+        fun fromJson(text: String): ApiKey = from(NativeApiKey.fromJson(text))
+
+        /**
+         * Wraps an `encodedKey`, for callers who hold only the key, not the whole file
+         * ([appClientId] and [appClientSecret] are `null`).
+         *
+         * @throws AuthException.InvalidConfiguration when the key is empty or contains
+         *   whitespace or a control character.
+         */
+        @JvmStatic
+        @Throws(AuthException::class)
+        fun fromEncodedKey(encodedKey: String): ApiKey = from(NativeApiKey.fromEncodedKey(encodedKey))
+
+        /** Copies [native]'s fields and frees it. */
+        private fun from(native: NativeApiKey): ApiKey = native.use {
+            ApiKey(it.appClientId(), it.appClientSecret(), it.encodedKey())
         }
     }
 }

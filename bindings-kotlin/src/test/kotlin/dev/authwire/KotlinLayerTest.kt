@@ -43,7 +43,7 @@ class KotlinLayerTest {
         val negative = assertThrows<IllegalArgumentException> { TokenManager.staticToken("abc", lifetimeSecs = -1L) }
         assertTrue("negative" in negative.message!!, negative.message)
         val duration = assertThrows<IllegalArgumentException> {
-            ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange("http://127.0.0.1:9/t", it, TokenOptions(requestTimeout = (-1).seconds)) }
+            ApiKey.fromEncodedKey(TEST_KEY).let { TokenManager.apiKeyExchange("http://127.0.0.1:9/t", it, TokenOptions(requestTimeout = (-1).seconds)) }
         }
         assertTrue("requestTimeout is negative" in duration.message!!, duration.message)
     }
@@ -124,7 +124,14 @@ class KotlinLayerTest {
     fun `ApiKey fromFile takes a Path`(@TempDir dir: Path) {
         val file = dir.resolve("key.json")
         file.toFile().writeText("""{"appClientId": "id", "appClientSecret": "secret", "encodedKey": "key"}""")
-        ApiKey.fromFile(file).use { assertEquals("key", it.encodedKey()) }
+        val key = ApiKey.fromFile(file)
+        assertEquals("key", key.encodedKey)
+        assertEquals("id", key.appClientId)
+        assertEquals("secret", key.appClientSecret)
+        assertEquals(ApiKey.fromJson(file.toFile().readText()), key)
+        assertEquals("ApiKey(appClientId=\"id\", appClientSecret=<redacted>, encodedKey=<redacted>)", key.toString())
+        assertEquals("ApiKey(appClientId=null, appClientSecret=null, encodedKey=<redacted>)", ApiKey.fromEncodedKey("key").toString())
+        assertTrue(ApiKey::class.java.interfaces.none { it == AutoCloseable::class.java }, "an ApiKey has nothing to close")
 
         val error = assertThrows<AuthException.InvalidConfiguration> { ApiKey.fromFile(dir.resolve("missing.json")) }
         assertTrue(error.message.startsWith("invalid configuration: cannot read the API-key file"), error.message)

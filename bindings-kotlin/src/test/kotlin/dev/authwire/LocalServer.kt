@@ -75,7 +75,7 @@ val TEST_KEY: String by lazy { Vectors.section("api_key_file")[0].getJSONObject(
 
 /** An XTD token manager for [server]'s `/v1/token`. */
 fun xtdManager(server: LocalServer, options: TokenOptions? = null): TokenManager =
-    ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(server.url("/v1/token"), it, options) }
+    ApiKey.fromEncodedKey(TEST_KEY).let { TokenManager.apiKeyExchange(server.url("/v1/token"), it, options) }
 
 /** Quick retries, so retry tests take milliseconds. */
 fun fastRetries(): TokenOptions = TokenOptions(backoffInitial = 20L.milliseconds, backoffMax = 100L.milliseconds)

@@ -65,7 +65,7 @@ class NetworkErrorsTest {
                 else -> error("unknown transport $transport")
             },
         )
-        val manager = ApiKey.fromEncodedKey(ENCODED_KEY).use { TokenManager.apiKeyExchange(url, it, options) }
+        val manager = ApiKey.fromEncodedKey(ENCODED_KEY).let { TokenManager.apiKeyExchange(url, it, options) }
         return manager.use {
             val events = ConcurrentLinkedQueue<AuthEvent>()
             manager.setListener(AuthListener { events += it })
@@ -161,7 +161,7 @@ class NetworkErrorsTest {
             else -> TokenOptions(transport = OkHttpTransport(TlsServers.okHttpClientTrustingCa()))
         }
         val before = TlsServers.accepts("trusted")
-        val manager = ApiKey.fromEncodedKey(ENCODED_KEY).use { TokenManager.apiKeyExchange(TlsServers.tokenUrl("trusted"), it, options) }
+        val manager = ApiKey.fromEncodedKey(ENCODED_KEY).let { TokenManager.apiKeyExchange(TlsServers.tokenUrl("trusted"), it, options) }
         manager.use {
             val header = it.authorizationBlocking()
             assertTrue(header.startsWith("Bearer tls-token-"), header)

@@ -42,7 +42,7 @@ class RedactionTest {
             )
             val path = Files.writeString(tempDir.resolve("key.json"), file.toString())
             for (key in listOf(ApiKey.fromJson(file.toString()), ApiKey.fromFile(path))) {
-                key.use {
+                key.let {
                     assertObjectRedacted(it, secrets)
                     // The client id is not a secret and identifies the key.
                     assertTrue(it.toString().contains(file.getString("appClientId")), it.toString())
@@ -53,8 +53,8 @@ class RedactionTest {
 
     @TestFactory
     fun apiKeyFromEncodedKeyIsRedacted() = forEachTokenSecret { secret ->
-        ApiKey.fromEncodedKey(secret).use {
-            assertEquals(secret, it.encodedKey())
+        ApiKey.fromEncodedKey(secret).let {
+            assertEquals(secret, it.encodedKey)
             assertObjectRedacted(it, listOf(secret))
         }
     }

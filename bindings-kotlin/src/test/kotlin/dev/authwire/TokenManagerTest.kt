@@ -67,10 +67,10 @@ class TokenManagerTest {
     @Test
     fun `XTD exchange with an ApiKey object`() {
         LocalServer.xtd().use { server ->
-            val manager = ApiKey.fromEncodedKey(TEST_KEY).use { key ->
-                TokenManager.apiKeyExchange(server.url("/v1/token"), key)
-            }
-            // The manager keeps its own copy of the key: the ApiKey is closed already.
+            val key = ApiKey.fromEncodedKey(TEST_KEY)
+            val manager = TokenManager.apiKeyExchange(server.url("/v1/token"), key)
+            // The key is plain data: nothing to close, and it can build another manager.
+            TokenManager.apiKeyExchange(server.url("/v1/token"), key).close()
             assertEquals("Bearer t0", manager.authorizationBlocking())
             assertEquals(TEST_KEY, JSONObject(server.requests.single().body).getString("apiKey"))
             manager.close()
@@ -272,7 +272,7 @@ class TokenManagerTest {
 
     @Test
     fun `HTTPS is required except for loopback`() {
-        ApiKey.fromEncodedKey(TEST_KEY).use { key ->
+        ApiKey.fromEncodedKey(TEST_KEY).let { key ->
             assertFailsWith<AuthException.InvalidConfiguration> {
                 TokenManager.apiKeyExchange("http://example.com/v1/token", key)
             }

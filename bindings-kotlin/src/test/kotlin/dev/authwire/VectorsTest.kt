@@ -230,17 +230,17 @@ class VectorsTest {
         val apiKey = case.getJSONObject("token_request_body").getString("apiKey")
         val path = Files.writeString(tempDir.resolve("key.json"), file.toString())
         for (key in listOf(ApiKey.fromJson(file.toString()), ApiKey.fromFile(path))) {
-            key.use {
-                assertEquals(file.getString("appClientId"), it.appClientId())
-                assertEquals(file.getString("appClientSecret"), it.appClientSecret())
-                assertEquals(file.getString("encodedKey"), it.encodedKey())
-                assertEquals(apiKey, it.encodedKey(), "the token request sends the encodedKey")
+            key.let {
+                assertEquals(file.getString("appClientId"), it.appClientId)
+                assertEquals(file.getString("appClientSecret"), it.appClientSecret)
+                assertEquals(file.getString("encodedKey"), it.encodedKey)
+                assertEquals(apiKey, it.encodedKey, "the token request sends the encodedKey")
             }
         }
-        ApiKey.fromEncodedKey(apiKey).use {
-            assertEquals(apiKey, it.encodedKey())
-            assertNull(it.appClientId())
-            assertNull(it.appClientSecret())
+        ApiKey.fromEncodedKey(apiKey).let {
+            assertEquals(apiKey, it.encodedKey)
+            assertNull(it.appClientId)
+            assertNull(it.appClientSecret)
         }
     }
 

@@ -3,6 +3,7 @@ package dev.authwire.java;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -167,8 +168,11 @@ class JavaCallerTest {
                 .connectTimeout(Duration.ofSeconds(2))
                 .maxAttempts(2)
                 .build();
-        try (ApiKey key = ApiKey.fromEncodedKey(LocalServerKt.getTEST_KEY());
-                TokenManager tokens = TokenManager.apiKeyExchange(url("/v1/token"), key, options)) {
+        ApiKey key = ApiKey.fromEncodedKey(LocalServerKt.getTEST_KEY());
+        assertEquals(LocalServerKt.getTEST_KEY(), key.getEncodedKey());
+        assertNull(key.getAppClientId());
+        assertEquals(key, ApiKey.fromEncodedKey(LocalServerKt.getTEST_KEY()));
+        try (TokenManager tokens = TokenManager.apiKeyExchange(url("/v1/token"), key, options)) {
             assertEquals("Bearer t0", tokens.authorizationBlocking());
         }
         assertThrows(IllegalArgumentException.class, () -> TokenOptions.builder().requestTimeout(Duration.ofSeconds(-1)));

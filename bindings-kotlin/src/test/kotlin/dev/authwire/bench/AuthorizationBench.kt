@@ -34,7 +34,7 @@ fun main() {
     println("authwire Kotlin benchmark: ${"%.1f".format(seconds)} s per case, $cores cores, ${System.getProperty("java.vm.name")} ${System.getProperty("java.version")}")
 
     LocalServer.xtd(lifetimeSecs = 3600.0).use { server ->
-        val manager = ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").use {
+        val manager = ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").let {
             TokenManager.apiKeyExchange(server.url("/v1/token"), it)
         }
         manager.use {

@@ -56,7 +56,7 @@ fun main() {
     measure("\"Token token=\\\"\" + token + \"\\\"\"", seconds) { "Token token=\"" + tokens[i++ and MASK] + "\"" }
 
     LocalServer.xtd(lifetimeSecs = 3600.0).use { server ->
-        ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").use {
+        ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").let {
             TokenManager.apiKeyExchange(server.url("/v1/token"), it)
         }.use { manager ->
             check(manager.authorizationBlocking() == "Bearer t0")

@@ -183,7 +183,7 @@ private const val API_KEY = "scenario-api-key-5f2b"
 private var sink = 0
 
 private fun manager(port: Int, scenario: String, namespace: String, options: TokenOptions? = null): TokenManager =
-    ApiKey.fromEncodedKey(API_KEY).use { key ->
+    ApiKey.fromEncodedKey(API_KEY).let { key ->
         TokenManager.apiKeyExchange("http://127.0.0.1:$port/$scenario/$namespace/token", key, options)
     }
 

@@ -39,7 +39,7 @@ fun main() {
 
 private fun measure(name: String, server: TokenServer, count: Int, transport: OkHttpTransport?): Double {
     val options = TokenOptions(loopMaxInvalidations = 1_000_000, transport = transport)
-    val manager = ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").use {
+    val manager = ApiKey.fromEncodedKey("YmVuY2g6YmVuY2gtc2VjcmV0").let {
         TokenManager.apiKeyExchange(server.url("/v1/token"), it, options)
     }
     return manager.use {

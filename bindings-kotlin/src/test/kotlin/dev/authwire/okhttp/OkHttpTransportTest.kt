@@ -253,7 +253,7 @@ class OkHttpTransportTest {
     // --- The policy the core keeps, whatever a Kotlin transport does -------------------------
 
     private fun managerThrough(transport: HttpTransport, timeoutMs: Long = 15_000L, attempts: Int = 4) =
-        ApiKey.fromEncodedKey(TEST_KEY).use {
+        ApiKey.fromEncodedKey(TEST_KEY).let {
             TokenManager.apiKeyExchange(
                 "http://127.0.0.1:9/t",
                 it,
@@ -362,7 +362,7 @@ class OkHttpTransportTest {
         val key = TEST_KEY
         val url = "http://127.0.0.1:9/t?tenant=acme-secret-tenant"
         val options = TokenOptions(transport = OkHttpTransport(OkHttpClient()), maxAttempts = 1)
-        val manager = ApiKey.fromEncodedKey(key).use { TokenManager.apiKeyExchange(url, it, options) }
+        val manager = ApiKey.fromEncodedKey(key).let { TokenManager.apiKeyExchange(url, it, options) }
         manager.use {
             val error = assertFailsWith<AuthException.Network> { it.authorizationBlocking() }
             assertEquals(NetworkErrorKind.CONNECTION_REFUSED, error.kind)
@@ -388,7 +388,7 @@ class OkHttpTransportTest {
             val options = TokenOptions(transport = transport, maxAttempts = 1)
             val errors = listOf(
                 assertThrows<AuthException> {
-                    ApiKey.fromEncodedKey(TEST_KEY).use { TokenManager.apiKeyExchange(url, it, options) }.use { it.authorizationBlocking() }
+                    ApiKey.fromEncodedKey(TEST_KEY).let { TokenManager.apiKeyExchange(url, it, options) }.use { it.authorizationBlocking() }
                 },
                 assertThrows<AuthException> {
                     CsrfSession(url, "alice", "pa55word!", options).use { it.headersBlocking() }

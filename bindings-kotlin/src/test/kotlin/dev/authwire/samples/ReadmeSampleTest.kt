@@ -126,7 +126,7 @@ class ReadmeSampleTest {
 
     @Test
     fun `the network-error sample prints what its comments say, against the TLS servers`() {
-        fun manager(name: String) = ApiKey.fromEncodedKey("sample-key").use {
+        fun manager(name: String) = ApiKey.fromEncodedKey("sample-key").let {
             TokenManager.apiKeyExchange(TlsServers.tokenUrl(name), it, TokenOptions(maxAttempts = 2, backoffInitial = 10L.milliseconds, backoffMax = 10L.milliseconds))
         }
         assertPrintsItsComments(errorSample, minimum = 3) {
