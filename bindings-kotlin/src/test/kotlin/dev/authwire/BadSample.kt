@@ -10,6 +10,9 @@ class BadSample {
     /** A suspend function named *Async. */
     suspend fun fetchAsync(): String = "x"
 
+    /** An integer duration named for its unit. */
+    val retryAfterMs: Long = 0L
+
     /** A name the table retired. */
     fun displayMessage(): String = "x"
 

@@ -51,6 +51,7 @@ class ConventionsTest {
             AccessToken::class.java to listOf("getValue", "getAuthorization", "getExpiresIn", "getRefreshIn"),
             BasicCredentials::class.java to listOf("getUserId", "getPassword"),
             CsrfHeaders::class.java to listOf("getCsrfToken", "getCookie", "getAuthorization"),
+            ApiKey::class.java to listOf("getAppClientId", "getAppClientSecret", "getEncodedKey"),
         )) {
             for (getter in getters) assertTrue(cls.methods.any { it.name == getter }, "${cls.simpleName}.$getter")
             assertTrue(!AutoCloseable::class.java.isAssignableFrom(cls), "${cls.simpleName} is plain data, not a handle")
@@ -65,6 +66,16 @@ class ConventionsTest {
         // TokenOptions' durations are named without a unit.
         assertTrue(TokenOptions::class.java.methods.any { it.name.startsWith("getRequestTimeout") })
         assertTrue(TokenOptions::class.java.methods.none { it.name.endsWith("Ms") || it.name.endsWith("Secs") })
+        // The durations of errors, events and transport requests: Kotlin Duration, java.time.Duration for Java.
+        for ((cls, getter) in listOf(
+            AuthException.RateLimited::class.java to "getRetryAfter",
+            AuthException.RefreshLoop::class.java to "getWindow",
+            AuthEvent.TokenRefreshed::class.java to "getLifetime",
+            HttpRequest::class.java to "getTimeout",
+        )) {
+            assertTrue(cls.methods.any { it.name == getter && it.returnType == java.time.Duration::class.java }, "${cls.simpleName}.$getter(): java.time.Duration")
+            assertTrue(cls.methods.any { it.name.startsWith("$getter-") }, "${cls.simpleName}: a kotlin.time.Duration property")
+        }
         // The error's message is the sentence.
         assertEquals(
             "invalid input: x",
@@ -78,6 +89,7 @@ class ConventionsTest {
         val text = found.joinToString("\n")
         assertTrue("unsigned" in text, text)
         assertTrue("Async" in text, text)
+        assertTrue("integer duration" in text, text)
         assertTrue("Companion" in text, text)
         assertTrue("mangled" in text, text)
         assertTrue("setter" in text, text)
@@ -90,7 +102,7 @@ class ConventionsTest {
         private val PLUMBING = listOf("FfiConverter", "Uniffi", "uniffi", "RustBuffer", "ForeignBytes", "InternalException", "NoHandle", "Disposable", "IntegerType")
 
         /** Names that the conventions table replaced; none may come back. */
-        private val RETIRED = setOf("displayMessage", "getDisplayMessage", "fileStore", "redisStore", "authorizationAsync", "tokenAsync", "headersAsync", "expiresInMs", "refreshInMs")
+        private val RETIRED = setOf("displayMessage", "getDisplayMessage", "fileStore", "redisStore", "authorizationAsync", "tokenAsync", "headersAsync", "expiresInMs", "refreshInMs", "appClientId", "encodedKey", "appClientSecret")
 
         /** Mangled members that have a Java form (Kotlin's Duration in TokenOptions; TokenOptionsBuilder for Java). */
         private val DURATION_CLASSES = setOf("dev.authwire.TokenOptions")
@@ -123,7 +135,7 @@ class ConventionsTest {
                     // that carry the module's name.
                     if (method.name.startsWith("uniffi") || method.name.endsWith("\$authwire")) continue
                     val where = "${cls.name}.${method.name}"
-                    if ('-' in method.name && cls.name !in DURATION_CLASSES) {
+                    if ('-' in method.name && cls.name !in DURATION_CLASSES && !cls.hasJavaForm(method)) {
                         found += "$where: a mangled name (an unsigned or value-class parameter) that Java cannot call"
                     }
                     if (method.isSuspend() && method.name.endsWith("Async")) {
@@ -135,6 +147,10 @@ class ConventionsTest {
                         found += "$where: an extension on a Companion (Java sees TokenManagersKt.f(TokenManager.Companion, ...))"
                     }
                     if (method.name in RETIRED) found += "$where: a name not in the table (docs/api/conventions.md)"
+                    val property = method.name.removePrefix("get")
+                    if (method.parameterCount == 0 && (property.endsWith("Ms") || property.endsWith("Secs")) && method.returnType in INTEGERS) {
+                        found += "$where: an integer duration named for its unit (use kotlin.time.Duration, java.time.Duration for Java)"
+                    }
                 }
                 val companion = cls.declaredFields.firstOrNull { it.name == "Companion" && Modifier.isStatic(it.modifiers) }
                 if (companion != null && Modifier.isPublic(companion.type.modifiers)) {
@@ -148,6 +164,19 @@ class ConventionsTest {
                 }
             }
             return found
+        }
+
+        private val INTEGERS = setOf(Long::class.javaPrimitiveType, Int::class.javaPrimitiveType, java.lang.Long::class.java, java.lang.Integer::class.java)
+
+        /**
+         * A mangled member (a `kotlin.time.Duration` in its signature) that Java reaches another
+         * way: a getter beside its `java.time.Duration` getter of the clean name
+         * (`getRetryAfter-…` and `getRetryAfter`), or a data class's Kotlin-only `copy`/`componentN`.
+         */
+        private fun Class<*>.hasJavaForm(method: Method): Boolean {
+            val base = method.name.substringBefore('-')
+            return base == "copy" || base.startsWith("component") ||
+                methods.any { it.name == base && it.parameterCount == method.parameterCount }
         }
 
         private val UNSIGNED = setOf("kotlin/ULong", "kotlin/UInt", "kotlin/UShort", "kotlin/UByte")

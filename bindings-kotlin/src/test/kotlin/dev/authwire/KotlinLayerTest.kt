@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
+import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 
 /** The hand-written Kotlin layer and how the generated bindings are packaged. */
@@ -60,12 +61,12 @@ class KotlinLayerTest {
                 "unauthorized (HTTP 401): bad credentials; check the credentials",
             AuthException.OAuth(400, "invalid_client", "unknown client") to
                 "OAuth2 error invalid_client (HTTP 400): unknown client",
-            AuthException.RateLimited(1500L) to "rate limited (HTTP 429), retry after 1500 ms; retry later",
+            AuthException.RateLimited(1500.milliseconds) to "rate limited (HTTP 429), retry after 1500 ms; retry later",
             AuthException.RateLimited(null) to "rate limited (HTTP 429); retry later",
             AuthException.Server(503, "down") to "server error (HTTP 503): down; retry later",
             AuthException.HttpStatus(404, "no such path") to "unexpected HTTP status 404: no such path",
             AuthException.InvalidResponse("no token") to "invalid response from the server: no token",
-            AuthException.RefreshLoop(5, 60000L) to
+            AuthException.RefreshLoop(5, 60.seconds) to
                 "refresh loop: 5 refreshes within 60000 ms; the API keeps rejecting new tokens",
         )
         for ((error, sentence) in expected) {

@@ -74,7 +74,7 @@ class ListenerTest {
                 )
                 assertEquals(AuthEvent.TokenRequested(1), events.first())
                 val refreshed = events.filterIsInstance<AuthEvent.TokenRefreshed>().single()
-                assertEquals(300_000L, refreshed.lifetimeMs)
+                assertEquals(300_000L, refreshed.lifetime.inWholeMilliseconds)
                 val retrying = events.filterIsInstance<AuthEvent.RefreshRetrying>().single()
                 assertTrue(retrying.reason.startsWith("server error (HTTP 503): echo"), retrying.reason)
                 val failed = events.filterIsInstance<AuthEvent.RefreshFailed>().single()

@@ -351,7 +351,7 @@ class SignedJwtTest {
                     val stats = it.stats()
                     assertEquals(2L to 1L, stats.tokenRequests to stats.retries, "skew $skew, $kind")
                     val retrying = events.filterIsInstance<AuthEvent.RefreshRetrying>().single()
-                    assertEquals(0L, retrying.delayMs)
+                    assertEquals(kotlin.time.Duration.ZERO, retrying.delay)
                     assertTrue("clock" in retrying.reason, retrying.reason)
                     // The next token request is signed with the server's time at once.
                     assertTrue(it.invalidate(first))

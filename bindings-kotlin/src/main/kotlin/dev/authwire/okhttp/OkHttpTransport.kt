@@ -79,7 +79,7 @@ class OkHttpTransport(client: OkHttpClient) : HttpTransport {
      */
     override suspend fun send(request: HttpRequest): HttpResponse {
         val call = client.newCall(request.toOkHttp())
-        call.timeout().timeout(request.timeoutMs, TimeUnit.MILLISECONDS)
+        call.timeout().timeout(request.timeout.inWholeMilliseconds, TimeUnit.MILLISECONDS)
         val limit = request.maxBodyBytes.coerceAtMost(Long.MAX_VALUE - 1) + 1
         return suspendCancellableCoroutine { continuation ->
             continuation.invokeOnCancellation { call.cancel() }

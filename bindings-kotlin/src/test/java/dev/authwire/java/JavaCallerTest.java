@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.authwire.AccessToken;
 import dev.authwire.ApiKey;
+import dev.authwire.AuthEvent;
 import dev.authwire.AuthException;
 import dev.authwire.Authwire;
 import dev.authwire.BasicCredentials;
@@ -172,9 +173,17 @@ class JavaCallerTest {
         assertEquals(LocalServerKt.getTEST_KEY(), key.getEncodedKey());
         assertNull(key.getAppClientId());
         assertEquals(key, ApiKey.fromEncodedKey(LocalServerKt.getTEST_KEY()));
+        List<Duration> lifetimes = new CopyOnWriteArrayList<>();
         try (TokenManager tokens = TokenManager.apiKeyExchange(url("/v1/token"), key, options)) {
+            // An event's duration, as a java.time.Duration (its Kotlin property is a kotlin.time.Duration).
+            tokens.setListener(event -> {
+                if (event instanceof AuthEvent.TokenRefreshed) {
+                    lifetimes.add(((AuthEvent.TokenRefreshed) event).getLifetime());
+                }
+            });
             assertEquals("Bearer t0", tokens.authorizationBlocking());
         }
+        assertEquals(List.of(Duration.ofSeconds(300)), lifetimes);
         assertThrows(IllegalArgumentException.class, () -> TokenOptions.builder().requestTimeout(Duration.ofSeconds(-1)));
     }
 
