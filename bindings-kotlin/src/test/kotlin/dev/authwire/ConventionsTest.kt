@@ -63,6 +63,14 @@ class ConventionsTest {
         for (name in listOf("jwtBearer", "selfSignedJwt")) {
             assertTrue(TokenManager::class.java.methods.any { it.name == name && Modifier.isStatic(it.modifiers) && Map::class.java in it.parameterTypes }, "TokenManager.$name(extraClaims: Map)")
         }
+        // A token's lifetime is a kotlin.time.Duration (a mangled JVM name), with java.time.Duration
+        // forms for Java under the plain name, and never an integer count of seconds.
+        for (name in listOf("staticToken", "appStoreConnect", "jwtBearer", "selfSignedJwt")) {
+            val methods = TokenManager::class.java.methods.filter { Modifier.isStatic(it.modifiers) }
+            assertTrue(methods.any { it.name == name && java.time.Duration::class.java in it.parameterTypes }, "TokenManager.$name(…, java.time.Duration)")
+            assertTrue(methods.any { it.name.startsWith("$name-") }, "TokenManager.$name(…, kotlin.time.Duration)")
+            assertTrue(methods.none { it.name == name && Long::class.javaPrimitiveType in it.parameterTypes }, "TokenManager.$name takes no long seconds")
+        }
         // TokenOptions' durations are named without a unit.
         assertTrue(TokenOptions::class.java.methods.any { it.name.startsWith("getRequestTimeout") })
         assertTrue(TokenOptions::class.java.methods.none { it.name.endsWith("Ms") || it.name.endsWith("Secs") })

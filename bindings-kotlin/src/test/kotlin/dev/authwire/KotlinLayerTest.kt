@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
+import java.security.KeyPairGenerator
+import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 
@@ -41,8 +43,23 @@ class KotlinLayerTest {
     fun `every error a user gets is an AuthException, a bad argument an IllegalArgumentException`(@TempDir dir: Path) {
         val store = assertThrows<AuthException.InvalidConfiguration> { FileStore(dir.resolve("missing/tokens")) }
         assertTrue(store.message.startsWith("invalid configuration: "), store.message)
-        val negative = assertThrows<IllegalArgumentException> { TokenManager.staticToken("abc", lifetimeSecs = -1L) }
-        assertTrue("negative" in negative.message!!, negative.message)
+        val negative = assertThrows<IllegalArgumentException> { TokenManager.staticToken("abc", lifetime = (-1).seconds) }
+        assertEquals("lifetime is negative (-1s); it must be zero or more whole seconds", negative.message)
+        // The core counts a lifetime in whole seconds: a fraction is refused, not rounded.
+        val fraction = assertThrows<IllegalArgumentException> { TokenManager.staticToken("abc", lifetime = 1500.milliseconds) }
+        assertEquals("lifetime is 1.5s; it must be whole seconds (the core counts a lifetime in seconds)", fraction.message)
+        val infinite = assertThrows<IllegalArgumentException> { TokenManager.staticToken("abc", lifetime = Duration.INFINITE) }
+        assertTrue("never expires" in infinite.message!!, infinite.message)
+        val signer = JcaSigner(KeyPairGenerator.getInstance("EC").apply { initialize(256) }.generateKeyPair().private, "KEY_ID")
+        for (call in listOf<() -> Unit>(
+            { TokenManager.appStoreConnect("issuer", signer, lifetime = 0.5.seconds) },
+            { TokenManager.jwtBearer("https://example.com/t", signer, "iss", "aud", lifetime = 90.5.seconds) },
+            { TokenManager.selfSignedJwt(signer, "iss", "aud", lifetime = (-60).seconds) },
+            { TokenManager.selfSignedJwt(signer, "iss", "aud", mapOf("scope" to "x"), lifetime = 10.milliseconds) },
+        )) {
+            val error = assertThrows<IllegalArgumentException> { call() }
+            assertTrue(error.message!!.startsWith("lifetime is "), error.message)
+        }
         val duration = assertThrows<IllegalArgumentException> {
             ApiKey.fromEncodedKey(TEST_KEY).let { TokenManager.apiKeyExchange("http://127.0.0.1:9/t", it, TokenOptions(requestTimeout = (-1).seconds)) }
         }
@@ -98,7 +115,7 @@ class KotlinLayerTest {
         val (userId, password) = credentials
         assertEquals("alice" to "pw", userId to password)
         assertEquals("BasicCredentials(userId=\"alice\", password=<redacted>)", credentials.toString())
-        TokenManager.staticToken("s3cret", lifetimeSecs = 60L).use { tokens ->
+        TokenManager.staticToken("s3cret", lifetime = 60.seconds).use { tokens ->
             val token = tokens.tokenBlocking()
             assertEquals("s3cret", token.value)
             assertEquals("Bearer s3cret", token.authorization)

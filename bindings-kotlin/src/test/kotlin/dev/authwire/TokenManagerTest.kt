@@ -168,7 +168,7 @@ class TokenManagerTest {
                 assertEquals(null, it.refreshIn, "never refreshed")
             }
         }
-        TokenManager.staticToken("abc", lifetimeSecs = 60L).use { manager ->
+        TokenManager.staticToken("abc", lifetime = Duration.parse("60s")).use { manager ->
             manager.tokenBlocking().let { assertTrue(it.expiresIn!!.inWholeSeconds in 53L..60L, "${it.expiresIn}") }
         }
         assertFailsWith<AuthException.InvalidInput> { TokenManager.staticToken("a b") }

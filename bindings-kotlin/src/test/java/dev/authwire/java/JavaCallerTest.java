@@ -123,8 +123,26 @@ class JavaCallerTest {
         } catch (AuthException e) {
             assertTrue(e instanceof AuthException.InvalidInput);
         }
-        // A bad argument of Java's own kind: a negative number.
-        assertThrows(IllegalArgumentException.class, () -> TokenManager.staticToken("abc", -1L));
+        // A bad argument of Java's own kind: a negative or sub-second lifetime.
+        assertThrows(IllegalArgumentException.class, () -> TokenManager.staticToken("abc", Duration.ofSeconds(-1)));
+        IllegalArgumentException fraction =
+                assertThrows(IllegalArgumentException.class, () -> TokenManager.staticToken("abc", Duration.ofMillis(1500)));
+        assertTrue(fraction.getMessage().contains("whole seconds"), fraction.getMessage());
+    }
+
+    @Test
+    void lifetimesAreJavaDurations() throws Exception {
+        try (TokenManager tokens = TokenManager.staticToken("abc", Duration.ofMinutes(1))) {
+            AccessToken token = tokens.tokenBlocking();
+            assertEquals("Bearer abc", token.getAuthorization());
+            assertFalse(token.getExpiresIn() == null, "a lifetime: expires");
+        }
+        try (TokenManager tokens = TokenManager.staticToken("abc")) {
+            assertNull(tokens.tokenBlocking().getExpiresIn(), "no lifetime: never expires");
+        }
+        try (TokenManager tokens = TokenManager.staticToken("abc", null)) {
+            assertNull(tokens.tokenBlocking().getExpiresIn(), "null: never expires");
+        }
     }
 
     @Test
