@@ -78,6 +78,18 @@ fn assert_no_key_material(text: &str, servers: &Servers) {
     }
 }
 
+/// The stand-in verifies `jwt`'s self-signed JWT for `audience` as Google does (PyJWT).
+fn assert_google_accepts(servers: &Servers, audience: &str, jwt: &TokenManager) {
+    let (status, body) = http_get(
+        &format!(
+            "{}/verify/google-self-signed?aud={audience}",
+            servers.base()
+        ),
+        Some(&jwt.authorization().unwrap()),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
 #[test]
 fn google_service_account_grant_and_self_signed_jwt_pass_pyjwt() {
     let Some(servers) = Servers::start() else {
@@ -117,14 +129,7 @@ fn google_service_account_grant_and_self_signed_jwt_pass_pyjwt() {
     let audience = "https://pubsub.googleapis.com/";
     let jwt = TokenManager::google_service_account_jwt(&servers.google_key(0, "x"), audience, None)
         .unwrap();
-    let (status, body) = http_get(
-        &format!(
-            "{}/verify/google-self-signed?aud={audience}",
-            servers.base()
-        ),
-        Some(&jwt.authorization().unwrap()),
-    );
-    assert_eq!(status, 200, "{body}");
+    assert_google_accepts(&servers, audience, &jwt);
     assert_eq!(jwt.stats().token_requests, 1, "signed here, no request");
 }
 
@@ -193,14 +198,7 @@ fn key_files_are_read_by_the_from_file_calls() {
 
     let audience = "https://pubsub.googleapis.com/";
     let jwt = TokenManager::google_service_account_jwt_from_file(&google, audience, None).unwrap();
-    let (status, body) = http_get(
-        &format!(
-            "{}/verify/google-self-signed?aud={audience}",
-            servers.base()
-        ),
-        Some(&jwt.authorization().unwrap()),
-    );
-    assert_eq!(status, 200, "{body}");
+    assert_google_accepts(&servers, audience, &jwt);
 
     let p8 = dir.path().join("AuthKey.p8");
     std::fs::write(&p8, servers.key("ec_pkcs8")).unwrap();
