@@ -86,6 +86,21 @@ pub enum AuthError {
         /// What was wrong with the response, without the token.
         reason: String,
     },
+    /// The user session is over: the server refused its refresh token (`invalid_grant`:
+    /// revoked, expired, or reused), the user signed out (in this process or another), or no
+    /// session is stored. Retrying cannot help: show the sign-in. Never caused by a network
+    /// failure, a 5xx or a 429, which keep the session.
+    #[error("sign-in required: {reason}")]
+    SignInRequired {
+        /// Why the session ended, without any token.
+        reason: String,
+    },
+    /// The operation was cancelled by the caller (e.g. `DeviceAuthorizationFlow::cancel`).
+    #[error("cancelled: {reason}")]
+    Cancelled {
+        /// What was cancelled.
+        reason: String,
+    },
     /// Tokens were invalidated and refreshed too often in a short window: the API keeps
     /// rejecting fresh tokens. Check that the token is accepted by the API you call.
     #[error(

@@ -30,6 +30,7 @@ mod header;
 mod listener;
 mod runtime;
 mod secret;
+mod session;
 mod store;
 mod token;
 mod transport;
@@ -47,6 +48,10 @@ pub use header::{
 };
 pub use listener::{AuthEvent, AuthListener};
 pub use secret::REDACTED;
+pub use session::{
+    AuthorizationCodeFlow, DeviceAuthorizationFlow, DeviceCode, KeyFileSealingKey, SealingKey,
+    SessionOptions, SessionTokens,
+};
 pub use store::{FileStore, StoreError, TokenStore};
 #[cfg(feature = "redis-store")]
 pub use store::{RedisStore, RedisStoreOptions};

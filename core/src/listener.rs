@@ -60,6 +60,14 @@ pub enum AuthEvent {
         /// Why it was refused.
         reason: String,
     },
+    /// A user session ended: the server refused its refresh token (`invalid_grant`), the
+    /// user signed out (here or in another process), or no session is stored. Every call
+    /// now fails with [`AuthError::SignInRequired`](crate::AuthError::SignInRequired) until
+    /// the user signs in again.
+    SessionEnded {
+        /// Why, without any token.
+        reason: String,
+    },
     /// The process holding the store's lock did not deliver a token within the request
     /// timeout: this manager requested its own (and stored it for the others).
     StoreWaitTimedOut {

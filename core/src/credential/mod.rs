@@ -123,6 +123,8 @@ pub(crate) enum Source {
         expiry_format: ExpiryFormat,
         scheme: String,
     },
+    /// A user session: a refresh token that the server rotates (RFC 6749 §6).
+    Session(std::sync::Arc<crate::session::source::SessionSource>),
     /// SAP API Management: `X-CSRF-Token: fetch` with Basic credentials.
     Csrf {
         url: Endpoint,
@@ -153,6 +155,7 @@ impl Source {
             | Source::GitHubApp { url, .. }
             | Source::Custom { url, .. }
             | Source::Csrf { url, .. } => Some(url),
+            Source::Session(session) => Some(&session.url),
         }
     }
 
@@ -207,6 +210,8 @@ impl Source {
                 }
             }
             Source::Csrf { authorization, .. } => basic(authorization.expose(), &mut forms),
+            // The refresh token rotates: the engine scrubs the current one itself.
+            Source::Session(session) => forms.extend(session.client.secret_forms()),
             // The private key never leaves its signer; assertions are new for every request
             // and expire within minutes.
             Source::JwtBearer { .. } | Source::GitHubApp { .. } | Source::SelfSigned { .. } => {}
@@ -271,6 +276,7 @@ impl Source {
         };
         Ok(match self {
             Source::Static { .. } | Source::SelfSigned { .. } => None,
+            Source::Session(session) => Some(session.refresh_request()?),
             Source::ApiKeyExchange { url, encoded_key } => {
                 let body = serde_json::json!({ "apiKey": encoded_key.expose() }).to_string();
                 Some(json(url, Secret::new(body), Vec::new()))
@@ -408,6 +414,20 @@ impl Source {
         if let Source::Csrf { authorization, .. } = self {
             return parse_csrf(response, authorization).map_err(invalid);
         }
+        if let Source::Session(session) = self {
+            let mut answer = crate::session::answer::parse_response(response, scrub)?;
+            let fetched = std::mem::replace(
+                &mut answer.fetched,
+                Fetched {
+                    token: Secret::new(""),
+                    authorization: Secret::new(""),
+                    cookie: None,
+                    lifetime: None,
+                },
+            );
+            *session.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer);
+            return Ok(fetched);
+        }
         let body = answer_document(response).map_err(invalid)?;
         let (token_field, expiry_field, format, scheme) = match self {
             Source::ApiKeyExchange { .. } => (
@@ -462,7 +482,10 @@ impl Source {
                 ExpiryFormat::Rfc3339,
                 "Bearer".to_owned(),
             ),
-            Source::Static { .. } | Source::Csrf { .. } | Source::SelfSigned { .. } => {
+            Source::Static { .. }
+            | Source::Csrf { .. }
+            | Source::SelfSigned { .. }
+            | Source::Session(_) => {
                 unreachable!("handled above")
             }
         };
@@ -599,7 +622,7 @@ fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 /// RFC 3986 §2.3: every byte outside the unreserved set as `%XX` (upper-case hex).
-fn percent_encode(value: &str) -> Secret {
+pub(crate) fn percent_encode(value: &str) -> Secret {
     let mut out = String::with_capacity(value.len() * 3);
     for &b in value.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

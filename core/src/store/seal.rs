@@ -29,6 +29,7 @@ use crate::secret::Secret;
 const MAGIC: &[u8] = b"aw1";
 const NONCE_LEN: usize = 24;
 const SALT: &[u8] = b"authwire token store v1";
+const SESSION_SALT: &[u8] = b"authwire user session v1";
 const INFO_KEY: &[u8] = b"authwire sealing key v1";
 const INFO_NAME: &[u8] = b"authwire store key name v1";
 
@@ -98,8 +99,29 @@ impl Sealer {
     /// which has nothing to share.
     pub(crate) fn for_source(source: &Source) -> Option<Self> {
         let mut ikm = identity(source)?;
-        let hkdf = Hkdf::<Sha256>::new(Some(SALT), &ikm);
+        let sealer = Self::derive(SALT, &ikm, "token");
         ikm.zeroize();
+        Some(sealer)
+    }
+
+    /// A sealer whose key comes from the host (a user session's [`SealingKey`]) rather than
+    /// from a credential: the AEAD key and the key names are derived from `key` and
+    /// `identity` (what makes this session distinct: its endpoint and client).
+    ///
+    /// [`SealingKey`]: crate::SealingKey
+    pub(crate) fn from_host_key(key: &[u8], identity: &[u8]) -> Self {
+        let mut ikm = Vec::with_capacity(key.len() + identity.len() + 16);
+        for part in [key, identity] {
+            ikm.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            ikm.extend_from_slice(part);
+        }
+        let sealer = Self::derive(SESSION_SALT, &ikm, "session");
+        ikm.zeroize();
+        sealer
+    }
+
+    fn derive(salt: &[u8], ikm: &[u8], kind: &str) -> Self {
+        let hkdf = Hkdf::<Sha256>::new(Some(salt), ikm);
         let mut key = [0u8; 32];
         let mut name = [0u8; 16];
         hkdf.expand(INFO_KEY, &mut key)
@@ -109,11 +131,11 @@ impl Sealer {
         let cipher = XChaCha20Poly1305::new_from_slice(&key).expect("the key is 32 bytes");
         key.zeroize();
         let hex: String = name.iter().map(|b| format!("{b:02x}")).collect();
-        Some(Self {
+        Self {
             cipher,
-            token_key: format!("{hex}.token"),
+            token_key: format!("{hex}.{kind}"),
             lock_key: format!("{hex}.lock"),
-        })
+        }
     }
 
     /// Encrypts `entry` for this credential's token key.
@@ -126,18 +148,24 @@ impl Sealer {
             l: u64::try_from(entry.lifetime.as_millis()).unwrap_or(u64::MAX),
         };
         let mut json = serde_json::to_vec(&plain).expect("strings and numbers always serialize");
+        let out = self.seal_bytes(&json);
+        json.zeroize();
+        out
+    }
+
+    /// Encrypts any plaintext for this sealer's token key.
+    pub(crate) fn seal_bytes(&self, plain: &[u8]) -> Vec<u8> {
         let nonce = XNonce::try_generate().expect("the operating system's random source failed");
         let sealed = self
             .cipher
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: &json,
+                    msg: plain,
                     aad: self.token_key.as_bytes(),
                 },
             )
             .expect("a token entry is far below the AEAD's size limit");
-        json.zeroize();
         let mut out = Vec::with_capacity(MAGIC.len() + NONCE_LEN + sealed.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&nonce);
@@ -145,16 +173,15 @@ impl Sealer {
         out
     }
 
-    /// Decrypts an entry read from this credential's token key.
-    pub(crate) fn open(&self, bytes: &[u8]) -> Result<Entry, Rejected> {
+    /// Decrypts what [`seal_bytes`](Self::seal_bytes) made; the caller zeroizes the result.
+    pub(crate) fn open_bytes(&self, bytes: &[u8]) -> Result<Vec<u8>, Rejected> {
         let rest = bytes.strip_prefix(MAGIC).ok_or(Rejected::Malformed)?;
         if rest.len() < NONCE_LEN + 16 {
             return Err(Rejected::Malformed);
         }
         let (nonce, sealed) = rest.split_at(NONCE_LEN);
         let nonce = XNonce::try_from(nonce).map_err(|_| Rejected::Malformed)?;
-        let mut json = self
-            .cipher
+        self.cipher
             .decrypt(
                 &nonce,
                 Payload {
@@ -162,7 +189,12 @@ impl Sealer {
                     aad: self.token_key.as_bytes(),
                 },
             )
-            .map_err(|_| Rejected::Unauthentic)?;
+            .map_err(|_| Rejected::Unauthentic)
+    }
+
+    /// Decrypts an entry read from this credential's token key.
+    pub(crate) fn open(&self, bytes: &[u8]) -> Result<Entry, Rejected> {
+        let mut json = self.open_bytes(bytes)?;
         let parsed = serde_json::from_slice::<Plain>(&json);
         json.zeroize();
         // Authentic but unreadable: written by an incompatible authwire with this credential.
@@ -188,6 +220,8 @@ fn identity(source: &Source) -> Option<Vec<u8>> {
     match source {
         // Nothing to share: a static token is given, a self-signed JWT made in each process.
         Source::Static { .. } | Source::SelfSigned { .. } => return None,
+        // A user session is sealed with the host's key (session::sync), not the credential's.
+        Source::Session(_) => return None,
         Source::ApiKeyExchange { url, encoded_key } => {
             put(b"api_key_exchange");
             put(url.as_str().as_bytes());

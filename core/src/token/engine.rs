@@ -27,6 +27,7 @@ use crate::secret::{REDACTED, Secret};
 use crate::store::shared::SharedToken;
 use crate::transport::Guarded;
 
+mod session;
 mod sharing;
 
 /// A token in the cache, with its deadlines.
@@ -128,7 +129,10 @@ impl Engine {
         );
         if options.store.is_some()
             && shared.is_none()
-            && !matches!(source, Source::Static { .. } | Source::SelfSigned { .. })
+            && !matches!(
+                source,
+                Source::Static { .. } | Source::SelfSigned { .. } | Source::Session(_)
+            )
         {
             return Err(AuthError::invalid_configuration(
                 "a token store seals tokens with a key derived from the credential, and this \
@@ -236,6 +240,7 @@ impl Engine {
 
     /// Blocks the calling thread until a usable token exists or the refresh failed.
     pub(crate) fn get_blocking(self: &Arc<Self>) -> Result<Arc<Cached>> {
+        self.session_gate()?;
         match self.lookup() {
             Lookup::Ready(cached) => Ok(cached),
             Lookup::Fail(error) => Err(error),
@@ -245,6 +250,7 @@ impl Engine {
 
     /// Awaits a usable token; runs on any executor.
     pub(crate) async fn get(self: &Arc<Self>) -> Result<Arc<Cached>> {
+        self.session_gate()?;
         match self.lookup() {
             Lookup::Ready(cached) => Ok(cached),
             Lookup::Fail(error) => Err(error),
@@ -519,6 +525,13 @@ impl Engine {
             if text.contains(secret.expose()) {
                 text = text.replace(secret.expose(), REDACTED);
             }
+        }
+        if let Source::Session(session) = &self.source
+            && let Some(token) = session.refresh_token()
+            && token.expose().len() >= 4
+            && text.contains(token.expose())
+        {
+            text = text.replace(token.expose(), REDACTED);
         }
         text
     }

@@ -441,6 +441,178 @@ impl TokenManager {
 }
 
 impl TokenManager {
+    /// A user session: the app signed a user in (with [`AuthorizationCodeFlow`],
+    /// [`DeviceAuthorizationFlow`], AppAuth, Auth0 or a web login) and now lives on a
+    /// refresh token that the server rotates (RFC 6749 §6, `grant_type=refresh_token`).
+    ///
+    /// - `tokens`: the sign-in's tokens; `None` to continue the session stored in
+    ///   [`TokenOptions::store`] (an app's next start, or its widget or extension).
+    /// - `session`: the client's authentication (a public client by default), the
+    ///   revocation endpoint, and the [`SealingKey`](crate::SealingKey) that seals the session
+    ///   in the store (required with a store).
+    ///
+    /// With a store, every process that shares it shares the session: each refresh re-reads
+    /// the store under its cross-process lock (a process that lost the race adopts the
+    /// winner's tokens instead of spending a rotated refresh token), and the rotated refresh
+    /// token is saved before the new access token is handed out. When the server refuses the
+    /// refresh token (`invalid_grant`), or the user signs out anywhere, every call fails
+    /// with [`AuthError::SignInRequired`]. A store that cannot be read (a locked device) is
+    /// a transient failure: the session stays.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use authwire::{FileStore, KeyFileSealingKey, SessionOptions, SessionTokens, TokenManager, TokenOptions};
+    ///
+    /// let tokens = SessionTokens::from_token_response(r#"{"access_token": "at", "token_type": "Bearer", "refresh_token": "rt", "expires_in": 3600}"#)?;
+    /// let session = TokenManager::user_session(
+    ///     "https://auth.example.com/oauth/token",
+    ///     "my-app",
+    ///     Some(&tokens),
+    ///     SessionOptions::default()
+    ///         .revocation_url("https://auth.example.com/oauth/revoke")
+    ///         .sealing_key(Arc::new(KeyFileSealingKey::new("/var/lib/myapp/session.key"))),
+    ///     TokenOptions::default().store(Arc::new(FileStore::new("/var/lib/myapp/session")?)),
+    /// )?;
+    /// match session.authorization() {
+    ///     Ok(header) => println!("{header}"),
+    ///     Err(authwire::AuthError::SignInRequired { .. }) => println!("show the sign-in"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok::<(), authwire::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, an empty client id, a store
+    /// without a sealing key, no tokens and no store, or invalid options.
+    pub fn user_session(
+        token_url: &str,
+        client_id: &str,
+        tokens: Option<&crate::SessionTokens>,
+        session: crate::SessionOptions,
+        options: impl Into<Option<TokenOptions>>,
+    ) -> Result<Self> {
+        let options = options.into().unwrap_or_default();
+        if tokens.is_none() && options.store.is_none() {
+            return Err(AuthError::invalid_configuration(
+                "a user session needs the sign-in's tokens, or a store that holds the session",
+            ));
+        }
+        let source = crate::session::source::SessionSource::new(
+            token_url,
+            client_id,
+            session,
+            options.store.clone(),
+            TokenOptions::ms(options.request_timeout_ms),
+        )?;
+        let manager = Self::build(
+            Source::Session(Arc::new(source)),
+            Some(options),
+            "user_session",
+        )?;
+        if let Some(tokens) = tokens {
+            manager.engine.start_session(tokens);
+        }
+        Ok(manager)
+    }
+
+    /// Ends a user session everywhere, blocking: the stored session is marked ended (every
+    /// process sharing it gets [`AuthError::SignInRequired`] from its next calls), this
+    /// manager's tokens are dropped, and the refresh token is revoked at the revocation
+    /// endpoint when one is configured (best effort, RFC 7009). From async code use
+    /// [`sign_out_async`](Self::sign_out_async).
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when this manager is not a user session;
+    /// [`AuthError::Network`] when the store could not be updated (this process is signed
+    /// out all the same; the others when they next refresh).
+    pub fn sign_out(&self) -> Result<()> {
+        futures::executor::block_on(self.sign_out_async())
+    }
+
+    /// [`sign_out`](Self::sign_out), awaited without blocking a thread.
+    ///
+    /// # Errors
+    /// As [`sign_out`](Self::sign_out).
+    pub async fn sign_out_async(&self) -> Result<()> {
+        let engine = Arc::clone(&self.engine);
+        crate::runtime::get()
+            .spawn(async move { engine.sign_out().await })
+            .await
+            .unwrap_or_else(|_| {
+                Err(AuthError::invalid_configuration(
+                    "the sign-out stopped unexpectedly",
+                ))
+            })
+    }
+}
+
+#[uniffi::export]
+impl TokenManager {
+    /// A user session living on a refresh token that the server rotates: see the Rust
+    /// `TokenManager::user_session`. `tokens` are the sign-in's (`None`: continue the
+    /// session stored in `options.store`); a public client by default, or
+    /// `client_secret` with `auth_method`; `revocation_url` for sign-out; `sealing_key` seals
+    /// the session in the store (required with one).
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] for a non-HTTPS URL, an empty client id, a store
+    /// without a sealing key, no tokens and no store, or invalid options.
+    #[uniffi::constructor(
+        name = "user_session",
+        default(
+            tokens = None,
+            client_secret = None,
+            auth_method = None,
+            revocation_url = None,
+            sealing_key = None,
+            options = None
+        )
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn ffi_user_session(
+        token_url: &str,
+        client_id: &str,
+        tokens: Option<Arc<crate::SessionTokens>>,
+        client_secret: Option<String>,
+        auth_method: Option<ClientAuthMethod>,
+        revocation_url: Option<String>,
+        sealing_key: Option<Arc<dyn crate::SealingKey>>,
+        options: Option<TokenOptions>,
+    ) -> Result<Arc<Self>> {
+        let mut session = crate::SessionOptions::default();
+        if let Some(secret) = client_secret {
+            session = session.client_secret(&secret, auth_method.unwrap_or_default());
+        }
+        if let Some(url) = revocation_url {
+            session = session.revocation_url(url);
+        }
+        if let Some(key) = sealing_key {
+            session = session.sealing_key(key);
+        }
+        Self::user_session(token_url, client_id, tokens.as_deref(), session, options).map(Arc::new)
+    }
+
+    /// Ends a user session everywhere, blocking: see the Rust `TokenManager::sign_out`.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidConfiguration`] when this manager is not a user session;
+    /// [`AuthError::Network`] when the store could not be updated.
+    #[uniffi::method(name = "sign_out")]
+    fn ffi_sign_out(&self) -> Result<()> {
+        self.sign_out()
+    }
+
+    /// Ends a user session everywhere, awaited without blocking a thread.
+    ///
+    /// # Errors
+    /// As `sign_out`.
+    #[uniffi::method(name = "sign_out_async")]
+    async fn ffi_sign_out_async(&self) -> Result<()> {
+        self.sign_out_async().await
+    }
+}
+
+impl TokenManager {
     fn client_credentials_owned(
         token_url: &str,
         client_id: &str,
@@ -642,7 +814,7 @@ pub(crate) fn owned(scopes: &[&str]) -> Vec<String> {
 
 /// RFC 9110 §5.6.2 `token`: one or more tchar.
 /// RFC 6749 §3.3: each scope a non-empty `scope-token`.
-fn check_scopes(scopes: &[String]) -> Result<()> {
+pub(crate) fn check_scopes(scopes: &[String]) -> Result<()> {
     let bad = |s: &String| {
         s.is_empty()
             || !s

@@ -42,6 +42,10 @@ impl Engine {
     pub(super) async fn obtain(
         self: &Arc<Self>,
     ) -> Result<(Fetched, Mono), (AuthError, Option<Duration>)> {
+        if let crate::credential::Source::Session(session) = &self.source {
+            let session = Arc::clone(session);
+            return self.obtain_session(&session).await;
+        }
         let Some(shared) = &self.shared else {
             return self.fetch_with_retries().await;
         };
