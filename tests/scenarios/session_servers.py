@@ -73,10 +73,13 @@ makes the user refuse: the library's own ``access_denied`` redirect (Authlib:
 
 ``token``: the library's token endpoint; ``device``: the library's device authorization endpoint
 (``verification_uri`` ``https://example.com/device``, never visited; ``verification_uri_complete``
-on Authlib only; ``expires_in`` 1800 and ``interval`` 5 unless scripted); ``revoke``: the
-library's RFC 7009 endpoint (200 even for an unknown token); ``resource``: ``GET`` with
-``Authorization: Bearer <access token>`` answers 200 ``{"user": "alice", "scope": "..."}``, else
-401 (the library's own check; DOT answers an empty body with ``WWW-Authenticate``).
+``<verification_uri>?user_code=<user_code>``; ``expires_in`` 1800 and ``interval`` 5 unless
+scripted; DOT needs ``client_id`` in the form even with Basic credentials, else 400
+``invalid_request``); ``revoke``: the library's RFC 7009 endpoint (200 even for an unknown token;
+revoking either token of a pair revokes both, on both servers); ``resource``:
+``GET`` with ``Authorization: Bearer <access token>`` answers 200 ``{"user": "alice", "scope":
+"..."}``, else 401 with the library's own check (Authlib: a JSON body, ``missing_authorization``
+without the header, ``invalid_token`` otherwise; DOT: an empty body and ``WWW-Authenticate``).
 
 Control endpoints (ours; JSON in and out; ``POST`` unless said otherwise)
 -------------------------------------------------------------------------
@@ -109,33 +112,41 @@ Control endpoints (ours; JSON in and out; ``POST`` unless said otherwise)
     Zeroes the counters (scripts are left alone).
 
 Token answers: ``{"access_token", "token_type": "Bearer", "expires_in": --access-lifetime,
-"refresh_token", "scope"}``; with ``openid`` in the scope neither server adds an ``id_token`` (no
-OpenID Connect configured): ``openid`` is an ordinary scope. Error answers (JSON ``{"error"}``):
+"refresh_token", "scope"}`` for all three grants (the device grant too); with ``openid`` in the
+scope neither server adds an ``id_token`` (no OpenID Connect configured): ``openid`` is an ordinary
+scope. Refresh tokens do not expire. Error answers (JSON ``{"error"}``):
 
-==========================================  ====================  =====================
-case                                        authlib               dot
-==========================================  ====================  =====================
-authorize without code_challenge            302 with a code (1)   302 invalid_request
-... its exchange, public client, no verifier 400 invalid_request  (no code)
-authorize with ``deny=1``                   302 access_denied     302 access_denied
-wrong code_verifier                         400 invalid_grant     400 invalid_grant
-code used twice                             400 invalid_grant     400 invalid_grant
-rotated refresh token reused (grace 0)      400 invalid_grant     400 invalid_grant
-... the newest refresh token afterwards     400 invalid_grant     400 invalid_grant
-rotated refresh token within ``--grace``    (no grace)            200, the SAME answer
-                                                                  tokens as the first
-                                                                  rotation (DOT's
-                                                                  idempotent retry)
-refresh after ``revoke-all``                400 invalid_grant     400 invalid_grant
-device poll, user not done yet              400 authorization_pending (both)
-device poll under a ``slow_down`` script    400 slow_down (both)
-device poll after deny                      400 access_denied (both)
-device poll after ``expires_in``            400 expired_token (both)
-device poll, unknown device_code            400 invalid_request   404 device_not_found
-==========================================  ====================  =====================
+===========================================  =====================  =====================
+case                                         authlib                dot
+===========================================  =====================  =====================
+authorize without code_challenge             302 with a code (1)    302 invalid_request
+authorize with code_challenge_method=plain   302 invalid_request    302 invalid_request
+authorize with ``deny=1``                    302 access_denied      302 access_denied
+authorize, scope outside the client's        302 invalid_scope      302 invalid_scope
+authorize, unknown client / redirect_uri     400 JSON               400 HTML page
+wrong code_verifier                          400 invalid_grant      400 invalid_grant
+code used twice                              400 invalid_grant      400 invalid_grant
+refresh token of another client              400 invalid_grant      400 invalid_grant
+wrong client secret                          401 invalid_client     401 invalid_client
+rotated refresh token reused (grace 0)       400 invalid_grant      400 invalid_grant
+... the newest refresh token afterwards      400 invalid_grant      400 invalid_grant
+rotated refresh token within ``--grace``     (no grace period)      200 (2)
+refresh after ``revoke-all`` or revocation   400 invalid_grant      400 invalid_grant
+device poll, user not done yet               400 authorization_pending (both)
+device poll under a ``slow_down`` script     400 slow_down (both)
+device poll after deny                       400 access_denied (both)
+device poll after ``expires_in``             400 expired_token (both)
+device poll, unknown device_code             400 invalid_request    404 device_not_found
+device poll again after success              200, a new token pair (both: the device_code is
+                                             not used up by either library)
+===========================================  =====================  =====================
 
-Device-grant tokens: Authlib issues a refresh token (the client may use refresh_token); whether DOT
-does is oauthlib's choice (see ``REPORT`` in the self-test, ``test_session_servers.py``).
+(1) Authlib's ``CodeChallenge(required=True)`` lets an authorization request without a challenge
+through; the exchange of that code by the PUBLIC client (no ``code_verifier``) answers 400
+``invalid_request`` ("Missing 'code_verifier'"); a confidential client may redeem it without one.
+(2) DOT's grace period is an idempotent retry: the rotated token, presented again within
+``--grace`` seconds, answers the SAME access and refresh tokens as its first rotation (no new
+family member, no reuse detection); after the grace period it is reuse (family revoked).
 """
 
 from __future__ import annotations
@@ -561,6 +572,9 @@ def make_authlib_app(control: Control, access_lifetime: int) -> Any:
         def authenticate_user(self, authorization_code: AuthorizationCode) -> User:
             return user
 
+    class S256Only(CodeChallenge):
+        SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012  (Authlib's default adds "plain")
+
     class RefreshTokenGrant(grants.RefreshTokenGrant):
         TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "none"]  # noqa: RUF012
         INCLUDE_NEW_REFRESH_TOKEN = True
@@ -653,7 +667,7 @@ def make_authlib_app(control: Control, access_lifetime: int) -> Any:
         },
     )
     server = AuthorizationServer(app, query_client=clients.get, save_token=save_token)
-    server.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=True)])
+    server.register_grant(AuthorizationCodeGrant, [S256Only(required=True)])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(DeviceGrant)
     server.register_endpoint(DeviceEndpoint)
@@ -748,6 +762,7 @@ def make_dot_app(control: Control, access_lifetime: int, grace: int, tmpdir: str
             "DEFAULT_SCOPES": ["read"],
             "ACCESS_TOKEN_EXPIRE_SECONDS": access_lifetime,
             "PKCE_REQUIRED": True,
+            "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only
             "ROTATE_REFRESH_TOKEN": True,
             "REFRESH_TOKEN_REUSE_PROTECTION": True,
             "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": grace,

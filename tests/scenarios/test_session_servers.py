@@ -231,6 +231,19 @@ def test_pkce_and_code_errors(ready: dict[str, Any], server: str) -> None:
         )
         assert (status, answer["error"]) == (400, "invalid_request")
     assert s.authorize(verifier, deny="1")["error"] == "access_denied"
+    plain = s.authorize(None, code_challenge=verifier, code_challenge_method="plain")
+    assert plain["error"] == "invalid_request"  # S256 only
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_access_token_expires_then_refresh(ready: dict[str, Any], server: str) -> None:
+    s = Session(ready, server)
+    tokens = s.code_flow()
+    time.sleep(2.2)  # --access-lifetime 2
+    assert s.resource(tokens["access_token"]) == 401
+    status, fresh = s.refresh(tokens["refresh_token"])
+    assert status == 200, fresh
+    assert s.resource(fresh["access_token"]) == 200
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -239,6 +252,7 @@ def test_device_flow(ready: dict[str, Any], server: str, confidential: bool) -> 
     s = Session(ready, server, confidential)
     d = s.device()
     assert d["verification_uri"] == "https://example.com/device"
+    assert d["verification_uri_complete"] == "https://example.com/device?user_code=" + d["user_code"]
     assert (d["expires_in"], d["interval"]) == (1800, 5)
     status, answer = s.poll(d["device_code"])
     assert (status, answer["error"]) == (400, "authorization_pending")
@@ -250,8 +264,10 @@ def test_device_flow(ready: dict[str, Any], server: str, confidential: bool) -> 
     assert status == 200, tokens
     assert tokens["expires_in"] == 2
     assert s.resource(tokens["access_token"]) == 200
-    if "refresh_token" in tokens:
-        assert s.refresh(tokens["refresh_token"])[0] == 200
+    assert s.refresh(tokens["refresh_token"])[0] == 200
+    # Neither library uses the device_code up: a poll after success gets another token pair.
+    status, again = s.poll(d["device_code"])
+    assert status == 200 and again["access_token"] != tokens["access_token"]
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -308,7 +324,8 @@ def test_stall_rewrite_and_stats(ready: dict[str, Any], server: str) -> None:
     thread.start()
     time.sleep(0.7)
     assert thread.is_alive()  # the answer is held back ...
-    assert stats(s.ep)["refresh_requests"] == 1  # ... after the request was processed
+    during = stats(s.ep)  # ... after the request was processed (the rotation is committed)
+    assert (during["refresh_requests"], during["refresh_ok"]) == (1, 1)
     thread.join()
     assert time.monotonic() - t0 >= 1.5
     status, rotated = result["answer"]
@@ -346,7 +363,14 @@ def test_dot_grace_period() -> None:
         # DOT answers the tokens of the first rotation again (an idempotent retry).
         assert again["access_token"] == first["access_token"]
         assert again["refresh_token"] == first["refresh_token"]
-        assert s.refresh(first["refresh_token"])[0] == 200  # the family is alive
+        assert stats(s.ep)["reuse_detected"] == 0
+        status, second = s.refresh(first["refresh_token"])  # the family is alive
+        assert status == 200
+        time.sleep(5.2)  # past the grace period: reuse, the family is revoked
+        status, answer = s.refresh(first["refresh_token"])
+        assert (status, answer["error"]) == (400, "invalid_grant")
+        assert stats(s.ep)["reuse_detected"] == 1
+        assert s.refresh(second["refresh_token"])[1]["error"] == "invalid_grant"
     finally:
         stop(proc)
 
