@@ -44,6 +44,9 @@ documented hooks: ``revoke_old_credential`` marks the used refresh token *rotate
 access token); ``authenticate_refresh_token`` given a rotated refresh token revokes the whole token
 family (every access and refresh token descended from the same code or device grant, as Auth0 and
 Okta do), counts ``reuse_detected`` and returns ``None``, which Authlib answers ``invalid_grant``.
+So that concurrent requests with ONE refresh token cannot both rotate it, ``validate_token_request``
+(Authlib's, then ours) claims the token under the store's lock: the first request rotates, every
+other one is reuse (family revoked, ``invalid_grant``, and the winner's new tokens are revoked too).
 ``should_slow_down`` (a DeviceCodeGrant hook) answers from the ``slow_down`` script.
 
 ``dot``: django-oauth-toolkit's stock views (Django configured in-process, SQLite in a temporary
@@ -140,6 +143,12 @@ device poll, unknown device_code             400 invalid_request    404 device_n
 device poll again after success              200, a new token pair (both: the device_code is
                                              not used up by either library)
 ===========================================  =====================  =====================
+
+CONCURRENT refreshes with one refresh token (requests that overlap in time): Authlib answers one of
+them 200 and the others ``invalid_grant`` as reuse, which revokes the family, the winner's new
+tokens included; DOT answers all of them 200 with the SAME new tokens (its handling of concurrent
+rotation) and the family lives on; a request that arrives after the rotation was committed is
+reuse there too. Sequential reuse is ``invalid_grant`` on both.
 
 (1) Authlib's ``CodeChallenge(required=True)`` lets an authorization request without a challenge
 through; the exchange of that code by the PUBLIC client (no ``code_verifier``) answers 400
@@ -413,7 +422,7 @@ def parse_json(data: bytes) -> dict[str, Any]:
 def make_authlib_app(control: Control, access_lifetime: int) -> Any:
     from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
     from authlib.oauth2 import OAuth2Error
-    from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
+    from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, TokenMixin, grants
     from authlib.oauth2.rfc6750 import BearerTokenValidator
     from authlib.oauth2.rfc7009 import RevocationEndpoint
     from authlib.oauth2.rfc7636 import CodeChallenge
@@ -535,7 +544,10 @@ def make_authlib_app(control: Control, access_lifetime: int) -> Any:
     decisions: dict[str, bool] = {}  # user_code -> approved
     families = itertools.count(1)
 
+    revoked_families: set[int] = set()
+
     def revoke_family(family: int) -> None:
+        revoked_families.add(family)
         for tok in by_access.values():
             if tok.family == family:
                 tok.access_revoked = tok.refresh_revoked = True
@@ -545,6 +557,8 @@ def make_authlib_app(control: Control, access_lifetime: int) -> Any:
             old = getattr(req, "refresh_token", None)
             family = old.family if isinstance(old, Token) else next(families)
             tok = Token(token, req.client.client_id, family)
+            # A rotation that lost a race with a reuse: its answer's tokens are born revoked.
+            tok.access_revoked = tok.refresh_revoked = family in revoked_families
             by_access[tok.access_token] = tok
             if tok.refresh_token:
                 by_refresh[tok.refresh_token] = tok
@@ -590,6 +604,20 @@ def make_authlib_app(control: Control, access_lifetime: int) -> Any:
                     control.count("reuse_detected")
                     return None
                 return None if tok.refresh_revoked else tok
+
+        def validate_token_request(self) -> None:
+            """Authlib's validation, then the refresh token is claimed for this rotation under
+            the store's lock: of concurrent requests with one token, one rotates and the others
+            are reuse (as if they came after it)."""
+            super().validate_token_request()
+            with lock:
+                tok: Token = self.request.refresh_token
+                if tok.rotated or tok.refresh_revoked:
+                    if tok.rotated:
+                        revoke_family(tok.family)
+                        control.count("reuse_detected")
+                    raise InvalidGrantError()
+                tok.rotated = True  # revoke_old_credential completes the rotation
 
         def authenticate_user(self, refresh_token: Token) -> User:
             return user
@@ -747,7 +775,14 @@ def make_dot_app(control: Control, access_lifetime: int, grace: int, tmpdir: str
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": os.path.join(tmpdir, "dot.sqlite3"),
-                "OPTIONS": {"timeout": 30, "init_command": "PRAGMA synchronous=OFF"},
+                # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent
+                # token requests wait for each other (busy timeout) instead of failing with
+                # "database is locked" when a reading transaction would upgrade to writing.
+                "OPTIONS": {
+                    "timeout": 30,
+                    "init_command": "PRAGMA synchronous=OFF",
+                    "transaction_mode": "IMMEDIATE",
+                },
             }
         },
         # Tables straight from the models instead of replaying the migrations (seconds).

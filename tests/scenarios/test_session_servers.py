@@ -381,3 +381,32 @@ def test_dot_device_authorization_needs_client_id_in_form(ready: dict[str, Any])
     assert (status, answer["error"]) == (400, "invalid_request")
     s = Session(ready, "authlib", confidential=True)
     assert s.post(s.ep["device"], {"scope": "read"})[0] == 200
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_concurrent_refreshes_with_one_token(ready: dict[str, Any], server: str) -> None:
+    s = Session(ready, server)
+    tokens = s.code_flow()
+    barrier = threading.Barrier(4)
+    results: list[tuple[int, dict[str, Any]]] = []
+
+    def refresh() -> None:
+        barrier.wait()
+        results.append(s.refresh(tokens["refresh_token"]))
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [answer for status, answer in results if status == 200]
+    if server == "authlib":  # one rotation; the others are reuse and revoke the family
+        assert len(ok) == 1
+        assert sorted(answer.get("error") for status, answer in results if status != 200) == ["invalid_grant"] * 3
+        assert s.refresh(ok[0]["refresh_token"])[1]["error"] == "invalid_grant"
+    else:  # DOT: the overlapping requests answer the same new tokens (one that arrives after
+        # the rotation was committed is reuse, which this run's timing may produce)
+        assert ok and len({answer["refresh_token"] for answer in ok}) == 1
+        assert all(status == 200 or answer["error"] == "invalid_grant" for status, answer in results)
+        if len(ok) == 4:  # the family lives on
+            assert s.refresh(ok[0]["refresh_token"])[0] == 200
