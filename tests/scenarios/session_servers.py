@@ -35,7 +35,7 @@ Library code vs our hooks
 -------------------------
 
 ``authlib``: Authlib's Flask ``AuthorizationServer`` with ``AuthorizationCodeGrant`` +
-``CodeChallenge(required=True)`` (PKCE required; S256 or plain as Authlib supports),
+``CodeChallenge(required=True)`` (PKCE; its ``SUPPORTED_CODE_CHALLENGE_METHOD`` cut to S256),
 ``RefreshTokenGrant`` (``INCLUDE_NEW_REFRESH_TOKEN = True``: every refresh answers a new refresh
 token), ``DeviceCodeGrant`` + ``DeviceAuthorizationEndpoint`` (``authlib.oauth2.rfc8628``),
 ``RevocationEndpoint`` and a ``ResourceProtector`` with a ``BearerTokenValidator``. We only write
@@ -52,7 +52,8 @@ other one is reuse (family revoked, ``invalid_grant``, and the winner's new toke
 ``dot``: django-oauth-toolkit's stock views (Django configured in-process, SQLite in a temporary
 directory, MD5 password hasher for start-up speed): ``AuthorizationView``, ``TokenView``,
 ``DeviceAuthorizationView``, ``RevokeTokenView`` and ``ScopedProtectedResourceMetadataView``.
-Settings: ``PKCE_REQUIRED=True``, ``ROTATE_REFRESH_TOKEN=True``,
+Settings: ``PKCE_REQUIRED=True``, ``COMPLIANT_BCP_RFC9700_PKCE_METHOD=True`` (S256 only),
+``ROTATE_REFRESH_TOKEN=True``,
 ``REFRESH_TOKEN_REUSE_PROTECTION=True`` (DOT revokes the token family on reuse),
 ``REFRESH_TOKEN_GRACE_PERIOD_SECONDS=--grace``, ``ACCESS_TOKEN_EXPIRE_SECONDS=--access-lifetime``,
 ``ALLOWED_REDIRECT_URI_SCHEMES`` with ``com.example.app``, both applications
@@ -64,7 +65,10 @@ DOT 3.4.1 does not define it), and (3) counts ``reuse_detected`` around DOT's ow
 ``validate_refresh_token``. In front of ``TokenView``, for device_code polls only: DOT's own
 ``DeviceGrant.is_expired()`` is called first (DOT's token view never checks the deadline, so an
 expired pending code would answer ``authorization_pending`` forever), and the ``slow_down`` script
-answers oauthlib's ``SlowDownError`` (DOT has no slow_down: a TODO in its source).
+answers oauthlib's ``SlowDownError`` (DOT has no slow_down: a TODO in its source). The device
+authorization view is DOT's with its answer cut to the fields of DOT's ``DeviceCodeResponse``
+(oauthlib 4 also echoes ``scope``, which DOT 3.4.1 turns into a 500). SQLite runs IMMEDIATE
+transactions, so concurrent token requests queue instead of failing "database is locked".
 
 ``authorize`` stands in for the browser step: ``GET {authorize}?response_type=code&client_id
 &redirect_uri&scope&state&code_challenge&code_challenge_method[&nonce]`` answers ``302`` to
