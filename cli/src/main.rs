@@ -10,6 +10,7 @@ mod csrf;
 mod demo;
 mod error;
 mod headers;
+mod login;
 mod output;
 mod secret;
 mod store;
@@ -77,6 +78,12 @@ enum Command {
     /// Fetch a CSRF token and print the headers for a write call
     #[command(after_help = csrf::CSRF_EXAMPLES)]
     Csrf(csrf::CsrfCmd),
+    /// Sign a user in with the device flow (RFC 8628) and keep the session in a file
+    #[command(after_help = login::LOGIN_EXAMPLES)]
+    Login(login::LoginCmd),
+    /// Print the header of a session stored by `login` (refreshed as needed), or sign out
+    #[command(after_help = login::LOGIN_EXAMPLES)]
+    Session(login::SessionCmd),
     /// Run the token manager under load against local servers and print a summary
     #[command(after_help = demo::DEMO_EXAMPLES)]
     Demo(demo::DemoCmd),
@@ -91,6 +98,8 @@ fn run(cli: &Cli) -> CliResult<i32> {
         Command::Scheme(cmd) => cmd.run(),
         Command::Token(cmd) => cmd.run(),
         Command::Csrf(cmd) => cmd.run(),
+        Command::Login(cmd) => cmd.run(),
+        Command::Session(cmd) => cmd.run(),
         Command::Demo(cmd) => cmd.run(),
     }
 }

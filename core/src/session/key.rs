@@ -96,9 +96,13 @@ impl SealingKey for KeyFileSealingKey {
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let tmp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(
+            ".{}-{}.tmp",
+            std::process::id(),
+            super::random_token(6)
+        ));
+        let tmp = self.path.with_file_name(name);
         let written = options
             .open(&tmp)
             .and_then(|mut f| f.write_all(&key).and_then(|()| f.sync_all()));
@@ -116,5 +120,41 @@ impl SealingKey for KeyFileSealingKey {
         std::fs::read(&self.path).map_err(|err| {
             StoreError::unavailable(format!("cannot read the sealing key file: {}", err.kind()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_created_once_and_the_same_for_every_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Arc::new(KeyFileSealingKey::new(dir.path().join("k.key")));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let key = Arc::clone(&key);
+                std::thread::spawn(move || key.key())
+            })
+            .collect();
+        let keys: Vec<_> = threads
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap())
+            .collect();
+        assert!(keys.iter().all(|k| k.len() == 32 && *k == keys[0]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.path().join("k.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

@@ -206,6 +206,8 @@ pub(crate) struct SessionSource {
     /// The extras of the last successful refresh answer (its refresh token, scope, ID
     /// token), taken by the session's refresh right after the request.
     pub(crate) pending: Mutex<Option<Answer>>,
+    /// The access token `invalidate` discarded: never adopted from the store again.
+    pub(crate) rejected: Mutex<Option<Secret>>,
 }
 
 impl SessionSource {
@@ -262,6 +264,7 @@ impl SessionSource {
             ended: AtomicBool::new(false),
             last_check_ms: AtomicU64::new(0),
             pending: Mutex::new(None),
+            rejected: Mutex::new(None),
         })
     }
 

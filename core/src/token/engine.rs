@@ -278,9 +278,16 @@ impl Engine {
         if let Some(shared) = &self.shared {
             shared.invalidated(token);
         }
+        if let Source::Session(session) = &self.source {
+            *session.rejected.lock().unwrap_or_else(|e| e.into_inner()) = Some(Secret::new(token));
+        }
         self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
         let window = TokenOptions::ms(self.options.loop_window_ms);
-        state.invalidations.push_back(now);
+        // A session's 401 while its refresh is already under way is answered by that refresh
+        // (another process's rotation revoked the token): not a sign of a refresh loop.
+        if !(matches!(self.source, Source::Session(_)) && live(&state.refresh).is_some()) {
+            state.invalidations.push_back(now);
+        }
         while state
             .invalidations
             .front()

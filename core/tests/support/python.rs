@@ -143,3 +143,70 @@ pub fn http_get(url: &str, authorization: Option<&str>) -> (u16, String) {
     }
     (status, decoded)
 }
+
+/// `tests/scenarios/session_servers.py` with `args` (`--access-lifetime S`, `--grace S`);
+/// returns the server and its ready line as JSON.
+pub fn session_servers(python: &str, args: &[&str]) -> (PythonServer, serde_json::Value) {
+    let server = start_with(python, "session_servers.py", args);
+    let info = serde_json::from_str(&server.ready_line)
+        .unwrap_or_else(|err| panic!("session_servers.py said {:?}: {err}", server.ready_line));
+    (server, info)
+}
+
+/// One plain HTTP/1.1 request on loopback, redirects not followed: the status, the head
+/// (lower-case names) and the body (chunked transfer coding decoded).
+pub fn http_raw(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
+    use std::io::Read;
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    if let Some(body) = body {
+        stream.write_all(body.as_bytes()).unwrap();
+    }
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer[9..12].parse().unwrap();
+    let split = answer.find("\r\n\r\n").unwrap();
+    let (head, body) = (&answer[..split], &answer[split + 4..]);
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, tail)) = rest.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            out.push_str(&tail[..size]);
+            rest = &tail[size + 2..];
+        }
+        out
+    } else {
+        body.to_owned()
+    };
+    (status, headers, body)
+}

@@ -164,7 +164,15 @@ impl Engine {
         let token = record.at.as_deref()?;
         let age = wall_now().saturating_sub(Duration::from_millis(record.i));
         let lifetime = Duration::from_millis(record.l);
-        if !self.is_fresh(lifetime, age)
+        let session = self.session()?;
+        let rejected = session
+            .rejected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|bad| bad.expose() == token);
+        if rejected
+            || !self.is_fresh(lifetime, age)
             || self
                 .current_token()
                 .is_some_and(|own| own.expose() == token)
@@ -279,13 +287,22 @@ impl Engine {
                     {
                         return Err((self.end_session(session, reason), None));
                     }
-                    if adopt_record(session, &record)
-                        && let Some((fetched, requested_at, age)) = self.fresh_stored_token(&record)
-                    {
-                        self.emit(AuthEvent::StoreTokenAdopted {
-                            age_ms: millis(age),
-                        });
-                        return Ok((fetched, requested_at));
+                    if adopt_record(session, &record) {
+                        // Another process rotated the session since this one last looked: a
+                        // 401 that brought this refresh was that rotation revoking the old
+                        // access token (servers do), no sign of a refresh loop.
+                        self.state
+                            .write()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .invalidations
+                            .pop_back();
+                        if let Some((fetched, requested_at, age)) = self.fresh_stored_token(&record)
+                        {
+                            self.emit(AuthEvent::StoreTokenAdopted {
+                                age_ms: millis(age),
+                            });
+                            return Ok((fetched, requested_at));
+                        }
                     }
                 }
             }
