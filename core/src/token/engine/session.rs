@@ -159,8 +159,14 @@ impl Engine {
         state.consecutive_failures = 0;
     }
 
-    /// The stored access token of `record`, if it is fresh and not ours.
-    fn fresh_stored_token(&self, record: &Record) -> Option<(Fetched, Mono, Duration)> {
+    /// The stored access token of `record`, if it is fresh (before the earliest refresh
+    /// point any jitter could give it, so never a token this process is refreshing) and not
+    /// one `invalidate` discarded; with `skip_own`, not the one this process holds either.
+    fn fresh_stored_token(
+        &self,
+        record: &Record,
+        skip_own: bool,
+    ) -> Option<(Fetched, Mono, Duration)> {
         let token = record.at.as_deref()?;
         let age = wall_now().saturating_sub(Duration::from_millis(record.i));
         let lifetime = Duration::from_millis(record.l);
@@ -173,9 +179,10 @@ impl Engine {
             .is_some_and(|bad| bad.expose() == token);
         if rejected
             || !self.is_fresh(lifetime, age)
-            || self
-                .current_token()
-                .is_some_and(|own| own.expose() == token)
+            || (skip_own
+                && self
+                    .current_token()
+                    .is_some_and(|own| own.expose() == token))
         {
             return None;
         }
@@ -296,13 +303,21 @@ impl Engine {
                             .unwrap_or_else(|e| e.into_inner())
                             .invalidations
                             .pop_back();
-                        if let Some((fetched, requested_at, age)) = self.fresh_stored_token(&record)
-                        {
-                            self.emit(AuthEvent::StoreTokenAdopted {
-                                age_ms: millis(age),
-                            });
-                            return Ok((fetched, requested_at));
-                        }
+                    }
+                    // The stored session is ours now (adopted here or by the background
+                    // check): its access token is taken when it is fresh and not ours.
+                    let current = {
+                        let state = session.lock_state();
+                        state.sid == record.sid && state.generation == record.g
+                    };
+                    if current
+                        && let Some((fetched, requested_at, age)) =
+                            self.fresh_stored_token(&record, false)
+                    {
+                        self.emit(AuthEvent::StoreTokenAdopted {
+                            age_ms: millis(age),
+                        });
+                        return Ok((fetched, requested_at));
                     }
                 }
             }
@@ -427,7 +442,8 @@ impl Engine {
                     return;
                 }
                 if adopt_record(&session, &record)
-                    && let Some((fetched, requested_at, age)) = self.fresh_stored_token(&record)
+                    && let Some((fetched, requested_at, age)) =
+                        self.fresh_stored_token(&record, true)
                 {
                     self.install(fetched, requested_at);
                     self.emit(AuthEvent::StoreTokenAdopted {
