@@ -136,36 +136,11 @@ impl DeviceAuthorizationFlow {
         form: Vec<(&str, &str)>,
     ) -> std::result::Result<crate::exchange::Response, crate::exchange::AttemptError> {
         let request = self.client.form_request(url, form);
-        let http = Arc::clone(&self.http);
-        let forms = self.client.secret_forms();
-        let device_code = self
-            .started
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|s| s.device_code.clone());
-        crate::runtime::get()
-            .spawn(async move {
-                let scrub = move |mut text: String| {
-                    for secret in forms
-                        .iter()
-                        .map(String::as_str)
-                        .chain(device_code.iter().map(Secret::expose))
-                    {
-                        if secret.len() >= 4 {
-                            text = text.replace(secret, REDACTED);
-                        }
-                    }
-                    text
-                };
-                http.send(request, &scrub).await
-            })
-            .await
-            .unwrap_or_else(|_| {
-                Err(crate::exchange::AttemptError::fatal(
-                    AuthError::invalid_configuration("the request stopped unexpectedly"),
-                ))
-            })
+        let mut secrets = self.client.secret_forms();
+        if let Some(started) = &*self.started.lock().unwrap_or_else(|e| e.into_inner()) {
+            secrets.push(started.device_code.expose().to_owned());
+        }
+        super::send_once(Arc::clone(&self.http), request, secrets).await
     }
 
     /// Starts the sign-in, awaited: see [`start`](Self::start).

@@ -33,3 +33,35 @@ pub(crate) fn random_token(n: usize) -> String {
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes)
 }
+
+/// Sends one request on the core's runtime (the transport and tokio's timer need it) and
+/// scrubs `secrets` from any text that comes back. The future is boxed so that every caller
+/// shares one spawned task type (the mobile core's size).
+pub(crate) async fn send_once(
+    http: std::sync::Arc<crate::transport::Guarded>,
+    request: crate::exchange::Request,
+    secrets: Vec<String>,
+) -> Result<crate::exchange::Response, crate::exchange::AttemptError> {
+    let task: std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<crate::exchange::Response, crate::exchange::AttemptError>,
+                > + Send,
+        >,
+    > = Box::pin(async move {
+        let scrub = move |mut text: String| {
+            for secret in &secrets {
+                if secret.len() >= 4 {
+                    text = text.replace(secret.as_str(), crate::secret::REDACTED);
+                }
+            }
+            text
+        };
+        http.send(request, &scrub).await
+    });
+    crate::runtime::get().spawn(task).await.unwrap_or_else(|_| {
+        Err(crate::exchange::AttemptError::fatal(
+            crate::error::AuthError::invalid_configuration("the request stopped unexpectedly"),
+        ))
+    })
+}

@@ -197,38 +197,12 @@ impl AuthorizationCodeFlow {
                 ("code_verifier", self.verifier.expose()),
             ],
         );
-        let forms = [code.clone(), self.verifier.clone()];
-        let client_forms = self.client.secret_forms();
-        let scrub = move |mut text: String| {
-            for secret in forms
-                .iter()
-                .map(Secret::expose)
-                .chain(client_forms.iter().map(String::as_str))
-            {
-                if secret.len() >= 4 {
-                    text = text.replace(secret, REDACTED);
-                }
-            }
-            text
-        };
+        let mut secrets = vec![code.expose().to_owned(), self.verifier.expose().to_owned()];
+        secrets.extend(self.client.secret_forms());
         // One attempt: a code is single-use, so a retried exchange could only fail.
-        let response = crate::runtime::get()
-            .spawn({
-                let http = self.http_clone();
-                async move {
-                    let scrub = &scrub;
-                    match http {
-                        Ok(http) => http.send(request, scrub).await.map(|r| (r, ())),
-                        Err(e) => Err(crate::exchange::AttemptError::fatal(e)),
-                    }
-                }
-            })
+        let response = super::send_once(Arc::clone(&self.http), request, secrets)
             .await
-            .map_err(|_| {
-                AuthError::invalid_configuration("the code exchange stopped unexpectedly")
-            })?
-            .map_err(|e| e.error)?
-            .0;
+            .map_err(|e| e.error)?;
         let answer = parse_response(&response, &|t| t).map_err(|e| e.error)?;
         let refresh_token = answer.refresh_token.ok_or_else(|| AuthError::InvalidResponse {
             reason: "the token response has no refresh_token: ask for the offline_access scope, or allow the client the refresh_token grant".to_owned(),
@@ -240,10 +214,6 @@ impl AuthorizationCodeFlow {
             scope: answer.scope,
             id_token: answer.id_token,
         })
-    }
-
-    fn http_clone(&self) -> Result<Arc<Guarded>> {
-        Ok(Arc::clone(&self.http))
     }
 }
 

@@ -73,6 +73,16 @@ pub(crate) enum Found {
     Rejected(&'static str),
 }
 
+/// A blocking store call, run on a blocking thread.
+type StoreCall = Box<dyn FnOnce(&SessionStore) -> Result<Reply, String> + Send>;
+
+/// What a store call answered.
+pub(crate) enum Reply {
+    Found(Found),
+    Done,
+    Owner(Option<String>),
+}
+
 /// One manager's view of the session store.
 pub(crate) struct SessionStore {
     store: Arc<dyn TokenStore>,
@@ -126,11 +136,9 @@ impl SessionStore {
     }
 
     /// Runs `f` (blocking store and key calls) on a blocking thread, under the call timeout.
-    async fn call<R: Send + 'static>(
-        self: &Arc<Self>,
-        what: &'static str,
-        f: impl FnOnce(&Self) -> Result<R, String> + Send + 'static,
-    ) -> Result<R, String> {
+    /// One closure type and one answer type for every call, so that the blocking task is
+    /// compiled once (the mobile core's size).
+    async fn call(self: &Arc<Self>, what: &'static str, f: StoreCall) -> Result<Reply, String> {
         let this = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(AssertUnwindSafe(|| f(&this)))
@@ -210,22 +218,36 @@ impl SessionStore {
     }
 
     pub(crate) async fn read(self: &Arc<Self>) -> Result<Found, String> {
-        self.call("read", |s| s.read_blocking()).await
+        match self
+            .call("read", Box::new(|s| s.read_blocking().map(Reply::Found)))
+            .await?
+        {
+            Reply::Found(found) => Ok(found),
+            _ => unreachable!("read answers Found"),
+        }
     }
 
     pub(crate) async fn write(self: &Arc<Self>, record: Record) -> Result<(), String> {
-        self.call("write", move |s| s.write_blocking(&record)).await
+        self.call(
+            "write",
+            Box::new(move |s| s.write_blocking(&record).map(|()| Reply::Done)),
+        )
+        .await
+        .map(drop)
     }
 
     /// Takes the lock, polling without holding a blocking thread between tries.
     pub(crate) async fn lock(self: &Arc<Self>) -> Result<Option<String>, String> {
         let started = Instant::now();
         loop {
-            let owner = self
-                .call("try_lock", |s| s.lock_blocking(Duration::ZERO))
+            let reply = self
+                .call(
+                    "try_lock",
+                    Box::new(|s| s.lock_blocking(Duration::ZERO).map(Reply::Owner)),
+                )
                 .await?;
-            if owner.is_some() {
-                return Ok(owner);
+            if let Reply::Owner(Some(owner)) = reply {
+                return Ok(Some(owner));
             }
             if started.elapsed() >= self.wait_limit {
                 return Ok(None);
