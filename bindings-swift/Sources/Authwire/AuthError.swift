@@ -42,6 +42,14 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
     /// The API keeps rejecting fresh tokens: more than `refreshes` invalidations within
     /// `window`. Check what the API expects (audience, scopes) before retrying.
     case refreshLoop(refreshes: Int, window: Duration)
+    /// The user session is over: the server refused the refresh token (`invalid_grant`:
+    /// revoked, expired or reused), the user signed out here or in another process sharing
+    /// the session, or no session is stored. Show the sign-in. Never caused by a network
+    /// failure, a 5xx or a 429: those keep the session.
+    case signInRequired(reason: String)
+    /// ``DeviceAuthorizationFlow/cancel()``, or the cancellation of the `Task` awaiting
+    /// ``DeviceAuthorizationFlow/wait()``, stopped the wait.
+    case cancelled(reason: String)
 
     /// The kind of a ``network(kind:reason:)`` error; `nil` for every other case.
     public var networkKind: NetworkErrorKind? {
@@ -74,6 +82,8 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
         case .InvalidResponse(let reason): self = .invalidResponse(reason: reason)
         case .RefreshLoop(let refreshes, let windowMs):
             self = .refreshLoop(refreshes: Int(refreshes), window: fromMilliseconds(windowMs))
+        case .SignInRequired(let reason): self = .signInRequired(reason: reason)
+        case .Cancelled(let reason): self = .cancelled(reason: reason)
         }
     }
 
@@ -92,6 +102,8 @@ public enum AuthError: Error, Sendable, Hashable, LocalizedError, CustomStringCo
         case .invalidResponse(let reason): .InvalidResponse(reason: reason)
         case .refreshLoop(let refreshes, let window):
             .RefreshLoop(refreshes: UInt32(clamping: refreshes), windowMs: toMilliseconds(max(window, .zero), "window"))
+        case .signInRequired(let reason): .SignInRequired(reason: reason)
+        case .cancelled(let reason): .Cancelled(reason: reason)
         }
     }
 }

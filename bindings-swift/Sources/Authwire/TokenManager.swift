@@ -24,10 +24,13 @@ public final class TokenManager: Sendable, CustomStringConvertible, CustomDebugS
     CustomReflectable
 {
     let core: AuthwireUniFFI.TokenManager
-    private let cache = HeaderCache()
+    let cache: HeaderCache
 
-    init(core: AuthwireUniFFI.TokenManager) {
+    /// `caching: false` for a user session: every call reaches the core, which ends a
+    /// signed-out session and looks at the shared store for other processes' sign-outs.
+    init(core: AuthwireUniFFI.TokenManager, caching: Bool = true) {
         self.core = core
+        cache = HeaderCache(enabled: caching)
     }
 
     /// Exchanges an XTD API key for short-lived tokens: `POST tokenURL` with
@@ -236,13 +239,21 @@ final class HeaderCache: @unchecked Sendable {
 
     private static let maxCache = Duration.seconds(3600)
 
+    /// `false`: nothing is ever served from the cache (a user session's calls must reach the
+    /// core).
+    private let enabled: Bool
     private let lock = NSLock()
     // Guarded by `lock`.
     private var header: String?
     private var deadline = ContinuousClock.now
     private var generation: UInt64 = 0
 
+    init(enabled: Bool = true) {
+        self.enabled = enabled
+    }
+
     func fresh() -> String? {
+        guard enabled else { return nil }
         let now = ContinuousClock.now
         lock.lock()
         defer { lock.unlock() }
@@ -261,7 +272,7 @@ final class HeaderCache: @unchecked Sendable {
     func store(_ token: AuthwireUniFFI.AccessToken, ticket: Ticket) -> String {
         let value = token.authorization()
         let refreshInMs = token.refreshInMs()
-        guard refreshInMs > 0 else { return value }
+        guard enabled, refreshInMs > 0 else { return value }
         let refreshIn = min(Duration.milliseconds(Int64(clamping: refreshInMs)), Self.maxCache)
         lock.lock()
         defer { lock.unlock() }

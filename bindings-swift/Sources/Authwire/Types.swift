@@ -174,6 +174,10 @@ public enum AuthEvent: Sendable, Hashable, CustomStringConvertible {
     case storeEntryRejected(reason: String)
     /// The manager waited `waited` for another process's token request, then sent its own.
     case storeWaitTimedOut(waited: Duration)
+    /// A user session ended (`reason`): the server refused the refresh token, or the user
+    /// signed out here or in another process. Calls now fail with
+    /// ``AuthError/signInRequired(reason:)``.
+    case sessionEnded(reason: String)
 
     /// The case and its values, e.g. `refreshRetrying(attempt: 1, delay: 0.2 seconds,
     /// networkKind: connectionRefused, reason: "...")`; `nil` durations as `never`.
@@ -195,6 +199,7 @@ public enum AuthEvent: Sendable, Hashable, CustomStringConvertible {
         case .storeRecovered: return "storeRecovered"
         case .storeEntryRejected(let reason): return "storeEntryRejected(reason: \(reason.debugDescription))"
         case .storeWaitTimedOut(let waited): return "storeWaitTimedOut(waited: \(waited))"
+        case .sessionEnded(let reason): return "sessionEnded(reason: \(reason.debugDescription))"
         }
     }
 
@@ -215,6 +220,7 @@ public enum AuthEvent: Sendable, Hashable, CustomStringConvertible {
         case .storeRecovered: self = .storeRecovered
         case .storeEntryRejected(let reason): self = .storeEntryRejected(reason: reason)
         case .storeWaitTimedOut(let waitedMs): self = .storeWaitTimedOut(waited: fromMilliseconds(waitedMs))
+        case .sessionEnded(let reason): self = .sessionEnded(reason: reason)
         }
     }
 }

@@ -140,6 +140,59 @@ private func tableSample(directory: URL) async throws {
     ]
     let response = HTTPResponse(status: 200, headers: [HTTPHeader(name: "a", value: "b")], body: Data())
     let _: Int = response.status
+
+    // User sessions: `Duration` lifetimes, `URL`s, `clientID`, async calls with `*Blocking`
+    // twins, a host `SealingKey`.
+    let sessionTokens = try SessionTokens(
+        accessToken: "at", refreshToken: "rt", expiresIn: .seconds(3600), scope: "read", idToken: nil)
+    let _: Duration? = sessionTokens.expiresIn
+    let _: String = sessionTokens.refreshToken
+    let _: String? = sessionTokens.idToken
+    _ = try SessionTokens(tokenResponse: #"{"access_token": "at", "token_type": "Bearer", "refresh_token": "rt"}"#)
+    let sealingKey: any SealingKey = KeyFileSealingKey(path: directory.appendingPathComponent("session.key").path)
+    let _: Data = try sealingKey.key()
+    _ = try KeyFileSealingKey(url: directory.appendingPathComponent("session.key"))
+    let userSession = try TokenManager.userSession(
+        tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "app", tokens: sessionTokens,
+        revocationURL: URL(string: "https://auth.example.com/revoke")!, sealingKey: TableSealingKey(),
+        options: TokenOptions(store: store))
+    let signOut: (TokenManager) async throws -> Void = { try await $0.signOut() }
+    let signOutBlocking: (TokenManager) throws -> Void = { try $0.signOutBlocking() }
+    _ = (userSession, signOut, signOutBlocking)
+    let flow = try AuthorizationCodeFlow(
+        authorizationEndpoint: URL(string: "https://auth.example.com/authorize")!,
+        tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "app",
+        redirectURI: URL(string: "com.example.app:/oauth2redirect")!, scopes: ["openid"])
+    let _: URL = flow.authorizationURL
+    let _: String? = flow.nonce
+    let finish: (AuthorizationCodeFlow, URL) async throws -> SessionTokens = { try await $0.finish(redirectURL: $1) }
+    let finishBlocking: (AuthorizationCodeFlow, URL) throws -> SessionTokens = { try $0.finishBlocking(redirectURL: $1) }
+    _ = (finish, finishBlocking)
+    let device = try DeviceAuthorizationFlow(
+        deviceAuthorizationURL: URL(string: "https://auth.example.com/device")!,
+        tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "tv", scopes: ["read"])
+    let start: (DeviceAuthorizationFlow) async throws -> DeviceCode = { try await $0.start() }
+    let wait: (DeviceAuthorizationFlow) async throws -> SessionTokens = { try await $0.wait() }
+    let blocking: (DeviceAuthorizationFlow) throws -> (DeviceCode, SessionTokens) = {
+        (try $0.startBlocking(), try $0.waitBlocking())
+    }
+    _ = (start, wait, blocking)
+    device.cancel()
+    let showCode: (DeviceCode) -> (String, URL, URL?, Duration, Duration) = {
+        ($0.userCode, $0.verificationURI, $0.verificationURIComplete, $0.expiresIn, $0.interval)
+    }
+    _ = showCode
+    for error in [AuthError.signInRequired(reason: "r"), AuthError.cancelled(reason: "r")] {
+        switch error {
+        case .signInRequired(let reason), .cancelled(let reason): let _: String = reason
+        default: break
+        }
+    }
+}
+
+/// A host sealing key as the table writes it (`key()` returns `Data`, throws `StoreError`).
+private final class TableSealingKey: SealingKey {
+    func key() throws -> Data { throw StoreError.unavailable(reason: "locked") }
 }
 
 /// What the reflection checks found wrong, one sentence per breach.
@@ -244,6 +297,7 @@ final class ConventionsTests: XCTestCase {
             AuthEvent.refreshFailed(networkKind: nil, reason: "r", servingStale: true), AuthEvent.tokenInvalidated,
             AuthEvent.storeTokenAdopted(age: .seconds(1)), AuthEvent.storeUnavailable(reason: "r", retryIn: .seconds(1)),
             AuthEvent.storeRecovered, AuthEvent.storeEntryRejected(reason: "r"), AuthEvent.storeWaitTimedOut(waited: .seconds(1)),
+            AuthEvent.sessionEnded(reason: "r"), AuthError.signInRequired(reason: "r"), AuthError.cancelled(reason: "r"),
             JWTAlgorithm.rs256, JWTAlgorithm.es256, CSRFFetchMethod.head, CSRFFetchMethod.get,
             ClientAuthMethod.clientSecretBasic, ClientAuthMethod.clientSecretPost, ClientAuthMethod.clientSecretBasicUnencoded,
             ExpiryFormat.secondsFromNow, ExpiryFormat.epochSeconds, ExpiryFormat.epochMilliseconds, ExpiryFormat.rfc3339,
@@ -279,7 +333,8 @@ final class ConventionsTests: XCTestCase {
             HTTPHeader.self, HTTPTransportError.self, CSRFSession.self, CSRFHeaders.self, CSRFFetchMethod.self,
             SignerError.self, StoreError.self, (any TokenStore).self, FileStore.self, TokenOptions.self, TokenStats.self,
             AuthEvent.self, AuthError.self, AccessToken.self, TokenManager.self, URLSessionTransport.self,
-            BasicCredentials.self, NetworkErrorKind.self,
+            BasicCredentials.self, NetworkErrorKind.self, SessionTokens.self, (any SealingKey).self,
+            KeyFileSealingKey.self, AuthorizationCodeFlow.self, DeviceAuthorizationFlow.self, DeviceCode.self,
         ]
         let found = types.flatMap { badNames([String(describing: $0)], in: "type") }
         XCTAssertEqual(found, [], found.joined(separator: "\n"))

@@ -88,3 +88,55 @@ func explainFailure(_ tokens: TokenManager) async -> String {
         return "\(error)"
     }
 }
+
+func sessionFromAnotherSDK(tokenURL: URL, accessToken: String, refreshToken: String, expiresIn: Duration) throws
+    -> TokenManager
+{
+    // The tokens of a sign-in done with AppAuth (OIDTokenResponse) or Auth0 (Credentials):
+    // from now on authwire refreshes them, saves each rotated refresh token and shares them.
+    let tokens = try SessionTokens(accessToken: accessToken, refreshToken: refreshToken, expiresIn: expiresIn)
+    return try TokenManager.userSession(tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens)
+}
+
+func signIn(
+    authorizationEndpoint: URL, tokenURL: URL, revocationURL: URL,
+    browser: (_ url: URL, _ callbackScheme: String) async throws -> URL
+) async throws -> TokenManager {
+    let options = TokenOptions(transport: URLSessionTransport())
+    let flow = try AuthorizationCodeFlow(
+        authorizationEndpoint: authorizationEndpoint, tokenURL: tokenURL, clientID: "authwire-app",
+        redirectURI: URL(string: "com.example.app:/oauth2redirect")!, scopes: ["openid", "profile", "read"],
+        options: options)
+    let callback = try await browser(flow.authorizationURL, "com.example.app")
+    let tokens = try await flow.finish(redirectURL: callback)
+    return try TokenManager.userSession(
+        tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens, revocationURL: revocationURL, options: options)
+}
+
+func signInOnATV(deviceAuthorizationURL: URL, tokenURL: URL, show: (DeviceCode) -> Void) async throws
+    -> TokenManager
+{
+    let flow = try DeviceAuthorizationFlow(
+        deviceAuthorizationURL: deviceAuthorizationURL, tokenURL: tokenURL, clientID: "authwire-app",
+        scopes: ["read"])
+    let code = try await flow.start()
+    show(code)  // "Go to \(code.verificationURI) and enter \(code.userCode)"
+    // Polls until the user approves; cancelling the Task (the user gave up) stops it.
+    let tokens = try await flow.wait()
+    return try TokenManager.userSession(tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens)
+}
+
+func widgetHeader(appGroupContainer: URL, sealingKey: any SealingKey, tokenURL: URL) async throws -> String? {
+    // The app and its widget open the same session: a FileStore in the app group's container,
+    // sealed with a key both can read (on iOS: KeychainSealingKey(service:accessGroup:)).
+    // Whichever refreshes first rotates the refresh token; the other adopts the result.
+    let store = try FileStore(url: appGroupContainer.appendingPathComponent("session"))
+    let session = try TokenManager.userSession(
+        tokenURL: tokenURL, clientID: "authwire-app", sealingKey: sealingKey,
+        options: TokenOptions(transport: URLSessionTransport(), store: store))
+    do {
+        return try await session.authorization()
+    } catch AuthError.signInRequired {
+        return nil  // Signed out, here or in the app: show "Open the app to sign in".
+    }
+}

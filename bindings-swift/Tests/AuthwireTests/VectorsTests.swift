@@ -413,6 +413,8 @@ func kind(_ error: Error) -> String {
     case .invalidInput: "invalid input"
     case .invalidConfiguration: "invalid configuration"
     case .refreshLoop: "refresh loop"
+    case .signInRequired: "sign in required"
+    case .cancelled: "cancelled"
     case nil: "not an AuthError: \(error)"
     }
 }

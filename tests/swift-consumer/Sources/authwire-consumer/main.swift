@@ -23,6 +23,12 @@ final class AppTransport: HTTPTransport {
     }
 }
 
+/// A sealing key of the app's own (a locked device): `key()` gives `Data`, a transient failure
+/// is `StoreError.unavailable(reason:)`.
+final class AppSealingKey: SealingKey {
+    func key() throws -> Data { throw StoreError.unavailable(reason: "the device is locked") }
+}
+
 func run() async throws {
     let basic = try basicAuth(userID: "Aladdin", password: "open sesame")
     precondition(basic == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", basic)
@@ -69,6 +75,20 @@ func run() async throws {
     } catch let error as AuthError {
         guard case .invalidInput = error else { preconditionFailure("\(error)") }
         print("typed error: \(error.localizedDescription)")
+    }
+    // A user session from tokens obtained elsewhere; its errors are typed cases.
+    let sessionTokens = try SessionTokens(accessToken: "at.consumer", refreshToken: "rt.consumer", expiresIn: .seconds(60))
+    precondition(!"\(sessionTokens)".contains("rt.consumer"))
+    let session = try TokenManager.userSession(
+        tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "app", tokens: sessionTokens,
+        sealingKey: AppSealingKey())
+    precondition(try await session.authorization() == "Bearer at.consumer")
+    try await session.signOut()
+    do {
+        _ = try await session.authorization()
+        preconditionFailure("no error")
+    } catch AuthError.signInRequired(let reason) {
+        print("signed out: \(reason)")
     }
     print("authwire-consumer: headers, tokens and URLRequest work; \(tokens)")
 }
