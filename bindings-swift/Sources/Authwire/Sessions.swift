@@ -95,8 +95,11 @@ public final class SessionTokens: Sendable, CustomStringConvertible, CustomDebug
 /// access group), ``KeyFileSealingKey`` on Linux, for desktop apps and command-line tools, or
 /// your own conformance.
 ///
-/// ``key()`` is called from authwire's own threads whenever the store is used; authwire keeps
-/// the key only while it seals or opens an entry.
+/// ``key()`` is called from authwire's own threads when a session manager first uses the
+/// store, and again after each failure until it succeeds; the manager then keeps the sealing
+/// key derived from it for its life. So a device that locks later does not stop a running
+/// session; a process that starts while the key cannot be read (a widget after a reboot,
+/// before the first unlock) fails transiently until it can.
 public protocol SealingKey: Sendable {
     /// The key: at least 32 bytes of random data, the same on every call.
     ///
@@ -147,7 +150,7 @@ public final class KeyFileSealingKey: SealingKey, CustomStringConvertible, Custo
         defer { for index in bytes.indices { bytes[index] = 0 } }
         // Written to a file of our own, then linked into place: a link fails when the key file
         // appeared meanwhile, and then the other process's key wins.
-        let temporary = "\(path).tmp\(getpid())"
+        let temporary = "\(path).tmp\(getpid())-\(UInt64.random(in: .min ... .max, using: &generator))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             throw StoreError.unavailable(reason: "cannot create the sealing key file: \(String(cString: strerror(errno)))")

@@ -185,7 +185,9 @@ final class SessionWidgetTests: XCTestCase {
             let signedOut = Date().timeIntervalSince1970
             try await app.signOut()
             let widgetReport = try await widget.finish()
-            print("\(name) phase 1: app \(appReport), widget \(widgetReport), server \(beforeSignOut)")
+            print(
+                "\(name) phase 1: app \(appReport), widget \(widgetReport), server \(beforeSignOut); the widget's "
+                    + "signInRequired \((widgetReport.signInRequiredAt ?? 0) - signedOut) s after the sign-out")
             XCTAssertEqual(beforeSignOut.invalidGrant, 0, name)
             XCTAssertEqual(beforeSignOut.reuseDetected, 0, name)
             XCTAssertGreaterThanOrEqual(beforeSignOut.refreshOK, 3, "\(name): 8 s of 2-second tokens")
@@ -218,7 +220,10 @@ final class SessionWidgetTests: XCTestCase {
             let appAfterRevoke = await appSecond
             let widgetAfterRevoke = try await secondWidget.finish()
             let stats = try await server.stats()
-            print("\(name) phase 2: app \(appAfterRevoke), widget \(widgetAfterRevoke), server \(stats)")
+            print(
+                "\(name) phase 2: app \(appAfterRevoke), widget \(widgetAfterRevoke), server \(stats); "
+                    + "signInRequired \((appAfterRevoke.signInRequiredAt ?? 0) - revoked) s (app) and "
+                    + "\((widgetAfterRevoke.signInRequiredAt ?? 0) - revoked) s (widget) after the revocation")
             for (who, report) in [("app", appAfterRevoke), ("widget", widgetAfterRevoke)] {
                 let at = try XCTUnwrap(report.signInRequiredAt, "\(name): the \(who) never got signInRequired")
                 XCTAssertLessThan(at - revoked, 4, "\(name): the \(who)")
