@@ -4,8 +4,8 @@ import Foundation
 /// Everything that can go wrong in authwire, grouped by what the caller should do next.
 ///
 /// Every throwing call of this module throws an `AuthError`, stores' constructors included
-/// (only the seams a host implements, ``HTTPTransport``, ``JWTSigner`` and ``TokenStore``,
-/// throw their own ``HTTPTransportError``, ``SignerError`` and ``StoreError``). `localizedDescription`,
+/// (only the seams a host implements, ``HTTPTransport``, ``JWTSigner``, ``TokenStore`` and
+/// ``SealingKey``, throw their own ``HTTPTransportError``, ``SignerError`` and ``StoreError``). `localizedDescription`,
 /// `errorDescription` and `description` are the core's sentence (the same text as Python's
 /// `str(error)` and Kotlin's `displayMessage`); it never contains a secret.
 ///

@@ -251,6 +251,34 @@ final class SessionTests: XCTestCase {
         }
     }
 
+    func testASignOutReachesAnotherManagerThroughTheStoreAlone() async throws {
+        // No revocation endpoint: the only news of the sign-out is the stored session, which
+        // the other manager (as another process would) looks at once a second.
+        let servers = try servers()
+        let server = servers.server("dot")
+        let client = servers.publicClient
+        let directory = try temporaryDirectory("authwire-session-signout")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = KeyFileSealingKey(path: directory.appendingPathComponent("session.key").path)
+        let options = TokenOptions(
+            transport: URLSessionTransport(), store: try FileStore(path: directory.appendingPathComponent("session").path))
+        let app = try TokenManager.userSession(
+            tokenURL: server.token, clientID: client.clientID, tokens: try await signIn(server, client), sealingKey: key,
+            options: options)
+        _ = try await app.authorization()
+        let other = try TokenManager.userSession(
+            tokenURL: server.token, clientID: client.clientID, sealingKey: key, options: options)
+        _ = try await other.authorization()
+        try await app.signOut()
+        try await Task.sleep(for: .milliseconds(1500))
+        _ = try? await other.authorization()  // may still answer: its look at the store starts here
+        try await Task.sleep(for: .milliseconds(200))
+        let error = await thrownError { try await other.authorization() }
+        guard case .signInRequired? = error as? AuthError else {
+            return XCTFail("expected signInRequired, got \(String(describing: error))")
+        }
+    }
+
     // MARK: - Handover from another SDK
 
     func testTokensFromAnotherSDKStartASession() async throws {

@@ -82,7 +82,8 @@ func run() async throws {
     let session = try TokenManager.userSession(
         tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "app", tokens: sessionTokens,
         sealingKey: AppSealingKey())
-    precondition(try await session.authorization() == "Bearer at.consumer")
+    let sessionHeader = try await session.authorization()
+    precondition(sessionHeader == "Bearer at.consumer", sessionHeader)
     try await session.signOut()
     do {
         _ = try await session.authorization()
