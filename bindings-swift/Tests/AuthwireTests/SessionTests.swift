@@ -360,6 +360,30 @@ final class SessionTests: XCTestCase {
         }
     }
 
+    func testAKeyFileIsCreatedOnceForConcurrentCallers() async throws {
+        let directory = try temporaryDirectory("authwire-key-file")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("session.key").path
+        let keys = try await withThrowingTaskGroup(of: Data.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await onOwnThread { try KeyFileSealingKey(path: path).key() } }
+            }
+            return try await group.reduce(into: [Data]()) { $0.append($1) }
+        }
+        XCTAssertEqual(keys.count, 8)
+        XCTAssertTrue(keys.allSatisfy { $0.count == 32 && $0 == keys[0] })
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["session.key"])
+        // A file of fewer than 32 bytes is a configuration error, not a new key.
+        let short = directory.appendingPathComponent("short.key")
+        try Data([1, 2, 3]).write(to: short)
+        XCTAssertThrowsError(try KeyFileSealingKey(path: short.path).key()) { error in
+            guard case .invalidConfiguration? = error as? StoreError else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try KeyFileSealingKey(url: URL(string: "https://example.com/key")!))
+    }
+
     // MARK: - The locked Keychain, simulated
 
     func testALockedSealingKeyKeepsTheSessionAndFailsTransiently() async throws {
