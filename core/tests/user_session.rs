@@ -97,6 +97,17 @@ fn browser(authorization_url: &str) -> String {
         .expect("a Location header")
 }
 
+/// The value of query parameter `name` in `url`.
+fn param(url: &str, name: &str) -> String {
+    url.split(&format!("{name}="))
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn sign_in(info: &Value, server: &str) -> SessionTokens {
     let flow = flow(info, server);
     let redirect = browser(&flow.authorization_url());
@@ -114,13 +125,24 @@ fn resource_status(info: &Value, server: &str, header: &str) -> u16 {
 }
 
 fn session(info: &Value, server: &str, tokens: Option<&SessionTokens>, dir: &Path) -> TokenManager {
+    session_keyed(info, server, tokens, dir, "session.key")
+}
+
+/// A session manager over the store `dir/session`, sealed with the key file `dir/<key>`.
+fn session_keyed(
+    info: &Value,
+    server: &str,
+    tokens: Option<&SessionTokens>,
+    dir: &Path,
+    key: &str,
+) -> TokenManager {
     TokenManager::user_session(
         &url(info, server, "token"),
         &public(info, "client_id"),
         tokens,
         SessionOptions::default()
             .revocation_url(url(info, server, "revoke"))
-            .sealing_key(Arc::new(KeyFileSealingKey::new(dir.join("session.key")))),
+            .sealing_key(Arc::new(KeyFileSealingKey::new(dir.join(key)))),
         TokenOptions::default().store(Arc::new(FileStore::new(dir.join("session")).unwrap())),
     )
     .unwrap()
@@ -213,23 +235,8 @@ fn a_tampered_state_a_replayed_code_and_a_refusal_each_give_their_typed_error() 
         let a = self::flow(info, server);
         let b = self::flow(info, server);
         let b_redirect = browser(&b.authorization_url());
-        let a_state = a
-            .authorization_url()
-            .split("state=")
-            .nth(1)
-            .unwrap()
-            .split('&')
-            .next()
-            .unwrap()
-            .to_owned();
-        let b_state = b_redirect
-            .split("state=")
-            .nth(1)
-            .unwrap()
-            .split('&')
-            .next()
-            .unwrap()
-            .to_owned();
+        let a_state = param(&a.authorization_url(), "state");
+        let b_state = param(&b_redirect, "state");
         match a.finish(&b_redirect.replace(&b_state, &a_state)) {
             Err(AuthError::OAuth { error, .. }) => {
                 assert_eq!(error, "invalid_grant", "{server}: wrong verifier")
@@ -253,14 +260,7 @@ fn a_redirect_with_repeated_or_foreign_parameters_is_refused_and_extra_ones_are_
     let info = shared();
     let flow = flow(info, "authlib");
     let redirect = browser(&flow.authorization_url());
-    let code = redirect
-        .split("code=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let code = param(&redirect, "code");
     for bad in [
         format!("{redirect}&code={code}"),
         format!("{redirect}&state=other"),
@@ -434,18 +434,7 @@ fn a_bad_refresh_answer_is_a_typed_error_and_never_costs_the_stored_refresh_toke
             // The server rotated, but the answer was refused: the session kept the refresh
             // token it had, which the server now sees as reused. The session ends cleanly
             // (one typed error), and the stored token was never overwritten by the bad answer.
-            let again = TokenManager::user_session(
-                &url(info, server, "token"),
-                &public(info, "client_id"),
-                None,
-                SessionOptions::default().sealing_key(Arc::new(KeyFileSealingKey::new(
-                    dir.path().join("session.key"),
-                ))),
-                TokenOptions::default().store(Arc::new(
-                    FileStore::new(dir.path().join("session")).unwrap(),
-                )),
-            )
-            .unwrap();
+            let again = session_keyed(info, server, None, dir.path(), "session.key");
             let result = again.authorization();
             assert!(
                 matches!(result, Err(AuthError::SignInRequired { .. }) | Ok(_)),
@@ -463,18 +452,7 @@ fn a_truncated_or_foreign_store_file_is_never_read_as_a_session_and_never_crashe
     let manager = session(info, "dot", Some(&tokens), dir.path());
     manager.authorization().unwrap();
     // Another credential (another key file) over the same store file: refused, typed.
-    let foreign = TokenManager::user_session(
-        &url(info, "dot", "token"),
-        &public(info, "client_id"),
-        None,
-        SessionOptions::default().sealing_key(Arc::new(KeyFileSealingKey::new(
-            dir.path().join("other.key"),
-        ))),
-        TokenOptions::default().store(Arc::new(
-            FileStore::new(dir.path().join("session")).unwrap(),
-        )),
-    )
-    .unwrap();
+    let foreign = session_keyed(info, "dot", None, dir.path(), "other.key");
     // Another key derives other entry names too: it cannot even find this session.
     match foreign.authorization() {
         Err(AuthError::SignInRequired { reason }) => {
@@ -496,16 +474,7 @@ fn a_truncated_or_foreign_store_file_is_never_read_as_a_session_and_never_crashe
         entry["v"] = Value::String(engine.encode(bytes));
     }
     std::fs::write(&store, serde_json::to_vec(&map).unwrap()).unwrap();
-    let reader = TokenManager::user_session(
-        &url(info, "dot", "token"),
-        &public(info, "client_id"),
-        None,
-        SessionOptions::default().sealing_key(Arc::new(KeyFileSealingKey::new(
-            dir.path().join("session.key"),
-        ))),
-        TokenOptions::default().store(Arc::new(FileStore::new(&store).unwrap())),
-    )
-    .unwrap();
+    let reader = session_keyed(info, "dot", None, dir.path(), "session.key");
     match reader.authorization() {
         Err(AuthError::SignInRequired { reason }) => {
             assert!(reason.contains("cannot be opened"), "{reason}")
@@ -516,16 +485,7 @@ fn a_truncated_or_foreign_store_file_is_never_read_as_a_session_and_never_crashe
     // A truncated store file: a transient, typed error; the session in memory stays.
     let bytes = std::fs::read(&store).unwrap();
     std::fs::write(&store, &bytes[..bytes.len() / 2]).unwrap();
-    let fresh = TokenManager::user_session(
-        &url(info, "dot", "token"),
-        &public(info, "client_id"),
-        None,
-        SessionOptions::default().sealing_key(Arc::new(KeyFileSealingKey::new(
-            dir.path().join("session.key"),
-        ))),
-        TokenOptions::default().store(Arc::new(FileStore::new(&store).unwrap())),
-    )
-    .unwrap();
+    let fresh = session_keyed(info, "dot", None, dir.path(), "session.key");
     match fresh.authorization() {
         Err(AuthError::Network { reason, .. }) => {
             assert!(reason.contains("session store"), "{reason}")
@@ -543,14 +503,7 @@ fn nothing_secret_prints() {
     let info = shared();
     let flow = flow(info, "authlib");
     let redirect = browser(&flow.authorization_url());
-    let code = redirect
-        .split("code=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let code = param(&redirect, "code");
     let tokens = (*flow.finish(&redirect).unwrap()).clone();
     let manager = TokenManager::user_session(
         &url(info, "authlib", "token"),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::SessionTokens;
 use super::answer::parse_response;
-use super::source::Client;
+use super::source::{Client, SignInParts};
 use crate::credential::ClientAuthMethod;
 use crate::error::{AuthError, Result};
 use crate::exchange::{Endpoint, Retry};
@@ -103,21 +103,13 @@ impl DeviceAuthorizationFlow {
         client_secret: Option<(&str, ClientAuthMethod)>,
         options: impl Into<Option<TokenOptions>>,
     ) -> Result<Self> {
-        let options = options.into().unwrap_or_default();
-        options.validate()?;
         let device_url = check_url(device_authorization_url)?;
-        let token_url = check_url(token_url)?;
-        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        crate::token::check_scopes(&scopes)?;
-        let client = Client::new(
-            client_id,
-            client_secret.map(|(s, _)| Secret::new(s)),
-            client_secret.map_or(ClientAuthMethod::default(), |(_, m)| m),
-        )?;
-        let http = Arc::new(Guarded::new(
-            &options.transport_settings(),
-            Some(&token_url),
-        )?);
+        let SignInParts {
+            token_url,
+            client,
+            scopes,
+            http,
+        } = SignInParts::new(token_url, client_id, scopes, client_secret, options.into())?;
         Ok(Self {
             device_url,
             token_url,

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::SessionTokens;
 use super::answer::parse_response;
-use super::source::Client;
+use super::source::{Client, SignInParts};
 use crate::credential::ClientAuthMethod;
 use crate::error::{AuthError, Result};
 use crate::exchange::Endpoint;
@@ -77,26 +77,18 @@ impl AuthorizationCodeFlow {
         client_secret: Option<(&str, ClientAuthMethod)>,
         options: impl Into<Option<TokenOptions>>,
     ) -> Result<Self> {
-        let options = options.into().unwrap_or_default();
-        options.validate()?;
         let authorize = check_url(authorization_url)?;
-        let token_url = check_url(token_url)?;
         if !redirect_uri.contains(':') || redirect_uri.chars().any(|c| c.is_control() || c == ' ') {
             return Err(AuthError::invalid_configuration(
                 "the redirect URI must be an absolute URI (a private-use scheme such as com.example.app:/callback, or http://127.0.0.1:<port>/...)",
             ));
         }
-        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        crate::token::check_scopes(&scopes)?;
-        let client = Client::new(
-            client_id,
-            client_secret.map(|(s, _)| Secret::new(s)),
-            client_secret.map_or(ClientAuthMethod::default(), |(_, m)| m),
-        )?;
-        let http = Arc::new(Guarded::new(
-            &options.transport_settings(),
-            Some(&token_url),
-        )?);
+        let SignInParts {
+            token_url,
+            client,
+            scopes,
+            http,
+        } = SignInParts::new(token_url, client_id, scopes, client_secret, options.into())?;
         let verifier = Secret::new(super::random_token(32));
         Ok(Self {
             authorize,

@@ -176,6 +176,46 @@ impl Client {
     }
 }
 
+/// What every sign-in helper makes of its arguments: the token endpoint, the client, the
+/// scopes and the transport (with the core's policy around it).
+pub(crate) struct SignInParts {
+    pub(crate) token_url: Endpoint,
+    pub(crate) client: Client,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) http: Arc<crate::transport::Guarded>,
+}
+
+impl SignInParts {
+    pub(crate) fn new(
+        token_url: &str,
+        client_id: &str,
+        scopes: &[&str],
+        client_secret: Option<(&str, ClientAuthMethod)>,
+        options: Option<crate::TokenOptions>,
+    ) -> Result<Self> {
+        let options = options.unwrap_or_default();
+        options.validate()?;
+        let token_url = check_url(token_url)?;
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        crate::token::check_scopes(&scopes)?;
+        let client = Client::new(
+            client_id,
+            client_secret.map(|(s, _)| Secret::new(s)),
+            client_secret.map_or(ClientAuthMethod::default(), |(_, m)| m),
+        )?;
+        let http = Arc::new(crate::transport::Guarded::new(
+            &options.transport_settings(),
+            Some(&token_url),
+        )?);
+        Ok(Self {
+            token_url,
+            client,
+            scopes,
+            http,
+        })
+    }
+}
+
 /// What this process knows of the session.
 pub(crate) struct State {
     /// The session's id (random, fixed at sign-in) and how many rotations it has seen: a
