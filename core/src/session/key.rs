@@ -69,6 +69,24 @@ impl KeyFileSealingKey {
     fn ffi_new(path: String) -> Arc<Self> {
         Arc::new(Self::new(path))
     }
+
+    /// The key file's bytes, the file created first with 32 random bytes when it does not
+    /// exist (see [`SealingKey::key`]).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidConfiguration`] for a file of fewer than 32 bytes,
+    /// [`StoreError::Unavailable`] when it cannot be read or created now.
+    #[uniffi::method(name = "key")]
+    fn ffi_key(&self) -> Result<Vec<u8>, StoreError> {
+        SealingKey::key(self)
+    }
+}
+
+/// The [`KeyFileSealingKey`] at `path` as a [`SealingKey`] that can be passed to
+/// `TokenManager.user_session` in every language (the bindings' `sealing_key` argument).
+#[uniffi::export]
+pub(crate) fn key_file_sealing_key(path: String) -> Arc<dyn SealingKey> {
+    Arc::new(KeyFileSealingKey::new(path))
 }
 
 impl SealingKey for KeyFileSealingKey {
