@@ -962,3 +962,70 @@ unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+/// A Keychain before the first unlock: the key cannot be read for now.
+struct LockableKey {
+    locked: std::sync::atomic::AtomicBool,
+    file: KeyFileSealingKey,
+}
+
+impl authwire::SealingKey for LockableKey {
+    fn key(&self) -> Result<Vec<u8>, authwire::StoreError> {
+        if self.locked.load(Ordering::SeqCst) {
+            // What KeychainSealingKey reports for errSecInteractionNotAllowed.
+            return Err(authwire::StoreError::Unavailable {
+                reason: "the device is locked".to_owned(),
+            });
+        }
+        authwire::SealingKey::key(&self.file)
+    }
+}
+
+#[test]
+fn a_locked_sealing_key_is_a_transient_failure_never_no_session() {
+    let info = shared();
+    let dir = tempfile::tempdir().unwrap();
+    drop(session(
+        info,
+        "dot",
+        Some(&sign_in(info, "dot")),
+        dir.path(),
+    ));
+    let key = Arc::new(LockableKey {
+        locked: std::sync::atomic::AtomicBool::new(true),
+        file: KeyFileSealingKey::new(dir.path().join("session.key")),
+    });
+    let manager = TokenManager::user_session(
+        &url(info, "dot", "token"),
+        &public(info, "client_id"),
+        None,
+        SessionOptions::default().sealing_key(key.clone()),
+        TokenOptions::default().store(Arc::new(
+            FileStore::new(dir.path().join("session")).unwrap(),
+        )),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        match manager.authorization() {
+            Err(AuthError::Network { reason, .. }) => {
+                assert!(reason.contains("the device is locked"), "{reason}")
+            }
+            other => panic!("a locked key gave {other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Unlocked: the stored session is there, and the call succeeds (after the cool-down of
+    // the failed refreshes).
+    key.locked.store(false, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let header = loop {
+        match manager.authorization() {
+            Ok(header) => break header,
+            Err(AuthError::Network { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => panic!("after unlocking: {other:?}"),
+        }
+    };
+    assert_eq!(resource_status(info, "dot", &header), 200);
+}
