@@ -95,7 +95,9 @@ func sessionFromAnotherSDK(tokenURL: URL, accessToken: String, refreshToken: Str
     // The tokens of a sign-in done with AppAuth (OIDTokenResponse) or Auth0 (Credentials):
     // from now on authwire refreshes them, saves each rotated refresh token and shares them.
     let tokens = try SessionTokens(accessToken: accessToken, refreshToken: refreshToken, expiresIn: expiresIn)
-    return try TokenManager.userSession(tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens)
+    return try TokenManager.userSession(
+        tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens,
+        options: TokenOptions(transport: URLSessionTransport()))
 }
 
 func signIn(
@@ -116,14 +118,15 @@ func signIn(
 func signInOnATV(deviceAuthorizationURL: URL, tokenURL: URL, show: (DeviceCode) -> Void) async throws
     -> TokenManager
 {
+    let options = TokenOptions(transport: URLSessionTransport())
     let flow = try DeviceAuthorizationFlow(
         deviceAuthorizationURL: deviceAuthorizationURL, tokenURL: tokenURL, clientID: "authwire-app",
-        scopes: ["read"])
+        scopes: ["read"], options: options)
     let code = try await flow.start()
     show(code)  // "Go to \(code.verificationURI) and enter \(code.userCode)"
     // Polls until the user approves; cancelling the Task (the user gave up) stops it.
     let tokens = try await flow.wait()
-    return try TokenManager.userSession(tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens)
+    return try TokenManager.userSession(tokenURL: tokenURL, clientID: "authwire-app", tokens: tokens, options: options)
 }
 
 func widgetHeader(appGroupContainer: URL, sealingKey: any SealingKey, tokenURL: URL) async throws -> String? {

@@ -198,6 +198,16 @@ final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
+/// Options for a desktop app's session: the core's built-in client, except with the mobile
+/// core (AUTHWIRE_SWIFT_MOBILE_CORE), which has none and needs ``URLSessionTransport``.
+func desktopOptions(store: (any TokenStore)? = nil) -> TokenOptions {
+    #if AUTHWIRE_MOBILE_CORE
+        TokenOptions(transport: URLSessionTransport(), store: store)
+    #else
+        TokenOptions(store: store)
+    #endif
+}
+
 /// The servers of the running test class.
 let sessionServersSlot = PythonServerSlot(
     script: "session_servers.py",

@@ -126,9 +126,7 @@ private struct Worker {
 final class SessionWidgetTests: XCTestCase {
     override class func setUp() {
         super.setUp()
-        #if !AUTHWIRE_MOBILE_CORE
-            sessionServersSlot.start()
-        #endif
+        sessionServersSlot.start()
     }
 
     override class func tearDown() {
@@ -148,10 +146,9 @@ final class SessionWidgetTests: XCTestCase {
     /// invalid_grant; the app signs out and the widget gets signInRequired within 1.5 s; a new
     /// sign-in, then the server revokes everything and both get signInRequired.
     private func shareOneSession(_ name: String) async throws {
-        #if AUTHWIRE_MOBILE_CORE || !os(Linux)
-            // The session servers run with the default build; the widget process is this test
-            // binary run again, as swift-corelibs-xctest allows.
-            throw XCTSkip("runs on Linux with the default build")
+        #if !os(Linux)
+            // The widget process is this test binary run again, as swift-corelibs-xctest allows.
+            throw XCTSkip("runs on Linux")
         #else
             let servers = try sessionServersSlot.current()
             let server = servers.server(name)
