@@ -186,7 +186,7 @@ final class DeviceFlowTests: XCTestCase {
     func testWaitBeforeStartIsAConfigurationError() async throws {
         let flow = try DeviceAuthorizationFlow(
             deviceAuthorizationURL: URL(string: "https://auth.example.com/device")!,
-            tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "tv-app")
+            tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "tv-app", options: desktopOptions())
         let error = await thrownError { try await flow.wait() }
         guard case .invalidConfiguration? = error as? AuthError else {
             return XCTFail("expected invalidConfiguration, got \(String(describing: error))")

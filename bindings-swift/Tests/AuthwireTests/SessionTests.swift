@@ -349,7 +349,7 @@ final class SessionTests: XCTestCase {
         let session = try TokenManager.userSession(
             tokenURL: URL(string: "https://auth.example.com/token")!, clientID: "app",
             sealingKey: KeyFileSealingKey(path: directory.appendingPathComponent("key").path),
-            options: TokenOptions(store: try FileStore(path: directory.appendingPathComponent("session").path)))
+            options: desktopOptions(store: try FileStore(path: directory.appendingPathComponent("session").path)))
         let error = await thrownError { try await session.authorization() }
         guard case .signInRequired? = error as? AuthError else {
             return XCTFail("expected signInRequired, got \(String(describing: error))")
