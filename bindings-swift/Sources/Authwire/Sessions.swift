@@ -115,17 +115,19 @@ public protocol SealingKey: Sendable {
 /// two processes start at once, one key wins and both use it). For desktop apps, command-line
 /// tools and servers, and the Linux stand-in for ``KeychainSealingKey``. Put it where only the
 /// user can read it, next to the session's ``FileStore`` (not inside it); its directory must
-/// exist. The file is the same as the Rust core's `KeyFileSealingKey` (and the command-line
-/// tool's): 32 raw bytes, so processes in either language can share a session.
+/// exist. The core reads the file itself (the key never crosses into Swift when a manager uses
+/// it), the same file as the Rust `KeyFileSealingKey` and the command-line tool's.
 ///
 /// Prints as `KeyFileSealingKey(path: "...")`.
 public final class KeyFileSealingKey: SealingKey, CustomStringConvertible, CustomDebugStringConvertible {
     /// The key file.
     public let path: String
+    let core: any AuthwireUniFFI.SealingKey
 
     /// The key file at `path`; nothing is read or created until the key is needed.
     public init(path: String) {
         self.path = path
+        core = AuthwireUniFFI.keyFileSealingKey(path: path)
     }
 
     /// The key file at a `file://` URL.
@@ -138,62 +140,20 @@ public final class KeyFileSealingKey: SealingKey, CustomStringConvertible, Custo
         self.init(path: url.path)
     }
 
-    /// The key, read from the file; created with 32 random bytes
-    /// (`SystemRandomNumberGenerator`, the system's cryptographic source) when there is none.
+    /// The key, read from the file; created with 32 random bytes from the operating system
+    /// when there is none.
     ///
     /// - Throws: ``StoreError/unavailable(reason:)`` when the file cannot be read or created;
     ///   ``StoreError/invalidConfiguration(reason:)`` when it holds fewer than 32 bytes.
     public func key() throws -> Data {
-        if let existing = try readFile() { return existing }
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        defer { for index in bytes.indices { bytes[index] = 0 } }
-        // Written to a file of our own, then linked into place: a link fails when the key file
-        // appeared meanwhile, and then the other process's key wins.
-        let temporary = "\(path).tmp\(getpid())-\(UInt64.random(in: .min ... .max, using: &generator))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            throw StoreError.unavailable(reason: "cannot create the sealing key file: \(String(cString: strerror(errno)))")
-        }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0 else {
-            unlink(temporary)
-            throw StoreError.unavailable(reason: "cannot write the sealing key file")
-        }
-        _ = link(temporary, path)
-        unlink(temporary)
-        guard let key = try readFile() else {
-            throw StoreError.unavailable(reason: "the sealing key file vanished after it was created")
-        }
-        return key
-    }
-
-    /// The file's key, or `nil` when there is no file.
-    private func readFile() throws -> Data? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw StoreError.unavailable(reason: "cannot read the sealing key file: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var data = Data()
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StoreError.unavailable(reason: "cannot read the sealing key file: \(String(cString: strerror(errno)))")
+        do {
+            return try core.key()
+        } catch let error as AuthwireUniFFI.StoreError {
+            switch error {
+            case .InvalidConfiguration(let reason): throw StoreError.invalidConfiguration(reason: reason)
+            case .Unavailable(let reason): throw StoreError.unavailable(reason: reason)
             }
-            if count == 0 { break }
-            data.append(contentsOf: buffer[0..<count])
         }
-        for index in buffer.indices { buffer[index] = 0 }
-        guard data.count >= 32 else {
-            throw StoreError.invalidConfiguration(reason: "the sealing key file holds fewer than 32 bytes")
-        }
-        return data
     }
 
     /// `KeyFileSealingKey(path: "...")`.
@@ -223,9 +183,9 @@ final class SealingKeyAdapter: AuthwireUniFFI.SealingKey {
     }
 }
 
-/// The sealing key to give the core.
+/// The sealing key to give the core: a key file's own object, else the host's key.
 func coreSealingKey(_ key: any SealingKey) -> any AuthwireUniFFI.SealingKey {
-    SealingKeyAdapter(key)
+    (key as? KeyFileSealingKey)?.core ?? SealingKeyAdapter(key)
 }
 
 // MARK: - The session manager
