@@ -1029,3 +1029,36 @@ fn a_locked_sealing_key_is_a_transient_failure_never_no_session() {
     };
     assert_eq!(resource_status(info, "dot", &header), 200);
 }
+
+/// A sealing key that can never be read as configured (a wrong Keychain access group).
+struct BrokenKey;
+
+impl authwire::SealingKey for BrokenKey {
+    fn key(&self) -> Result<Vec<u8>, authwire::StoreError> {
+        Err(authwire::StoreError::InvalidConfiguration {
+            reason: "no such access group".to_owned(),
+        })
+    }
+}
+
+#[test]
+fn a_sealing_key_that_can_never_be_read_is_a_configuration_error() {
+    let info = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let manager = TokenManager::user_session(
+        &url(info, "dot", "token"),
+        &public(info, "client_id"),
+        None,
+        SessionOptions::default().sealing_key(Arc::new(BrokenKey)),
+        TokenOptions::default().store(Arc::new(
+            FileStore::new(dir.path().join("session")).unwrap(),
+        )),
+    )
+    .unwrap();
+    match manager.authorization() {
+        Err(AuthError::InvalidConfiguration { reason }) => {
+            assert!(reason.contains("no such access group"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -89,6 +89,7 @@ pub(crate) struct SessionStore {
     key: Arc<dyn SealingKey>,
     identity: Vec<u8>,
     sealer: Mutex<Option<Arc<Sealer>>>,
+    misconfigured: Mutex<Option<String>>,
     pub(crate) lock_ttl: Duration,
     pub(crate) wait_limit: Duration,
     call_timeout: Duration,
@@ -106,6 +107,7 @@ impl SessionStore {
             key,
             identity,
             sealer: Mutex::new(None),
+            misconfigured: Mutex::new(None),
             lock_ttl: request_timeout + LOCK_MARGIN,
             wait_limit: request_timeout,
             call_timeout: request_timeout.min(CALL_TIMEOUT_MAX),
@@ -120,15 +122,37 @@ impl SessionStore {
         let key = Arc::clone(&self.key);
         let mut bytes = std::panic::catch_unwind(AssertUnwindSafe(|| key.key()))
             .map_err(|_| "the sealing key panicked".to_owned())?
-            .map_err(|e| format!("the sealing key: {e}"))?;
+            .map_err(|e| {
+                let reason = format!("the sealing key: {e}");
+                if matches!(e, StoreError::InvalidConfiguration { .. }) {
+                    self.misconfigured(&reason);
+                }
+                reason
+            })?;
         if bytes.len() < 32 {
             bytes.zeroize();
-            return Err("the sealing key is shorter than 32 bytes".to_owned());
+            let reason = "the sealing key is shorter than 32 bytes".to_owned();
+            self.misconfigured(&reason);
+            return Err(reason);
         }
         let sealer = Arc::new(Sealer::from_host_key(&bytes, &self.identity));
         bytes.zeroize();
         *self.sealer.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&sealer));
         Ok(sealer)
+    }
+
+    /// Notes that the sealing key can never be read as configured.
+    fn misconfigured(&self, reason: &str) {
+        *self.misconfigured.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.to_owned());
+    }
+
+    /// Why the sealing key can never be read, once it said so: a configuration error, not a
+    /// transient one.
+    pub(crate) fn configuration_error(&self) -> Option<String> {
+        self.misconfigured
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn lock_key(&self, sealer: &Sealer) -> String {

@@ -30,7 +30,7 @@ use crate::runtime;
 use crate::secret::Secret;
 use crate::session::SessionTokens;
 use crate::session::source::SessionSource;
-use crate::session::sync::{Found, LockGuard, Record};
+use crate::session::sync::{Found, LockGuard, Record, SessionStore};
 use crate::store::shared::Host as _;
 
 /// How often a call looks at the store for another process's rotation or sign-out.
@@ -45,6 +45,17 @@ fn transient(reason: impl Into<String>) -> AuthError {
             "the session store is unavailable ({}); the session is kept: retry later",
             reason.into()
         ),
+    }
+}
+
+/// A failed store call as the caller's error: a sealing key that can never be read is a
+/// configuration error (fix it), anything else transient (the session is kept).
+fn store_failure(store: &SessionStore, reason: String) -> AuthError {
+    match store.configuration_error() {
+        Some(config) => AuthError::invalid_configuration(format!(
+            "{config}; the session cannot be read or written until the sealing key is fixed"
+        )),
+        None => transient(reason),
     }
 }
 
@@ -258,10 +269,10 @@ impl Engine {
                         None,
                     ));
                 }
-                Err(reason) => return Err((transient(reason), None)),
+                Err(reason) => return Err((store_failure(store, reason), None)),
             }
             match store.read().await {
-                Err(reason) => return Err((transient(reason), None)),
+                Err(reason) => return Err((store_failure(store, reason), None)),
                 Ok(Found::Absent) => {
                     let (live, unsaved) = {
                         let state = session.lock_state();
