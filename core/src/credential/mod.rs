@@ -415,7 +415,12 @@ impl Source {
             return parse_csrf(response, authorization).map_err(invalid);
         }
         if let Source::Session(session) = self {
-            let mut answer = crate::session::answer::parse_response(response, scrub)?;
+            let parsed = crate::session::answer::parse_response(response, scrub);
+            if parsed.is_err() && (200..300).contains(&response.status) {
+                *session.salvaged.lock().unwrap_or_else(|e| e.into_inner()) =
+                    crate::session::answer::salvage_refresh_token(&response.body);
+            }
+            let mut answer = parsed?;
             let fetched = std::mem::replace(
                 &mut answer.fetched,
                 Fetched {

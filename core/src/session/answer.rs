@@ -193,6 +193,16 @@ pub(crate) fn check_refresh_token(token: &str) -> std::result::Result<(), String
     Ok(())
 }
 
+/// The well-formed `refresh_token` of a successful answer that was refused for another
+/// reason (no access token, a token type other than Bearer): the server has rotated, so this
+/// is now the session's refresh token, and dropping it would end the session.
+pub(crate) fn salvage_refresh_token(body: &[u8]) -> Option<Secret> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let token = value.get("refresh_token")?.as_str()?;
+    check_refresh_token(token).ok()?;
+    Some(Secret::new(token))
+}
+
 /// Reads a token endpoint's answer: an error status becomes the classified error (RFC 6749
 /// §5.2 errors as [`AuthError::OAuth`]), a success the tokens.
 pub(crate) fn parse_response(

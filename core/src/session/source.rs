@@ -248,6 +248,9 @@ pub(crate) struct SessionSource {
     pub(crate) pending: Mutex<Option<Answer>>,
     /// The access token `invalidate` discarded: never adopted from the store again.
     pub(crate) rejected: Mutex<Option<Secret>>,
+    /// The rotated refresh token of a successful answer that was refused (see
+    /// `answer::salvage_refresh_token`), kept by the session's refresh.
+    pub(crate) salvaged: Mutex<Option<Secret>>,
 }
 
 impl SessionSource {
@@ -305,6 +308,7 @@ impl SessionSource {
             last_check_ms: AtomicU64::new(0),
             pending: Mutex::new(None),
             rejected: Mutex::new(None),
+            salvaged: Mutex::new(None),
         })
     }
 

@@ -410,7 +410,36 @@ impl Engine {
                 drop(guard);
                 Err((error, None))
             }
-            Err(other) => Err(other),
+            Err(other) => {
+                // A refused answer that still carried a rotated refresh token: the server has
+                // rotated, so that token is the session now. Keep it (and save it) so the next
+                // refresh can succeed; the refused answer's error goes to the callers.
+                let salvaged = session
+                    .salvaged
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if let Some(token) = salvaged {
+                    {
+                        let mut state = session.lock_state();
+                        state.refresh_token = Some(token);
+                        state.generation += 1;
+                        state.unsaved = true;
+                    }
+                    match &session.store {
+                        Some(store) => match store.write(record_of(session, None)).await {
+                            Ok(()) => session.lock_state().unsaved = false,
+                            Err(reason) => self.emit(AuthEvent::StoreUnavailable {
+                                reason,
+                                retry_in_ms: millis(CHECK_EVERY),
+                            }),
+                        },
+                        None => session.lock_state().unsaved = false,
+                    }
+                }
+                drop(guard);
+                Err(other)
+            }
         }
     }
 
