@@ -64,6 +64,13 @@ class HeaderCache internal constructor(
     val tokenManager: TokenManager,
     private val clock: Clock,
 ) {
+    /**
+     * Whether an OkHttp client's `SignInRequiredListener` was already told that this manager's
+     * user session ended (it is told once per manager).
+     */
+    @JvmSynthetic
+    internal val signInRequiredReported = java.util.concurrent.atomic.AtomicBoolean()
+
     /** The cached header, or an empty entry. Replaced whole, by compare-and-set. */
     private val entry = AtomicReference(Entry.empty())
 

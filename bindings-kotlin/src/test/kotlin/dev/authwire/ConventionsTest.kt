@@ -43,6 +43,19 @@ class ConventionsTest {
             assertTrue(cls.methods.any { it.name == name && it.isSuspend() }, "${cls.simpleName}.$name suspends")
             assertTrue(cls.methods.any { it.name == name + "Blocking" && !it.isSuspend() }, "${cls.simpleName}.${name}Blocking")
         }
+        // User sessions: the same rule for signing out and the sign-in flows.
+        for ((cls, name) in listOf(
+            TokenManager::class.java to "signOut",
+            AuthorizationCodeFlow::class.java to "finish",
+            DeviceAuthorizationFlow::class.java to "start",
+            DeviceAuthorizationFlow::class.java to "wait",
+        )) {
+            assertTrue(cls.methods.any { it.name == name && it.isSuspend() }, "${cls.simpleName}.$name suspends")
+            assertTrue(cls.methods.any { it.name == name + "Blocking" && !it.isSuspend() }, "${cls.simpleName}.${name}Blocking")
+        }
+        assertTrue(TokenManager::class.java.methods.any { it.name == "userSession" && Modifier.isStatic(it.modifiers) && SessionTokens::class.java in it.parameterTypes }, "TokenManager.userSession(…, SessionTokens, …)")
+        assertTrue(KeyFileSealingKey::class.java.constructors.any { it.parameterTypes.toList() == listOf(Path::class.java) }, "new KeyFileSealingKey(Path)")
+        assertTrue(SealingKey::class.java.isAssignableFrom(KeyFileSealingKey::class.java))
         for (name in listOf("invalidate", "stats", "setListener", "close")) {
             assertTrue(TokenManager::class.java.methods.any { it.name == name }, "TokenManager.$name")
         }
@@ -52,6 +65,7 @@ class ConventionsTest {
             BasicCredentials::class.java to listOf("getUserId", "getPassword"),
             CsrfHeaders::class.java to listOf("getCsrfToken", "getCookie", "getAuthorization"),
             ApiKey::class.java to listOf("getAppClientId", "getAppClientSecret", "getEncodedKey"),
+            SessionTokens::class.java to listOf("getAccessToken", "getRefreshToken", "getExpiresIn", "getScope", "getIdToken"),
         )) {
             for (getter in getters) assertTrue(cls.methods.any { it.name == getter }, "${cls.simpleName}.$getter")
             assertTrue(!AutoCloseable::class.java.isAssignableFrom(cls), "${cls.simpleName} is plain data, not a handle")
@@ -80,6 +94,9 @@ class ConventionsTest {
             AuthException.RefreshLoop::class.java to "getWindow",
             AuthEvent.TokenRefreshed::class.java to "getLifetime",
             HttpRequest::class.java to "getTimeout",
+            DeviceCode::class.java to "getInterval",
+            DeviceCode::class.java to "getExpiresIn",
+            SessionTokens::class.java to "getExpiresIn",
         )) {
             assertTrue(cls.methods.any { it.name == getter && it.returnType == java.time.Duration::class.java }, "${cls.simpleName}.$getter(): java.time.Duration")
             assertTrue(cls.methods.any { it.name.startsWith("$getter-") }, "${cls.simpleName}: a kotlin.time.Duration property")
@@ -190,6 +207,6 @@ class ConventionsTest {
         private val UNSIGNED = setOf("kotlin/ULong", "kotlin/UInt", "kotlin/UShort", "kotlin/UByte")
 
         private fun Class<*>.isUniffiRecord(): Boolean =
-            name in setOf("dev.authwire.TokenOptions", "dev.authwire.TokenStats", "dev.authwire.HttpRequest", "dev.authwire.HttpResponse", "dev.authwire.HttpHeader", "dev.authwire.BadSampleRecord")
+            name in setOf("dev.authwire.TokenOptions", "dev.authwire.TokenStats", "dev.authwire.HttpRequest", "dev.authwire.HttpResponse", "dev.authwire.HttpHeader", "dev.authwire.DeviceCode", "dev.authwire.BadSampleRecord")
     }
 }

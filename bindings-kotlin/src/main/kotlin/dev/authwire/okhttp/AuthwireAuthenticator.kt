@@ -52,9 +52,25 @@ import okhttp3.Route
  * @param headerCache the cache of the manager whose tokens the API rejected. The
  *   authenticator does not close the manager; it must stay open while the client is used.
  */
-class AuthwireAuthenticator(private val headerCache: HeaderCache) : Authenticator {
+class AuthwireAuthenticator @JvmOverloads constructor(
+    private val headerCache: HeaderCache,
+    /**
+     * For a user session: told once per manager when the fresh token cannot be had because
+     * the session is over ([AuthException.SignInRequired]); `null` for none.
+     */
+    private val onSignInRequired: SignInRequiredListener? = null,
+) : Authenticator {
     /** The authenticator of [tokenManager], working through `HeaderCache.of(tokenManager)`. */
     constructor(tokenManager: TokenManager) : this(HeaderCache.of(tokenManager))
+
+    /**
+     * For a user session (`TokenManager.userSession`): the authenticator of [tokenManager], and
+     * when the refresh after a 401 finds the session over ([AuthException.SignInRequired]),
+     * [onSignInRequired] is told once per manager and the call fails with an
+     * [AuthwireIOException] carrying that error (see [SignInRequiredListener]).
+     */
+    constructor(tokenManager: TokenManager, onSignInRequired: SignInRequiredListener) :
+        this(HeaderCache.of(tokenManager), onSignInRequired)
 
     /** Decides the retry of one 401 response; see the class documentation. */
     override fun authenticate(route: Route?, response: Response): Request? {
@@ -67,10 +83,10 @@ class AuthwireAuthenticator(private val headerCache: HeaderCache) : Authenticato
             headerCache.invalidate(sent)
         }
         val fresh = try {
-            headerCache.authorizationBlocking()
-        } catch (e: AuthException) {
+            sessionCall(headerCache, onSignInRequired) { headerCache.authorizationBlocking() }
+        } catch (e: AuthwireIOException) {
             response.close()
-            throw AuthwireIOException(e)
+            throw e
         }
         if (fresh == sent) {
             return null

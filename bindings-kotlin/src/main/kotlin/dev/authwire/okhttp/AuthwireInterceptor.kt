@@ -41,6 +41,8 @@ import okhttp3.Response
  * - If the provider throws an [AuthException] (the token request failed), the call fails
  *   with an [AuthwireIOException] carrying it, and the request is not sent. Other exceptions
  *   from the provider are not caught.
+ * - For a user session, give a [SignInRequiredListener]: when the session is over
+ *   ([AuthException.SignInRequired]) it is told once, and the call fails as above.
  *
  * Add it with `addInterceptor` (an application interceptor) or `addNetworkInterceptor`;
  * either works with [AuthwireAuthenticator], which sets the header of its retry itself.
@@ -49,6 +51,9 @@ import okhttp3.Response
  *   is called once per request that has no `Authorization` header yet.
  */
 class AuthwireInterceptor(private val headerProvider: () -> String) : Interceptor {
+    private var headerCache: HeaderCache? = null
+    private var signInRequired: SignInRequiredListener? = null
+
     /**
      * Adds [tokenManager]'s current header to every request, from the manager's shared
      * [HeaderCache] (`HeaderCache.of(tokenManager)`), the one [AuthwireAuthenticator]
@@ -64,13 +69,29 @@ class AuthwireInterceptor(private val headerProvider: () -> String) : Intercepto
     /** Adds [headerCache]'s header ([HeaderCache.authorizationBlocking]) to every request. */
     constructor(headerCache: HeaderCache) : this(headerCache::authorizationBlocking)
 
+    /**
+     * For a user session (`TokenManager.userSession`): adds [tokenManager]'s header as the
+     * one-argument constructor does, and when the session is over
+     * ([AuthException.SignInRequired]) tells [onSignInRequired], once per manager, and fails
+     * the call with an [AuthwireIOException] carrying that error (see [SignInRequiredListener]).
+     */
+    constructor(tokenManager: TokenManager, onSignInRequired: SignInRequiredListener) :
+        this(HeaderCache.of(tokenManager), onSignInRequired)
+
+    /** [headerCache]'s header, telling [onSignInRequired] when the session is over (see the other constructors). */
+    constructor(headerCache: HeaderCache, onSignInRequired: SignInRequiredListener) : this(headerCache::authorizationBlocking) {
+        this.headerCache = headerCache
+        this.signInRequired = onSignInRequired
+    }
+
     /** Adds the header and proceeds; see the class documentation. */
     override fun intercept(chain: Interceptor.Chain): Response {
         val request = chain.request()
         if (request.header(AUTHORIZATION) != null) {
             return chain.proceed(request)
         }
-        val header = authCall(headerProvider)
+        val cache = headerCache
+        val header = if (cache != null) sessionCall(cache, signInRequired, headerProvider) else authCall(headerProvider)
         return chain.proceed(request.newBuilder().header(AUTHORIZATION, header).build())
     }
 }

@@ -25,3 +25,24 @@ fun OkHttpClient.Builder.authwire(tokenManager: TokenManager): OkHttpClient.Buil
     return addInterceptor(AuthwireInterceptor(headerCache))
         .authenticator(AuthwireAuthenticator(headerCache))
 }
+
+/**
+ * [authwire] for a user session (`TokenManager.userSession`): every request gets the session's
+ * header, a 401 retries once with a fresh token, and when the session is over
+ * ([dev.authwire.AuthException.SignInRequired]: the refresh token was refused, or the user
+ * signed out here or in another process) [onSignInRequired] is told once, e.g. to show the
+ * sign-in screen, and the call fails with an [AuthwireIOException] carrying that error.
+ *
+ * ```kotlin
+ * val client = OkHttpClient.Builder()
+ *     .authwire(session) { ended -> mainHandler.post { showSignIn(ended.reason) } }
+ *     .build()
+ * ```
+ *
+ * From Java: `AuthwireOkHttp.authwire(builder, session, ended -> showSignIn())`.
+ */
+fun OkHttpClient.Builder.authwire(tokenManager: TokenManager, onSignInRequired: SignInRequiredListener): OkHttpClient.Builder {
+    val headerCache = HeaderCache.of(tokenManager)
+    return addInterceptor(AuthwireInterceptor(headerCache, onSignInRequired))
+        .authenticator(AuthwireAuthenticator(headerCache, onSignInRequired))
+}

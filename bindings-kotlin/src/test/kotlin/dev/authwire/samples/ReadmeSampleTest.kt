@@ -60,6 +60,7 @@ class ReadmeSampleTest {
     private val tokenSample: String by lazy { sample("tokens/TokenSample.kt") }
     private val errorSample: String by lazy { sample("errors/ErrorSample.kt") }
     private val jwtSample: String by lazy { sample("jwt/JwtSample.kt") }
+    private val sessionSample: String by lazy { sample("sessions/SessionSample.kt") }
 
     /** The README's ```kotlin blocks that start with an import, in order. */
     private val readmeSamples: List<String> by lazy {
@@ -76,25 +77,30 @@ class ReadmeSampleTest {
 
     @Test
     fun `the README token manager and OkHttp sample is TokenSample kt, verbatim`() {
-        assertEquals(4, readmeSamples.size, "README.md should have four ```kotlin blocks starting with an import")
+        assertEquals(5, readmeSamples.size, "README.md should have five ```kotlin blocks starting with an import")
         assertEquals(tokenSample, readmeSamples[1], "README.md's token manager sample differs from tokens/TokenSample.kt")
     }
 
     @Test
     fun `the README network-error sample is ErrorSample kt, verbatim`() {
-        assertEquals(4, readmeSamples.size, "README.md should have four ```kotlin blocks starting with an import")
+        assertEquals(5, readmeSamples.size, "README.md should have five ```kotlin blocks starting with an import")
         assertEquals(errorSample, readmeSamples[2], "README.md's network-error sample differs from errors/ErrorSample.kt")
     }
 
     @Test
     fun `the README signed-JWT sample is JwtSample kt, verbatim`() {
-        assertEquals(4, readmeSamples.size, "README.md should have four ```kotlin blocks starting with an import")
+        assertEquals(5, readmeSamples.size, "README.md should have five ```kotlin blocks starting with an import")
         assertEquals(jwtSample, readmeSamples[3], "README.md's signed-JWT sample differs from jwt/JwtSample.kt")
     }
 
     @Test
     fun `the quickstart prints what its comments say`() {
         assertPrintsItsComments(quickstart, minimum = 6) { main() }
+    }
+
+    @Test
+    fun `the README user-session sample is sessions-SessionSample kt, verbatim`() {
+        assertEquals(sessionSample, readmeSamples[4], "README.md's user-session sample differs from sessions/SessionSample.kt")
     }
 
     @Test
