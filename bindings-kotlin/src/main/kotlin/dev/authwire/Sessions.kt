@@ -48,23 +48,37 @@ import kotlin.time.toKotlinDuration
  * @throws IllegalArgumentException for a negative or infinite [expiresIn].
  */
 class SessionTokens @JvmOverloads @Throws(AuthException::class) constructor(
+    accessToken: String,
+    refreshToken: String,
+    expiresIn: Duration? = null,
+    scope: String? = null,
+    idToken: String? = null,
+) {
     /** The access token. Keep it out of logs. */
-    val accessToken: String,
+    val accessToken: String = accessToken
+
     /** The refresh token. Keep it out of logs. */
-    val refreshToken: String,
+    val refreshToken: String = refreshToken
+
     /**
-     * The access token's lifetime as the server announced it (whole seconds), or `null`.
+     * The access token's lifetime as the server announced it, in whole seconds, or `null`.
      * It does not count down.
      */
-    val expiresIn: Duration? = null,
+    val expiresIn: Duration? = expiresIn?.let {
+        require(!it.isNegative()) { "expiresIn is negative ($it); it must be zero or more" }
+        require(it.isFinite()) { "expiresIn is infinite; pass null when the lifetime is unknown" }
+        it.inWholeSeconds.seconds
+    }
+
     /** The granted scope, space-separated, or `null`. */
-    val scope: String? = null,
+    val scope: String? = scope
+
     /**
      * The OpenID Connect ID token, or `null`. authwire does not validate it: check its
      * signature, `iss`, `aud` and `nonce` ([AuthorizationCodeFlow.nonce]) before trusting its claims.
      */
-    val idToken: String? = null,
-) {
+    val idToken: String? = idToken
+
     init {
         // The core checks the tokens (and says what is wrong, never the value).
         toNative().close()
@@ -91,12 +105,7 @@ class SessionTokens @JvmOverloads @Throws(AuthException::class) constructor(
     /** The core's handle for these tokens (what a session is built from); the caller closes it. */
     @JvmSynthetic
     internal fun toNative(): NativeSessionTokens {
-        val seconds = expiresIn?.let {
-            require(!it.isNegative()) { "expiresIn is negative ($it); it must be zero or more" }
-            require(it.isFinite()) { "expiresIn is infinite; pass null when the lifetime is unknown" }
-            it.inWholeSeconds
-        }
-        return NativeSessionTokens(accessToken, refreshToken, seconds, scope, idToken)
+        return NativeSessionTokens(accessToken, refreshToken, expiresIn?.inWholeSeconds, scope, idToken)
     }
 
     /** The factories (Java: `SessionTokens.fromTokenResponse(json)`, `SessionTokens.create(...)`). */

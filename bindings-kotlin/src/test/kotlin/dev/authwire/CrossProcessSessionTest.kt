@@ -60,9 +60,9 @@ class CrossProcessSessionTest {
         }
     }
 
-    /** Signs in at [server] and stores the session in a fresh store; returns (store dir, key file, manager). */
+    /** Signs in at [server] and stores the session in a fresh store; returns (store file, key file, manager). */
     private fun storedSession(server: SessionServers.Server, name: String): Triple<Path, Path, TokenManager> {
-        val storeDir = Files.createDirectories(dir.resolve(name))
+        val storeDir = dir.resolve("$name.session")
         val keyFile = dir.resolve("$name.key")
         val store = FileStore(storeDir)
         val session = TokenManager.userSession(

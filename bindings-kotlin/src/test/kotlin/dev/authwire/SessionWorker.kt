@@ -11,16 +11,16 @@ import kotlin.concurrent.thread
  * [FileStore] (sealed with a [KeyFileSealingKey]) that the test process signed in, and reports
  * on stdout, one JSON object per line.
  *
- * `load TOKEN_URL CLIENT_ID STORE_DIR KEY_FILE THREADS SECONDS`: THREADS threads ask for the
+ * `load TOKEN_URL CLIENT_ID STORE_FILE KEY_FILE THREADS SECONDS`: THREADS threads ask for the
  * header for SECONDS seconds; prints `{"calls", "errors": {type: count}, "headers"}` (headers:
  * the distinct access tokens this process saw).
  *
- * `watch TOKEN_URL CLIENT_ID STORE_DIR KEY_FILE`: prints `{"ready": true}` after its first
+ * `watch TOKEN_URL CLIENT_ID STORE_FILE KEY_FILE`: prints `{"ready": true}` after its first
  * header, then asks every 100 ms until the session ends; prints `{"signInRequiredAt": epoch ms}`.
  */
 fun main(args: Array<String>) {
-    val (mode, tokenUrl, clientId, storeDir, keyFile) = args
-    FileStore(Path.of(storeDir)).use { store ->
+    val (mode, tokenUrl, clientId, storeFile, keyFile) = args
+    FileStore(Path.of(storeFile)).use { store ->
         TokenManager.userSession(
             tokenUrl,
             clientId,

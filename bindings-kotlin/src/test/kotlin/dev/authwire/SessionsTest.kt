@@ -115,7 +115,7 @@ class SessionsTest {
     @Test
     fun `the configuration errors of a user session`() {
         val tokens = SessionTokens("at", "rt", 60.seconds)
-        FileStore(dir).use { store ->
+        FileStore(dir.resolve("session")).use { store ->
             val noKey = assertThrows<AuthException.InvalidConfiguration> {
                 TokenManager.userSession("http://127.0.0.1:9/token", "app", tokens, options = TokenOptions(store = store))
             }
@@ -133,7 +133,7 @@ class SessionsTest {
 
     @Test
     fun `continuing a session from an empty store asks for a sign-in`() {
-        FileStore(dir.resolve("store").also { Files.createDirectories(it) }).use { store ->
+        FileStore(dir.resolve("session")).use { store ->
             TokenManager.userSession(
                 "http://127.0.0.1:9/token",
                 "app",
@@ -157,7 +157,7 @@ class SessionsTest {
                 return ByteArray(32) { it.toByte() }
             }
         }
-        FileStore(dir).use { store ->
+        FileStore(dir.resolve("session")).use { store ->
             TokenManager.userSession(
                 "http://127.0.0.1:9/token",
                 "app",
@@ -178,7 +178,7 @@ class SessionsTest {
     @Test
     fun `a custom key that cannot be read now keeps the session`() {
         val key = SealingKey { throw StoreException.Unavailable("the device is locked") }
-        FileStore(dir).use { store ->
+        FileStore(dir.resolve("session")).use { store ->
             TokenManager.userSession(
                 "http://127.0.0.1:9/token",
                 "app",

@@ -106,7 +106,7 @@ class JavaSessionTest {
     @Test
     void aSessionRefreshesRotatesAndSignsOut() throws Exception {
         SealingKey key = new KeyFileSealingKey(tempDir.resolve("session.key"));
-        try (FileStore store = new FileStore(tempDir);
+        try (FileStore store = new FileStore(tempDir.resolve("session"));
                 TokenManager session = TokenManager.userSession(url("/token"), "app",
                         SessionTokens.create("at0", "rt0", Duration.ofSeconds(2), null, null), null, null, null, key,
                         TokenOptions.builder().store(store).build())) {
@@ -124,7 +124,7 @@ class JavaSessionTest {
     void aLambdaSealingKeyAndTheOkHttpSignInCallback() throws Exception {
         SealingKey key = () -> new byte[32];
         AtomicInteger signIns = new AtomicInteger();
-        try (FileStore store = new FileStore(tempDir);
+        try (FileStore store = new FileStore(tempDir.resolve("session"));
                 TokenManager session = TokenManager.userSession(url("/token"), "app",
                         new SessionTokens("at0", "rt0"), null, null, null, key,
                         TokenOptions.builder().store(store).maxAttempts(1).build())) {
