@@ -85,6 +85,8 @@ class KotlinLayerTest {
             AuthException.InvalidResponse("no token") to "invalid response from the server: no token",
             AuthException.RefreshLoop(5, 60.seconds) to
                 "refresh loop: 5 refreshes within 60000 ms; the API keeps rejecting new tokens",
+            AuthException.SignInRequired("the refresh token was refused") to "sign-in required: the refresh token was refused",
+            AuthException.Cancelled("the wait was cancelled") to "cancelled: the wait was cancelled",
         )
         for ((error, sentence) in expected) {
             assertEquals(sentence, error.message)

@@ -253,5 +253,16 @@ class SessionServersTest {
                 for (text in texts) assertFalse(secret in text, "a secret in: $text")
             }
         }
+        // A started device flow holds its device code; it prints a fixed shape without it.
+        servers.control(server, "device/script", JSONObject().put("interval", 1))
+        deviceFlow(server).use { flow ->
+            val code = flow.startBlocking()
+            assertEquals("DeviceAuthorizationFlow(client_id=\"${servers.clientId}\", device_code=[redacted])", flow.toString())
+            assertFalse("device_code" in code.toString(), code.toString())
+            flow.cancel()
+            val cancelled = assertThrows<AuthException.Cancelled> { flow.waitBlocking() }
+            assertEquals("DeviceAuthorizationFlow(client_id=\"${servers.clientId}\", device_code=[redacted])", flow.toString())
+            assertTrue(cancelled.message.startsWith("cancelled: "), cancelled.message)
+        }
     }
 }
