@@ -84,7 +84,7 @@ class SessionServers(accessLifetimeSeconds: Int = 2) : AutoCloseable {
 
     /** Signs the test user in at [server] with PKCE. */
     fun signIn(server: Server): SessionTokens = codeFlow(server).use { flow ->
-        flow.finishBlocking(browser(server, flow.authorizationUrl()))
+        flow.finishBlocking(browser(server, flow.authorizationUrl))
     }
 
     /** GETs the resource with [authorization]; the status. */

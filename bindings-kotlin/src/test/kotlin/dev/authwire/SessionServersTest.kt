@@ -75,7 +75,7 @@ class SessionServersTest {
         }
     } + each("suspending") { server ->
         runBlocking {
-            val tokens = servers.codeFlow(server).use { flow -> flow.finish(servers.browser(server, flow.authorizationUrl())) }
+            val tokens = servers.codeFlow(server).use { flow -> flow.finish(servers.browser(server, flow.authorizationUrl)) }
             session(server, tokens).use { session ->
                 val first = session.authorization()
                 delay(2_500)
@@ -91,7 +91,7 @@ class SessionServersTest {
     @TestFactory
     fun `a tampered state, a replayed code and a refusal fail as they should`() = each("failures") { server ->
         servers.codeFlow(server).use { flow ->
-            val location = servers.browser(server, flow.authorizationUrl())
+            val location = servers.browser(server, flow.authorizationUrl)
             val tampered = location.replace(Regex("state=([^&]+)")) { "state=${it.groupValues[1]}x" }
             assertThrows<AuthException.InvalidResponse> { flow.finishBlocking(tampered) }
             val tokens = flow.finishBlocking(location)
@@ -104,7 +104,7 @@ class SessionServersTest {
             }
         }
         servers.codeFlow(server).use { flow ->
-            val refused = servers.browser(server, flow.authorizationUrl(), deny = true)
+            val refused = servers.browser(server, flow.authorizationUrl, deny = true)
             val denied = assertThrows<AuthException.OAuth> { flow.finishBlocking(refused) }
             assertEquals("access_denied", denied.error)
         }
@@ -231,7 +231,7 @@ class SessionServersTest {
     fun `nothing prints a token, a code or a refresh token`() = each("redaction") { server ->
         val events = CopyOnWriteArrayList<AuthEvent>()
         servers.codeFlow(server).use { flow ->
-            val location = servers.browser(server, flow.authorizationUrl())
+            val location = servers.browser(server, flow.authorizationUrl)
             val code = Regex("code=([^&]+)").find(location)!!.groupValues[1]
             val state = Regex("state=([^&]+)").find(location)!!.groupValues[1]
             val tokens = flow.finishBlocking(location)

@@ -208,7 +208,7 @@ class SessionsTest {
     @Test
     fun `the authorization URL carries PKCE, state and nonce`() {
         codeFlow().use { flow ->
-            val url = flow.authorizationUrl()
+            val url = flow.authorizationUrl
             assertTrue(url.startsWith("http://127.0.0.1:9/authorize?"), url)
             val q = query(url)
             assertEquals("code", q["response_type"])
@@ -218,21 +218,21 @@ class SessionsTest {
             assertEquals("S256", q["code_challenge_method"])
             assertEquals(43, q.getValue("code_challenge").length)
             assertTrue(q.getValue("state").length >= 16)
-            assertEquals(flow.nonce(), q["nonce"])
-            assertNotNull(flow.nonce())
+            assertEquals(flow.nonce, q["nonce"])
+            assertNotNull(flow.nonce)
             // The flow prints neither its state nor its verifier.
             assertFalse(q.getValue("state") in flow.toString(), flow.toString())
         }
         codeFlow(listOf("read")).use { flow ->
-            assertNull(flow.nonce())
-            assertFalse("nonce=" in flow.authorizationUrl())
+            assertNull(flow.nonce)
+            assertFalse("nonce=" in flow.authorizationUrl)
         }
     }
 
     @Test
     fun `a redirect that is not this sign-in's is refused before anything is sent`() {
         codeFlow().use { flow ->
-            val state = query(flow.authorizationUrl()).getValue("state")
+            val state = query(flow.authorizationUrl).getValue("state")
             val tampered = assertThrows<AuthException.InvalidResponse> {
                 flow.finishBlocking("com.example.app:/oauth2redirect?code=CODE-SECRET&state=${state}x")
             }

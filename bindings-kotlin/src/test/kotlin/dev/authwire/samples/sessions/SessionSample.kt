@@ -25,7 +25,7 @@ class SessionPlace(dir: Path) {
 /** 1. Sign in with PKCE: open the URL in the browser (Custom Tabs), finish with the redirect. */
 suspend fun signIn(authorizeUrl: String, tokenUrl: String, openBrowser: suspend (String) -> String): SessionTokens =
     AuthorizationCodeFlow(authorizeUrl, tokenUrl, CLIENT_ID, "com.example.app:/oauth2redirect", listOf("openid", "profile", "read")).use { flow ->
-        val redirect = openBrowser(flow.authorizationUrl()) // the URL the browser came back with
+        val redirect = openBrowser(flow.authorizationUrl) // the URL the browser came back with
         flow.finish(redirect)
     }
 
