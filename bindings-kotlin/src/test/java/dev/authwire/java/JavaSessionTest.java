@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.authwire.AuthException;
+import dev.authwire.AuthorizationCodeFlow;
+import dev.authwire.DeviceAuthorizationFlow;
+import dev.authwire.DeviceCode;
 import dev.authwire.FileStore;
 import dev.authwire.KeyFileSealingKey;
 import dev.authwire.SealingKey;
@@ -20,6 +23,8 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
@@ -58,6 +63,10 @@ class JavaSessionTest {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 String path = request.getPath();
+                if (path.startsWith("/device")) {
+                    return new MockResponse().setHeader("Content-Type", "application/json")
+                            .setBody("{\"device_code\":\"dc-SECRET\",\"user_code\":\"ABCD-EFGH\",\"verification_uri\":\"https://example.com/device\",\"expires_in\":600,\"interval\":1}");
+                }
                 if (path.startsWith("/token")) {
                     String body = request.getBody().readUtf8();
                     int current = generation.get();
@@ -101,6 +110,29 @@ class JavaSessionTest {
         SessionTokens parsed = SessionTokens.fromTokenResponse("{\"access_token\":\"a\",\"refresh_token\":\"r\",\"expires_in\":5}");
         assertEquals(Duration.ofSeconds(5), parsed.getExpiresIn());
         assertThrows(AuthException.InvalidInput.class, () -> new SessionTokens("", "r"));
+    }
+
+    @Test
+    void theSignInFlowsFromJava() throws Exception {
+        try (AuthorizationCodeFlow flow = new AuthorizationCodeFlow(url("/authorize"), url("/token"), "app", "com.example.app:/cb", List.of("openid"))) {
+            String authorizationUrl = flow.getAuthorizationUrl();
+            assertTrue(authorizationUrl.contains("code_challenge_method=S256"), authorizationUrl);
+            assertTrue(flow.getNonce() != null);
+            Matcher state = Pattern.compile("state=([^&]+)").matcher(authorizationUrl);
+            assertTrue(state.find());
+            AuthException.OAuth denied = assertThrows(AuthException.OAuth.class,
+                    () -> flow.finishBlocking("com.example.app:/cb?error=access_denied&state=" + state.group(1)));
+            assertEquals("access_denied", denied.getError());
+        }
+        try (DeviceAuthorizationFlow flow = new DeviceAuthorizationFlow(url("/device"), url("/token"), "app")) {
+            DeviceCode code = flow.startBlocking();
+            assertEquals("ABCD-EFGH", code.getUserCode());
+            assertEquals(Duration.ofSeconds(1), code.getInterval());
+            assertEquals(Duration.ofSeconds(600), code.getExpiresIn());
+            assertFalse(flow.toString().contains("dc-SECRET"), flow.toString());
+            flow.cancel();
+            assertThrows(AuthException.Cancelled.class, flow::waitBlocking);
+        }
     }
 
     @Test
