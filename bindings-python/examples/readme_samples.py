@@ -8,13 +8,16 @@ The samples talk to ``https://auth.example.com`` (token endpoints), ``https://ap
 (an API), ``https://sap.example.com`` (an SAP API Management endpoint) and
 ``https://api.appstoreconnect.apple.com``, ``https://api.github.com``,
 ``https://login.salesforce.com`` and ``https://login.corp.example`` (a token endpoint
-whose certificate comes from a CA the client does not know), with credentials from the environment
+whose certificate comes from a CA the client does not know), and ``https://login.example.com``
+(an authorization server for user sessions), with credentials from the environment
 (``CLIENT_ID``, ``CLIENT_SECRET``, ``SAP_USER``, ``SAP_PASSWORD``, ``SF_CONSUMER_KEY``) and the
 key files ``xtd-api-key.json``, ``service-account.json``, ``AuthKey_2X9R4HXF34.p8``,
-``client-key.pem``, ``github-app.private-key.pem`` and ``salesforce-key.pem``. The test replaces
-the origins with a local server's ``http://127.0.0.1:<port>`` (``https://login.corp.example``
-with the untrusted server of ``tests/scenarios/tls_servers.py``) and provides the rest, so every
-sample runs as written.
+``client-key.pem``, ``github-app.private-key.pem`` and ``salesforce-key.pem``, and a signed-in
+user's token answer ``signed-in.json``. The test replaces the origins with a local server's
+``http://127.0.0.1:<port>`` (``https://login.corp.example`` with the untrusted server of
+``tests/scenarios/tls_servers.py``, ``https://login.example.com`` with the Authlib server of
+``tests/scenarios/session_servers.py``, where the test approves the device sign-in) and provides
+the rest, so every sample runs as written.
 """
 
 from __future__ import annotations
@@ -350,6 +353,88 @@ def sample_listener() -> None:
     manager.authorization()
 
 
+def sample_session_handover() -> None:
+    import json
+    from pathlib import Path
+
+    import authwire
+
+    # The token endpoint's answer your sign-in kept (AppAuth's lastTokenResponse, Auth0's
+    # Credentials, a web login's callback), as JSON text or a dict.
+    tokens = authwire.SessionTokens.from_token_response(json.loads(Path("signed-in.json").read_text()))
+    print(tokens)  # SessionTokens(access_token=<redacted>, refresh_token=<redacted>, expires_in=..., ...)
+    session = authwire.TokenManager.user_session(
+        "https://login.example.com/oauth/token",
+        "authwire-app",
+        tokens=tokens,
+        revocation_url="https://login.example.com/oauth/revoke",  # sign_out() revokes the refresh token
+    )
+    try:
+        print(session.authorization().split()[0])  # Bearer: refreshed before it expires, rotation included
+    except authwire.AuthError.SignInRequired:  # the refresh token was revoked, expired or reused
+        print("show the sign-in again")
+
+
+def sample_pkce_sign_in() -> None:
+    import requests
+
+    import authwire
+
+    flow = authwire.AuthorizationCodeFlow(
+        "https://login.example.com/oauth/authorize",
+        "https://login.example.com/oauth/token",
+        client_id="authwire-app",
+        redirect_uri="com.example.app:/oauth2redirect",  # registered for the app (RFC 8252)
+        scopes=["openid", "profile", "read"],
+    )
+    # Open flow.authorization_url in the browser, which comes back to the redirect URI. This
+    # server signs the user in at once, so a request that does not follow redirects plays the browser:
+    redirect = requests.get(flow.authorization_url, allow_redirects=False, timeout=10).headers["Location"]
+    tokens = flow.finish(redirect)  # checks the state, exchanges the code with the PKCE verifier
+    session = authwire.TokenManager.user_session("https://login.example.com/oauth/token", "authwire-app", tokens=tokens)
+    print(session.authorization().split()[0])  # Bearer
+
+
+def sample_device_flow() -> None:
+    import authwire
+
+    flow = authwire.DeviceAuthorizationFlow(
+        "https://login.example.com/oauth/device",
+        "https://login.example.com/oauth/token",
+        "authwire-app",
+        scopes=["profile", "read"],
+    )
+    code = flow.start()
+    print(f"Go to {code.verification_uri} and type {code.user_code}")  # valid for code.expires_in
+    tokens = flow.wait()  # polls every code.interval until the user approves; flow.cancel() stops it
+    session = authwire.TokenManager.user_session("https://login.example.com/oauth/token", "authwire-app", tokens=tokens)
+    print(session.authorization().split()[0])  # Bearer
+
+
+def sample_shared_session() -> None:
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import authwire
+
+    # An app and its extension, a CLI and its daemon: one session in a store they share, sealed
+    # with a key every one of them reads (from the OS keyring, a vault, the environment).
+    class SessionKey(authwire.SealingKey):
+        def key(self) -> bytes:  # 32 random bytes or more, the same in every process
+            return bytes.fromhex(os.environ["SESSION_KEY"])
+
+    shared = tempfile.mkdtemp()  # e.g. ~/.config/myapp
+    options = authwire.TokenOptions(store=authwire.FileStore(os.path.join(shared, "session")))
+    url = "https://login.example.com/oauth/token"
+    tokens = authwire.SessionTokens.from_token_response(json.loads(Path("signed-in.json").read_text()))
+    app = authwire.TokenManager.user_session(url, "authwire-app", tokens=tokens, sealing_key=SessionKey(), options=options)
+    # In another process: no tokens, the stored session (AuthError.SignInRequired if there is none).
+    extension = authwire.TokenManager.user_session(url, "authwire-app", sealing_key=SessionKey(), options=options)
+    print(extension.authorization() == app.authorization())  # True: one session, one refresh at a time
+    app.sign_out()  # everywhere: the extension's calls raise AuthError.SignInRequired within a second
+
 SAMPLES = [
     sample_intro,
     sample_headers,
@@ -370,6 +455,10 @@ SAMPLES = [
     sample_network_errors,
     sample_csrf,
     sample_listener,
+    sample_session_handover,
+    sample_pkce_sign_in,
+    sample_device_flow,
+    sample_shared_session,
 ]
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@ also RFC 6750 b64tokens (the strictest token shape, valid in every builder).
 ``scenario_server`` is the shared scenario server, ``tests/scenarios/server.py``, started once
 per test session (its base URL).
 
+``session_servers`` is the ready line of ``tests/scenarios/session_servers.py`` (real Authlib and
+django-oauth-toolkit servers for user sessions, 2-second access tokens), started once per test
+session by the first test that uses it (``sessiontools.py`` has its helpers).
+
 ``tls_servers`` is the ready line of ``tests/scenarios/tls_servers.py`` (a test CA, TLS servers
 the client must trust or refuse, a reset, a closed port): ONE instance per test process, started
 when the collected tests use it, before any test runs, so that ``SSL_CERT_FILE`` (the way a user
@@ -188,6 +192,20 @@ def scenario_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# --- The user-session servers (tests/scenarios/session_servers.py) ----------------------------
+
+
+@pytest.fixture(scope="session")
+def session_servers() -> Iterator[dict[str, Any]]:
+    """``tests/scenarios/session_servers.py`` (2-second access tokens, no grace period), once per
+    session: its ready line. Skipped when no Python has Authlib, Flask, Django and
+    django-oauth-toolkit."""
+    from sessiontools import session_servers as start
+
+    with start() as ready:
+        yield ready
 
 
 # --- The TLS servers (tests/scenarios/tls_servers.py), one per process ------------------------

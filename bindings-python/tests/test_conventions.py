@@ -44,6 +44,8 @@ VALUE_CLASSES = {
     "HttpHeader",
     "HttpRequest",
     "HttpResponse",
+    "SessionTokens",
+    "DeviceCode",
 }
 #: Zero-argument methods that are conversions, not data (``dict`` out of a value).
 CONVERSIONS = {"to_map"}

@@ -5,9 +5,13 @@ local stand-in for the services the samples call.
 The samples use ``https://auth.example.com``, ``https://api.example.com``,
 ``https://sap.example.com`` and ``https://api.appstoreconnect.apple.com``; the run replaces
 those origins with a local server's ``http://127.0.0.1:<port>`` (plain HTTP is allowed to
-loopback only), and ``https://login.corp.example`` with the server of
-``tests/scenarios/tls_servers.py`` whose certificate comes from a CA nobody trusts, and provides the environment variables and key files the samples read. The
-signed JWTs of the samples are verified by PyJWT with the public keys of keys generated here.
+loopback only), ``https://login.corp.example`` with the server of
+``tests/scenarios/tls_servers.py`` whose certificate comes from a CA nobody trusts, and
+``https://login.example.com`` with the Authlib server of ``tests/scenarios/session_servers.py``
+(one-hour access tokens; the test signs a user in for ``signed-in.json`` and approves the device
+sign-in when the sample prints its code), and provides the environment variables and key files
+the samples read. The signed JWTs of the samples are verified by PyJWT with the public keys of
+keys generated here.
 """
 
 from __future__ import annotations
@@ -21,16 +25,19 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from sessiontools import control, session_servers, sign_in
 
 import authwire
 from localserver import Handler, Received, Reply, ScriptedServer
@@ -49,12 +56,14 @@ ORIGINS = (
     "https://login.salesforce.com",
 )
 UNTRUSTED_ORIGIN = "https://login.corp.example"
+SESSION_ORIGIN = "https://login.example.com"
 ENV = {
     "CLIENT_ID": "my-client",
     "CLIENT_SECRET": "my-secret:with&odd=chars",
     "SAP_USER": "alice",
     "SAP_PASSWORD": "pw",
     "SF_CONSUMER_KEY": "3MVG9-connected-app-consumer-key",
+    "SESSION_KEY": "5f1d8e2c9a7b3f60c4e1d2a8b7f9e3c15a6d4b2e8f0c7a9d3e1b5f2c8a4d6e0b",
 }
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -319,8 +328,48 @@ class Platform:
         return Reply.json(201, {"d": {}})
 
 
+@pytest.fixture(scope="module")
+def readme_session_servers() -> Iterator[dict[str, Any]]:
+    """session_servers.py with one-hour access tokens: the samples' user session never needs a
+    refresh, so two samples may start from the same signed-in tokens."""
+    with session_servers("--access-lifetime", "3600") as ready:
+        yield ready
+
+
+def run_approving_device_sign_ins(
+    command: list[str], cwd: Path, env: dict[str, str], session_server: dict[str, Any]
+) -> subprocess.CompletedProcess[str]:
+    """Runs ``command``; when it prints a device sign-in's user code ("... and type <code>"),
+    the user approves it at ``session_server``."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    stderr: list[str] = []
+    reader = threading.Thread(target=lambda: stderr.append(process.stderr.read() if process.stderr else ""))
+    reader.start()
+    out: list[str] = []
+    watchdog = threading.Timer(120, process.kill)
+    watchdog.start()
+    try:
+        for line in process.stdout:
+            out.append(line)
+            found = re.search(r" and type (\S+)$", line.rstrip("\n"))
+            if found:
+                control(session_server, "device/approve", {"user_code": found.group(1)})
+        returncode = process.wait()
+    finally:
+        watchdog.cancel()
+        reader.join()
+    return subprocess.CompletedProcess(command, returncode, "".join(out), "".join(stderr))
+
+
 def test_the_samples_run_as_written(
-    serve: Serve, tmp_path: Path, vectors: dict[str, Any], tls_servers: dict[str, Any]
+    serve: Serve,
+    tmp_path: Path,
+    vectors: dict[str, Any],
+    tls_servers: dict[str, Any],
+    readme_session_servers: dict[str, Any],
 ) -> None:
     key_file = vectors["api_key_file"][0]["json"]
     keys = Keys()
@@ -333,6 +382,19 @@ def test_the_samples_run_as_written(
         source = source.replace(origin, platform.origin)
     assert UNTRUSTED_ORIGIN in source
     source = source.replace(UNTRUSTED_ORIGIN, tls_servers["untrusted"])
+    authlib = readme_session_servers["authlib"]
+    assert SESSION_ORIGIN in source
+    source = source.replace(SESSION_ORIGIN, authlib["base"])
+    signed_in = sign_in(readme_session_servers, "authlib")
+    answer = {
+        "access_token": signed_in.access_token,
+        "token_type": "Bearer",
+        "refresh_token": signed_in.refresh_token,
+        "expires_in": 3600,
+        "scope": signed_in.scope,
+    }
+    (tmp_path / "signed-in.json").write_text(json.dumps(answer), encoding="utf-8")
+    control(authlib, "device/script", {"interval": 1})
     (tmp_path / "readme_samples.py").write_text(source, encoding="utf-8")
     (tmp_path / "xtd-api-key.json").write_text(json.dumps(key_file), encoding="utf-8")
     service_account = {
@@ -351,14 +413,8 @@ def test_the_samples_run_as_written(
     assert github_pem.startswith("-----BEGIN RSA PRIVATE KEY-----")
     (tmp_path / "github-app.private-key.pem").write_text(github_pem, encoding="utf-8")
     (tmp_path / "salesforce-key.pem").write_text(keys.pem(keys.salesforce), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "readme_samples.py"],
-        cwd=tmp_path,
-        env={**os.environ, **ENV},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_approving_device_sign_ins(
+        [sys.executable, "readme_samples.py"], tmp_path, {**os.environ, **ENV}, authlib
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -387,8 +443,20 @@ def test_the_samples_run_as_written(
         "{200}",
         "add the company CA: set SSL_CERT_FILE, or give your HTTP client its CA\nCERTIFICATE_UNTRUSTED False\n",
         "200\n201\n['Authorization', 'Cookie', 'X-CSRF-Token']",
+        "--- sample_session_handover\nSessionTokens(access_token=<redacted>, refresh_token=<redacted>, "
+        "expires_in=datetime.timedelta(seconds=3600), scope='openid profile read', id_token=None)\nBearer\n",
+        "--- sample_pkce_sign_in\nBearer\n",
+        "--- sample_device_flow\nGo to https://example.com/device and type ",
+        "--- sample_shared_session\nTrue\n",
     ]:
         assert expected in out, f"{expected!r} not in the output:\n{out}"
     assert "myapp.auth INFO AuthEvent.TokenRefreshed(lifetime=datetime.timedelta(seconds=3600)" in result.stderr
-    for secret in (ENV["CLIENT_SECRET"], key_file["encodedKey"], *keys.pem_lines()):
+    for secret in (
+        ENV["CLIENT_SECRET"],
+        ENV["SESSION_KEY"],
+        key_file["encodedKey"],
+        *keys.pem_lines(),
+        signed_in.access_token,
+        signed_in.refresh_token,
+    ):
         assert secret not in out + result.stderr

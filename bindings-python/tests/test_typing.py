@@ -73,6 +73,9 @@ def test_every_public_name_has_a_docstring() -> None:
         "client_credentials_private_key_jwt",
         "jwt_bearer",
         "self_signed_jwt",
+        "user_session",
+        "sign_out",
+        "sign_out_async",
         "authorization",
     ):
         assert getattr(authwire.TokenManager, method).__doc__

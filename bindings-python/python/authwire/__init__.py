@@ -18,6 +18,11 @@ clients (install the extras ``authwire[requests]`` or ``authwire[httpx]``). Toke
 go through the core's own HTTP client, or through httpx or requests with their proxy and CA
 settings: ``TokenOptions(transport=authwire.httpx.HttpxTransport())``.
 
+A signed-in user's session (a refresh token that the server rotates, shared safely between
+threads and processes) is ``TokenManager.user_session``; :class:`AuthorizationCodeFlow`
+(PKCE) and :class:`DeviceAuthorizationFlow` (RFC 8628) sign the user in. When the session is
+over, calls raise ``AuthError.SignInRequired``.
+
 Signed-JWT credentials (Google service accounts, GitHub Apps, App Store Connect,
 ``private_key_jwt``) sign with ``authwire.pem_signer(pem, key_id)``, a key the core reads,
 or ``authwire.cryptography.CryptographySigner(private_key, key_id)`` over a ``cryptography``
@@ -96,6 +101,12 @@ if TYPE_CHECKING:
     from ._manager import TokenManager as TokenManager
     from ._manager import pem_signer as pem_signer
     from ._options import TokenOptions as TokenOptions
+    from ._session import AuthorizationCodeFlow as AuthorizationCodeFlow
+    from ._session import DeviceAuthorizationFlow as DeviceAuthorizationFlow
+    from ._session import DeviceCode as DeviceCode
+    from ._session import KeyFileSealingKey as KeyFileSealingKey
+    from ._session import SealingKey as SealingKey
+    from ._session import SessionTokens as SessionTokens
     from ._store import FileStore as FileStore
     from ._store import RedisStore as RedisStore
     from ._store import TokenStore as TokenStore
@@ -142,6 +153,12 @@ __all__ = [
     "FileStore",
     "RedisStore",
     "StoreError",
+    "SessionTokens",
+    "SealingKey",
+    "KeyFileSealingKey",
+    "AuthorizationCodeFlow",
+    "DeviceAuthorizationFlow",
+    "DeviceCode",
     "basic_auth",
     "bearer_auth",
     "decode_basic",
@@ -170,6 +187,16 @@ _LAZY["CryptographySigner"] = ".cryptography"
 _LAZY["FileStore"] = "._store"
 _LAZY["RedisStore"] = "._store"
 _LAZY["TokenStore"] = "._store"
+for _name in (
+    "SessionTokens",
+    "SealingKey",
+    "KeyFileSealingKey",
+    "AuthorizationCodeFlow",
+    "DeviceAuthorizationFlow",
+    "DeviceCode",
+):
+    _LAZY[_name] = "._session"
+del _name
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name is an error

@@ -15,7 +15,7 @@ Fixes applied here:
   (``HttpRequest``, ``HttpHeader``, ``HttpResponse``) shows no header value and no body.
 * ``str()`` of a ``SignerError`` is the core's sentence; ``repr()`` of a core signer
   (``pem_signer``) shows its algorithm and key id, and ``[redacted]`` for the key.
-* ``repr()`` of records (``TokenOptions``, ``TokenStats``) and of ``AuthEvent`` variants shows
+* ``repr()`` of records (``TokenOptions``, ``TokenStats``, ``DeviceCode``) and of ``AuthEvent`` variants shows
   their fields (uniffi decorates them with ``@dataclass`` without fields, so ``repr`` would
   print ``TokenStats()``), and ``AuthEvent`` variants support positional ``match`` patterns.
 """
@@ -34,12 +34,15 @@ from ._native.authwire import (
     AuthError,
     AuthEvent,
     AuthListener,
+    AuthorizationCodeFlow,
     BasicCredentials,
     BlockingHttpTransport,
     ClientAuthMethod,
     CsrfFetchMethod,
     CsrfHeaders,
     CsrfSession,
+    DeviceAuthorizationFlow,
+    DeviceCode,
     ExpiryFormat,
     HttpHeader,
     HttpRequest,
@@ -50,7 +53,11 @@ from ._native.authwire import (
     JwtAlgorithm,
     JwtSigner,
     JwtSignerImpl,
+    KeyFileSealingKey,
     NetworkErrorKind,
+    SealingKey,
+    SealingKeyImpl,
+    SessionTokens,
     SignerError,
     StoreError,
     TokenManager,
@@ -72,12 +79,15 @@ __all__ = [
     "AuthError",
     "AuthEvent",
     "AuthListener",
+    "AuthorizationCodeFlow",
     "BasicCredentials",
     "BlockingHttpTransport",
     "ClientAuthMethod",
     "CsrfFetchMethod",
     "CsrfHeaders",
     "CsrfSession",
+    "DeviceAuthorizationFlow",
+    "DeviceCode",
     "ExpiryFormat",
     "HttpHeader",
     "HttpRequest",
@@ -88,7 +98,11 @@ __all__ = [
     "JwtAlgorithm",
     "JwtSigner",
     "JwtSignerImpl",
+    "KeyFileSealingKey",
     "NetworkErrorKind",
+    "SealingKey",
+    "SealingKeyImpl",
+    "SessionTokens",
     "SignerError",
     "StoreError",
     "TokenManager",
@@ -285,7 +299,7 @@ def _fields_repr(self: Any) -> str:
     return f"{type(self).__qualname__}({shown})"
 
 
-_records: list[type] = [TokenOptions, TokenStats]
+_records: list[type] = [TokenOptions, TokenStats, DeviceCode]
 _records += [cls for cls in vars(AuthEvent).values() if isinstance(cls, type) and issubclass(cls, AuthEvent)]
 for _record in _records:
     _record._authwire_fields = _field_names(_record)  # type: ignore[attr-defined]
@@ -302,6 +316,7 @@ def _record_eq(self: Any, other: object) -> bool:
 
 TokenOptions.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
 TokenStats.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
+DeviceCode.__eq__ = _record_eq  # type: ignore[method-assign,assignment]
 
 del _variant, _record, _records
 

@@ -15,12 +15,15 @@ __all__ = [
     "AuthError",
     "AuthEvent",
     "AuthListener",
+    "AuthorizationCodeFlow",
     "BasicCredentials",
     "BlockingHttpTransport",
     "ClientAuthMethod",
     "CsrfFetchMethod",
     "CsrfHeaders",
     "CsrfSession",
+    "DeviceAuthorizationFlow",
+    "DeviceCode",
     "ExpiryFormat",
     "HttpHeader",
     "HttpRequest",
@@ -31,7 +34,11 @@ __all__ = [
     "JwtAlgorithm",
     "JwtSigner",
     "JwtSignerImpl",
+    "KeyFileSealingKey",
     "NetworkErrorKind",
+    "SealingKey",
+    "SealingKeyImpl",
+    "SessionTokens",
     "SignerError",
     "StoreError",
     "TokenManager",
@@ -197,6 +204,23 @@ class AuthError(Exception):
 
     @final
     class InvalidResponse(AuthError):
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class SignInRequired(AuthError):
+        """The user session is over: the server refused its refresh token (``invalid_grant``:
+        revoked, expired or reused), the user signed out (in this process or another), or no
+        session is stored. Retrying cannot help: show the sign-in. Never raised for a network
+        failure, a 5xx or a 429, which keep the session; ``reason`` says why (never a token)."""
+
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
+    @final
+    class Cancelled(AuthError):
+        """The operation was cancelled by the caller (``DeviceAuthorizationFlow.cancel()``)."""
+
         reason: str
         def __init__(self, reason: str) -> None: ...
 
@@ -419,7 +443,16 @@ class AuthEvent:
     def is_store_unavailable(self) -> bool: ...
     def is_store_recovered(self) -> bool: ...
     def is_store_entry_rejected(self) -> bool: ...
+    @final
+    class SESSION_ENDED(AuthEvent):
+        """A user session ended; every call now raises ``AuthError.SignInRequired``."""
+
+        __match_args__: ClassVar[tuple[str]] = ("reason",)
+        reason: str
+        def __init__(self, reason: str) -> None: ...
+
     def is_store_wait_timed_out(self) -> bool: ...
+    def is_session_ended(self) -> bool: ...
 
 class AuthListener:
     """Subclass and override ``on_event`` to receive a manager's events (on authwire's threads)."""
@@ -591,6 +624,99 @@ class JwtSignerImpl(JwtSigner):
 def pem_signer(pem: str, key_id: str | None = ...) -> JwtSigner:
     """A signer over a PEM private key (PKCS#8, PKCS#1, SEC1); use ``authwire.pem_signer``."""
 
+# --- User sessions, wrapped by authwire.SessionTokens, authwire.AuthorizationCodeFlow etc. --
+
+@final
+class SessionTokens:
+    """The tokens a user session starts from; use ``authwire.SessionTokens``. Prints as
+    ``SessionTokens(access_token=[redacted], refresh_token=[redacted], ...)``."""
+    def __init__(
+        self,
+        access_token: str,
+        refresh_token: str,
+        expires_in_secs: int | None = ...,
+        scope: str | None = ...,
+        id_token: str | None = ...,
+    ) -> None: ...
+    @classmethod
+    def from_token_response(cls, json: str) -> SessionTokens: ...
+    def access_token(self) -> str: ...
+    def refresh_token(self) -> str: ...
+    def expires_in_secs(self) -> int | None: ...
+    def scope(self) -> str | None: ...
+    def id_token(self) -> str | None: ...
+
+class SealingKey:
+    """The core's sealing-key interface; subclass ``authwire.SealingKey`` instead."""
+    def key(self) -> bytes: ...
+
+class SealingKeyImpl(SealingKey):
+    """A sealing key implemented in the core."""
+    def _uniffi_clone_handle(self) -> int: ...
+
+@final
+class KeyFileSealingKey:
+    """A sealing key in a file of 32 random bytes; use ``authwire.KeyFileSealingKey``."""
+    def __init__(self, path: str) -> None: ...
+
+@final
+class DeviceCode:
+    """What to show the user during a device sign-in; use ``authwire.DeviceCode``."""
+
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_in_secs: int
+    interval_secs: int
+    def __init__(
+        self,
+        *,
+        user_code: str,
+        verification_uri: str,
+        verification_uri_complete: str | None,
+        expires_in_secs: int,
+        interval_secs: int,
+    ) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+@final
+class AuthorizationCodeFlow:
+    """A sign-in with the authorization code grant and PKCE; use ``authwire.AuthorizationCodeFlow``."""
+    def __init__(
+        self,
+        authorization_url: str,
+        token_url: str,
+        client_id: str,
+        redirect_uri: str,
+        scopes: list[str] = ...,
+        client_secret: str | None = ...,
+        auth_method: ClientAuthMethod | None = ...,
+        options: TokenOptions | None = ...,
+    ) -> None: ...
+    def authorization_url(self) -> str: ...
+    def nonce(self) -> str | None: ...
+    def finish(self, redirect_url: str) -> SessionTokens: ...
+    async def finish_async(self, redirect_url: str) -> SessionTokens: ...
+
+@final
+class DeviceAuthorizationFlow:
+    """A sign-in with the device authorization grant; use ``authwire.DeviceAuthorizationFlow``."""
+    def __init__(
+        self,
+        device_authorization_url: str,
+        token_url: str,
+        client_id: str,
+        scopes: list[str] = ...,
+        client_secret: str | None = ...,
+        auth_method: ClientAuthMethod | None = ...,
+        options: TokenOptions | None = ...,
+    ) -> None: ...
+    def start(self) -> DeviceCode: ...
+    async def start_async(self) -> DeviceCode: ...
+    def wait(self) -> SessionTokens: ...
+    async def wait_async(self) -> SessionTokens: ...
+    def cancel(self) -> None: ...
+
 # --- The core's objects, wrapped by authwire.TokenManager / authwire.CsrfSession -------
 
 @final
@@ -699,6 +825,20 @@ class TokenManager:
         lifetime_secs: int = ...,
         options: TokenOptions | None = ...,
     ) -> TokenManager: ...
+    @classmethod
+    def user_session(
+        cls,
+        token_url: str,
+        client_id: str,
+        tokens: SessionTokens | None = ...,
+        client_secret: str | None = ...,
+        auth_method: ClientAuthMethod | None = ...,
+        revocation_url: str | None = ...,
+        sealing_key: SealingKey | None = ...,
+        options: TokenOptions | None = ...,
+    ) -> TokenManager: ...
+    def sign_out(self) -> None: ...
+    async def sign_out_async(self) -> None: ...
     def authorization(self) -> str: ...
     async def authorization_async(self) -> str: ...
     def token(self) -> AccessToken: ...

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Union
 from . import _ffi
 from ._ffi import ClientAuthMethod, CsrfFetchMethod, ExpiryFormat, JwtSigner, TokenStats
 from ._options import TokenOptions, native_options
+from ._session import SealingKey, SessionTokens, native_sealing_key
 from ._values import AccessToken, ApiKey, AuthEvent, AuthListener, CsrfHeaders, Duration, event_of, whole_seconds_of
 
 if TYPE_CHECKING:
@@ -253,6 +254,9 @@ class TokenManager(_ClosedOnExit):
     * :meth:`client_credentials`: the OAuth2 client credentials grant (RFC 6749 section 4.4)
     * :meth:`custom_exchange`: any other JSON token API, described by configuration
     * :meth:`static_token`: a token you already hold
+    * :meth:`user_session`: a signed-in user's session, living on a refresh token that the
+      server rotates (:class:`authwire.AuthorizationCodeFlow`,
+      :class:`authwire.DeviceAuthorizationFlow`, or tokens from any other sign-in)
 
     and, with a signed JWT assertion instead of a secret (a ``signer`` is
     :func:`authwire.pem_signer`, :class:`authwire.cryptography.CryptographySigner` or your own
@@ -277,12 +281,13 @@ class TokenManager(_ClosedOnExit):
     ``authwire.requests`` and ``authwire.httpx`` auth classes do this for you.
     """
 
-    __slots__ = ("__weakref__", "_cache", "_epoch", "_kind", "_native")
+    __slots__ = ("__weakref__", "_cache", "_epoch", "_kind", "_native", "_uncached")
 
     _native: _ffi.TokenManager
     _cache: _Cache
     _epoch: object
     _kind: str
+    _uncached: bool
 
     def __init__(self) -> None:
         _no_direct_construction(type(self))
@@ -294,6 +299,7 @@ class TokenManager(_ClosedOnExit):
         self._cache = _EMPTY
         self._epoch = object()
         self._kind = kind
+        self._uncached = False
         return self
 
     # --- Constructors ---------------------------------------------------------------------
@@ -406,6 +412,74 @@ class TokenManager(_ClosedOnExit):
         """
         secs = None if lifetime is None else _lifetime("lifetime", lifetime)
         return cls._wrap(_ffi.TokenManager.static_token(token, secs), "static_token")
+
+    @classmethod
+    def user_session(
+        cls,
+        token_url: str,
+        client_id: str,
+        *,
+        tokens: SessionTokens | None = None,
+        client_secret: str | None = None,
+        auth_method: ClientAuthMethod | None = None,
+        revocation_url: str | None = None,
+        sealing_key: SealingKey | None = None,
+        options: TokenOptions | None = None,
+    ) -> TokenManager:
+        """A user session: the app signed a user in (:class:`authwire.AuthorizationCodeFlow`,
+        :class:`authwire.DeviceAuthorizationFlow`, AppAuth, Auth0, a web login) and now lives on
+        a refresh token that the server rotates (RFC 6749 section 6, ``grant_type=refresh_token``
+        to ``token_url``). ``authorization()``, ``token()``, ``invalidate()``, ``stats`` and
+        the listener work as for every manager.
+
+        * ``tokens``: the sign-in's :class:`authwire.SessionTokens`; ``None`` to continue the
+          session stored in ``options.store`` (the app's next start, or another process).
+        * ``client_secret`` (with ``auth_method``, default HTTP Basic) only for a confidential
+          client; a public client (the default) sends ``client_id`` in the form.
+        * ``revocation_url``: the RFC 7009 endpoint where :meth:`sign_out` revokes the refresh
+          token (best effort).
+        * ``sealing_key``: seals the session in ``options.store`` (required with a store):
+          :class:`authwire.KeyFileSealingKey` or your own :class:`authwire.SealingKey`.
+
+        With a store (``authwire.FileStore``, ``authwire.RedisStore``), every process that
+        uses the same store, token URL, client id and sealing key shares the session: a refresh
+        re-reads the store under its cross-process lock (a process that lost the race adopts
+        the winner's tokens instead of spending a rotated refresh token), and the rotated
+        refresh token is saved before the new access token is handed out. Each call looks at
+        the store at most once a second, so a sign-out or rotation elsewhere is seen within
+        about a second; such a manager therefore always asks the core (no Python-side header
+        cache, a few microseconds per call).
+
+        When the server refuses the refresh token (``invalid_grant``: revoked, expired,
+        reused), or the user signs out anywhere, every call raises
+        ``AuthError.SignInRequired``: show the sign-in. No session stored (``tokens=None``) is
+        ``SignInRequired`` too, on the first call. Network failures, 5xx and 429 keep the
+        session (``AuthError.Network``, ``Server``, ``RateLimited``).
+
+        Raises ``AuthError.InvalidConfiguration`` for a non-HTTPS URL (plain HTTP only to
+        loopback), an empty client id, a store without a sealing key, neither tokens nor a
+        store, or invalid options.
+        """
+        if tokens is not None and not isinstance(tokens, SessionTokens):
+            raise TypeError(
+                "tokens must be an authwire.SessionTokens (SessionTokens(...), SessionTokens.from_token_response, "
+                f"AuthorizationCodeFlow.finish, DeviceAuthorizationFlow.wait) or None, not {type(tokens).__name__}"
+            )
+        native = _ffi.TokenManager.user_session(
+            token_url,
+            client_id,
+            None if tokens is None else tokens._native,
+            client_secret,
+            auth_method,
+            revocation_url,
+            native_sealing_key(sealing_key),
+            _options(options),
+        )
+        manager = cls._wrap(native, "user_session")
+        # Another process may rotate or end a shared session at any time; the core notices on
+        # a call (at most once a second), so every call must reach it.
+        manager._uncached = options is not None and options.store is not None
+        return manager
 
     # --- Constructors: signed JWT assertions ------------------------------------------------
 
@@ -673,6 +747,32 @@ class TokenManager(_ClosedOnExit):
             # back: the epoch changes again, after the core's discard.
             self._forget()
 
+    def sign_out(self) -> None:
+        """Ends a user session (:meth:`user_session`) everywhere, blocking: the stored session
+        is marked ended (every process sharing it raises ``AuthError.SignInRequired`` from its
+        next calls, within about a second), this manager's tokens are dropped (its calls raise
+        ``SignInRequired`` from now on), and the refresh token is revoked at the
+        ``revocation_url`` when one was given (best effort). From asyncio use
+        :meth:`sign_out_async`.
+
+        Raises ``AuthError.InvalidConfiguration`` when this manager is not a user session;
+        ``AuthError.Network`` when the store could not be updated (this process is signed out
+        all the same; the others when they next refresh: retry later).
+        """
+        self._forget()
+        try:
+            self._native.sign_out()
+        finally:
+            self._forget()
+
+    async def sign_out_async(self) -> None:
+        """:meth:`sign_out`, awaited without blocking the event loop."""
+        self._forget()
+        try:
+            await self._native.sign_out_async()
+        finally:
+            self._forget()
+
     @property
     def stats(self) -> TokenStats:
         """Counters since the manager was created: token requests, refreshes, failures,
@@ -723,6 +823,8 @@ class TokenManager(_ClosedOnExit):
         return header
 
     def _store(self, header: str, started: float, refresh_in_ms: int, epoch: object) -> None:
+        if self._uncached:
+            return
         deadline = started + refresh_in_ms / 1000.0
         with _store_lock:
             if self._epoch is epoch:

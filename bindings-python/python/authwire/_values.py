@@ -359,6 +359,7 @@ class AuthEvent:
         StoreRecovered: ClassVar[type[_StoreRecovered]]
         StoreEntryRejected: ClassVar[type[_StoreEntryRejected]]
         StoreWaitTimedOut: ClassVar[type[_StoreWaitTimedOut]]
+        SessionEnded: ClassVar[type[_SessionEnded]]
 
 
 @final
@@ -449,6 +450,17 @@ class _StoreWaitTimedOut(AuthEvent):
     waited: timedelta
 
 
+@final
+@dataclass(frozen=True)
+class _SessionEnded(AuthEvent):
+    """A user session ended: the server refused its refresh token (``invalid_grant``), the user
+    signed out (in this process or another), or no session is stored. Every call now raises
+    ``AuthError.SignInRequired`` until the user signs in again; ``reason`` says why (never a
+    token)."""
+
+    reason: str
+
+
 _EVENTS: dict[str, type[AuthEvent]] = {
     "TOKEN_REQUESTED": _TokenRequested,
     "TOKEN_REFRESHED": _TokenRefreshed,
@@ -460,6 +472,7 @@ _EVENTS: dict[str, type[AuthEvent]] = {
     "STORE_RECOVERED": _StoreRecovered,
     "STORE_ENTRY_REJECTED": _StoreEntryRejected,
     "STORE_WAIT_TIMED_OUT": _StoreWaitTimedOut,
+    "SESSION_ENDED": _SessionEnded,
 }
 for _upper, _event in _EVENTS.items():
     _name = _event.__name__[1:]
