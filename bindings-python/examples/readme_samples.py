@@ -427,11 +427,11 @@ def sample_shared_session() -> None:
 
     shared = tempfile.mkdtemp()  # e.g. ~/.config/myapp
     options = authwire.TokenOptions(store=authwire.FileStore(os.path.join(shared, "session")))
-    url = "https://login.example.com/oauth/token"
+    url, key = "https://login.example.com/oauth/token", SessionKey()
     tokens = authwire.SessionTokens.from_token_response(json.loads(Path("signed-in.json").read_text()))
-    app = authwire.TokenManager.user_session(url, "authwire-app", tokens=tokens, sealing_key=SessionKey(), options=options)
+    app = authwire.TokenManager.user_session(url, "authwire-app", tokens=tokens, sealing_key=key, options=options)
     # In another process: no tokens, the stored session (AuthError.SignInRequired if there is none).
-    extension = authwire.TokenManager.user_session(url, "authwire-app", sealing_key=SessionKey(), options=options)
+    extension = authwire.TokenManager.user_session(url, "authwire-app", sealing_key=key, options=options)
     print(extension.authorization() == app.authorization())  # True: one session, one refresh at a time
     app.sign_out()  # everywhere: the extension's calls raise AuthError.SignInRequired within a second
 

@@ -136,12 +136,7 @@ def seed_session(servers: Servers, name: str, directory: Path) -> dict[str, Any]
     ) as seed:
         seed.authorization()
     reset(server)
-    # Both servers revoke the previous access token at each rotation: a process that has not
-    # yet looked at the store (it does at most once a second) gets 401, invalidates that token
-    # and adopts the stored one. With 2-second tokens that is ~30 invalidations a minute per
-    # process, over the refresh-loop guard's default of 10 (meant for real token lifetimes).
     return {
-        "loop_max_invalidations": 1000,
         "token": server["token"],
         "resource": server["resource"],
         "client_id": servers["public_client"]["client_id"],
@@ -180,6 +175,11 @@ def test_eight_processes_share_one_session(session_servers: Servers, name: str, 
     assert not [r for r in fleet.results.values() if r["sign_in_required"]], figures
     assert not [r for r in fleet.results.values() if r["errors"]], figures
     assert fleet.total("counts", "resource_200") > processes * threads, figures
+    # Both servers revoke the previous access token at each rotation: a process that has not
+    # yet looked at the store (at most once a second) gets 401, invalidates the token and
+    # adopts the stored one; the retry then succeeds (almost always: a second rotation may
+    # fall between the two requests).
+    assert fleet.total("counts", "retried_401") <= max(2, fleet.total("counts", "resource_401") // 100), figures
     # Refreshed by one process at a time, never by each: 8 processes refreshing on their own
     # would be 8 per lifetime (and invalid_grant, as each would spend a rotated token).
     assert per_lifetime <= 4, figures
