@@ -548,6 +548,31 @@ def test_a_sealing_key_that_cannot_be_read_keeps_the_session(
         manager.authorization()
 
 
+class BrokenKey(authwire.SealingKey):
+    """A key that never can be read (misconfigured)."""
+
+    def key(self) -> bytes:
+        raise authwire.StoreError.InvalidConfiguration("no key is configured for this app")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=authwire.AuthError.Network,
+    reason=(
+        "core: every sealing-key failure is transient (AuthError.Network, 'retry later'), even "
+        "StoreError.InvalidConfiguration and a key shorter than 32 bytes"
+    ),
+)
+@pytest.mark.parametrize("key", [BrokenKey(), SecretKey(b"0123456789")], ids=["invalid-configuration", "short-key"])
+def test_a_sealing_key_that_never_can_be_read_is_a_configuration_error(
+    session_servers: Servers, key: authwire.SealingKey, tmp_path: Path
+) -> None:
+    options = authwire.TokenOptions(store=authwire.FileStore(tmp_path / "session"), max_attempts=1, retry_budget=2)
+    manager = session(session_servers, "authlib", None, sealing_key=key, options=options)
+    with pytest.raises(authwire.AuthError.InvalidConfiguration):
+        manager.authorization()
+
+
 def test_the_session_arguments_are_checked(session_servers: Servers, tmp_path: Path) -> None:
     server = session_servers["authlib"]
     untyped: Any = authwire
