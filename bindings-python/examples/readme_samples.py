@@ -426,12 +426,12 @@ def sample_shared_session() -> None:
             return bytes.fromhex(os.environ["SESSION_KEY"])
 
     shared = tempfile.mkdtemp()  # e.g. ~/.config/myapp
-    options = authwire.TokenOptions(store=authwire.FileStore(os.path.join(shared, "session")))
+    store = authwire.FileStore(os.path.join(shared, "session"))  # or authwire.RedisStore(url)
     url, key = "https://login.example.com/oauth/token", SessionKey()
     tokens = authwire.SessionTokens.from_token_response(json.loads(Path("signed-in.json").read_text()))
-    app = authwire.TokenManager.user_session(url, "authwire-app", tokens=tokens, sealing_key=key, options=options)
+    app = authwire.TokenManager.user_session(url, "authwire-app", tokens=tokens, sealing_key=key, store=store)
     # In another process: no tokens, the stored session (AuthError.SignInRequired if there is none).
-    extension = authwire.TokenManager.user_session(url, "authwire-app", sealing_key=key, options=options)
+    extension = authwire.TokenManager.user_session(url, "authwire-app", sealing_key=key, store=store)
     print(extension.authorization() == app.authorization())  # True: one session, one refresh at a time
     app.sign_out()  # everywhere: the extension's calls raise AuthError.SignInRequired within a second
 

@@ -510,12 +510,24 @@ class LockedKey(authwire.SealingKey):
 
 def test_a_sealing_key_of_ones_own_shares_the_session(session_servers: Servers, name: str, tmp_path: Path) -> None:
     key = SecretKey(os.urandom(32))
-    options = authwire.TokenOptions(store=authwire.FileStore(tmp_path / "session"))
+    options = authwire.TokenOptions(store=authwire.FileStore(tmp_path / "session"), request_timeout=5)
     first = session(session_servers, name, sign_in(session_servers, name), sealing_key=key, options=options)
     header = first.authorization()
-    second = session(session_servers, name, None, sealing_key=SecretKey(key.secret), options=options)
-    assert second.authorization() == header
+    # store= is options=TokenOptions(store=...), completing the options given.
+    store = authwire.FileStore(tmp_path / "session")
+    second = session(session_servers, name, None, sealing_key=SecretKey(key.secret), store=store)
+    third = session(
+        session_servers,
+        name,
+        None,
+        sealing_key=SecretKey(key.secret),
+        store=store,
+        options=authwire.TokenOptions(request_timeout=5),
+    )
+    assert second.authorization() == header == third.authorization()
     assert key.calls >= 1
+    with pytest.raises(TypeError, match="give the store once"):
+        session(session_servers, name, None, sealing_key=key, store=store, options=options)
 
 
 @pytest.mark.xfail(

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, Union
 
 from . import _ffi
 from ._ffi import ClientAuthMethod, CsrfFetchMethod, ExpiryFormat, JwtSigner, TokenStats
+from ._options import _FIELDS as _OPTION_FIELDS
 from ._options import TokenOptions, native_options
 from ._session import SealingKey, SessionTokens, native_sealing_key
+from ._store import TokenStore
 from ._values import AccessToken, ApiKey, AuthEvent, AuthListener, CsrfHeaders, Duration, event_of, whole_seconds_of
 
 if TYPE_CHECKING:
@@ -235,6 +237,18 @@ def _claims_json(extra_claims: Claims) -> str | None:
     return json.dumps(dict(extra_claims))
 
 
+def _with_store(options: TokenOptions | None, store: TokenStore) -> TokenOptions:
+    """``options`` (or the defaults) with ``store``; ``TypeError`` when they name one already."""
+    if options is None:
+        return TokenOptions(store=store)
+    if not isinstance(options, TokenOptions):
+        raise TypeError(f"options must be an authwire.TokenOptions or None, not {type(options).__name__}")
+    if options.store is not None:
+        raise TypeError("give the store once: store= or options=TokenOptions(store=...), not both")
+    fields: dict[str, Any] = {name: getattr(options, name) for name in _OPTION_FIELDS if name != "store"}
+    return TokenOptions(**fields, store=store)
+
+
 def _check_signer(signer: JwtSigner) -> JwtSigner:
     if not isinstance(signer, JwtSigner):
         raise TypeError(
@@ -424,6 +438,7 @@ class TokenManager(_ClosedOnExit):
         auth_method: ClientAuthMethod | None = None,
         revocation_url: str | None = None,
         sealing_key: SealingKey | None = None,
+        store: TokenStore | None = None,
         options: TokenOptions | None = None,
     ) -> TokenManager:
         """A user session: the app signed a user in (:class:`authwire.AuthorizationCodeFlow`,
@@ -438,7 +453,11 @@ class TokenManager(_ClosedOnExit):
           client; a public client (the default) sends ``client_id`` in the form.
         * ``revocation_url``: the RFC 7009 endpoint where :meth:`sign_out` revokes the refresh
           token (best effort).
-        * ``sealing_key``: seals the session in ``options.store`` (required with a store):
+        * ``store``: where the session is shared (``authwire.FileStore``,
+          ``authwire.RedisStore``, your own ``TokenStore``); the same as
+          ``options=TokenOptions(store=...)``, which it completes (``TypeError`` when both
+          name a store).
+        * ``sealing_key``: seals the session in the store (required with a store):
           :class:`authwire.KeyFileSealingKey` or your own :class:`authwire.SealingKey`.
 
         With a store (``authwire.FileStore``, ``authwire.RedisStore``), every process that
@@ -465,6 +484,8 @@ class TokenManager(_ClosedOnExit):
                 "tokens must be an authwire.SessionTokens (SessionTokens(...), SessionTokens.from_token_response, "
                 f"AuthorizationCodeFlow.finish, DeviceAuthorizationFlow.wait) or None, not {type(tokens).__name__}"
             )
+        if store is not None:
+            options = _with_store(options, store)
         native = _ffi.TokenManager.user_session(
             token_url,
             client_id,
