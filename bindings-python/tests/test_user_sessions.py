@@ -706,3 +706,16 @@ def test_no_secret_shows_in_any_rendering(session_servers: Servers, name: str, t
         for secret in secrets:
             assert secret not in rendered, f"a secret of {len(secret)} characters shows in {rendered!r}"
     assert "<redacted>" in repr(tokens) and "<redacted>" in repr(flow) and "<redacted>" in repr(device)
+
+
+def test_the_new_errors_and_event_read_like_the_others() -> None:
+    ended = authwire.AuthError.SignInRequired("the user signed out")
+    cancelled = authwire.AuthError.Cancelled("the device sign-in was cancelled")
+    assert str(ended) == "sign-in required: the user signed out" and ended.args == (str(ended),)
+    assert repr(ended) == "AuthError.SignInRequired('sign-in required: the user signed out')"
+    assert str(cancelled) == "cancelled: the device sign-in was cancelled"
+    assert isinstance(ended, authwire.AuthError) and isinstance(cancelled, authwire.AuthError)
+    event = authwire.AuthEvent.SessionEnded(reason="signed out")
+    assert repr(event) == "AuthEvent.SessionEnded(reason='signed out')"
+    assert isinstance(event, authwire.AuthEvent) and event.reason == "signed out"
+    assert type(event).__match_args__ == ("reason",)
