@@ -420,14 +420,12 @@ def sample_shared_session() -> None:
     import authwire
 
     # An app and its extension, a CLI and its daemon: one session in a store they share, sealed
-    # with a key every one of them reads (from the OS keyring, a vault, the environment).
-    class SessionKey(authwire.SealingKey):
-        def key(self) -> bytes:  # 32 random bytes or more, the same in every process
-            return bytes.fromhex(os.environ["SESSION_KEY"])
-
+    # with a key they all read (a key file here: 32 random bytes, mode 0600, made on first use;
+    # or a SealingKey subclass over the OS keyring or a vault).
     shared = tempfile.mkdtemp()  # e.g. ~/.config/myapp
+    key = authwire.KeyFileSealingKey(os.path.join(shared, "session.key"))
     store = authwire.FileStore(os.path.join(shared, "session"))  # or authwire.RedisStore(url)
-    url, key = "https://login.example.com/oauth/token", SessionKey()
+    url = "https://login.example.com/oauth/token"
     tokens = authwire.SessionTokens.from_token_response(json.loads(Path("signed-in.json").read_text()))
     app = authwire.TokenManager.user_session(url, "authwire-app", tokens=tokens, sealing_key=key, store=store)
     # In another process: no tokens, the stored session (AuthError.SignInRequired if there is none).

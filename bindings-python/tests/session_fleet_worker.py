@@ -1,8 +1,7 @@
 """One process of a user-session fleet (``tests/test_session_fleet.py``).
 
 ``python session_fleet_worker.py '<config JSON>'`` continues the session stored in a
-``FileStore`` (sealed with a ``SealingKey`` over the key given in hex, the same in every
-process) and runs ``threads`` threads for
+``FileStore`` (sealed with a ``KeyFileSealingKey``) and runs ``threads`` threads for
 ``duration`` seconds, each calling ``authorization()`` and then the server's resource with the
 header, in a loop. On a 401 from the resource the thread invalidates that header and tries
 once more with a fresh one. A thread stops at its first ``AuthError.SignInRequired``.
@@ -32,16 +31,6 @@ from urllib.request import Request, urlopen
 import authwire
 
 _print_lock = threading.Lock()
-
-
-class SharedKey(authwire.SealingKey):
-    """The fleet's sealing key, from its configuration (a secret store, in an application)."""
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def key(self) -> bytes:
-        return self._secret
 
 
 def say(line: str) -> None:
@@ -81,7 +70,7 @@ def main() -> None:
     manager = authwire.TokenManager.user_session(
         config["token"],
         config["client_id"],
-        sealing_key=SharedKey(bytes.fromhex(config["key_hex"])),
+        sealing_key=authwire.KeyFileSealingKey(config["key"]),
         options=authwire.TokenOptions(
             store=authwire.FileStore(config["store"]),
             request_timeout=config.get("request_timeout", 15.0),

@@ -63,7 +63,6 @@ ENV = {
     "SAP_USER": "alice",
     "SAP_PASSWORD": "pw",
     "SF_CONSUMER_KEY": "3MVG9-connected-app-consumer-key",
-    "SESSION_KEY": "5f1d8e2c9a7b3f60c4e1d2a8b7f9e3c15a6d4b2e8f0c7a9d3e1b5f2c8a4d6e0b",
 }
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -453,7 +452,6 @@ def test_the_samples_run_as_written(
     assert "myapp.auth INFO AuthEvent.TokenRefreshed(lifetime=datetime.timedelta(seconds=3600)" in result.stderr
     for secret in (
         ENV["CLIENT_SECRET"],
-        ENV["SESSION_KEY"],
         key_file["encodedKey"],
         *keys.pem_lines(),
         signed_in.access_token,

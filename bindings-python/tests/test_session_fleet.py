@@ -1,6 +1,5 @@
 """A user session shared by a fleet of processes through a ``FileStore`` sealed with a
-``SealingKey`` of the test's own (``KeyFileSealingKey`` cannot be used from Python yet: see
-``test_user_sessions.py``), against the real servers of ``tests/scenarios/session_servers.py``
+``KeyFileSealingKey`` (in a temporary directory), against the real servers of ``tests/scenarios/session_servers.py``
 (2-second access tokens, every refresh rotates the refresh token, a reused one revokes the
 whole family).
 
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sessiontools import SERVER_NAMES, SecretKey, control, reset, session_servers, sign_in, stats
+from sessiontools import SERVER_NAMES, control, reset, session_servers, sign_in, stats
 
 import authwire
 
@@ -125,13 +124,13 @@ def fleet() -> Iterator[Fleet]:
 def seed_session(servers: Servers, name: str, directory: Path) -> dict[str, Any]:
     """Signs in here and stores the session in ``directory``; the workers' configuration."""
     server = servers[name]
-    store, key = directory / "session", os.urandom(32)
+    store, key = directory / "session", directory / "session.key"
     tokens = sign_in(servers, name)
     with authwire.TokenManager.user_session(
         server["token"],
         servers["public_client"]["client_id"],
         tokens=tokens,
-        sealing_key=SecretKey(key),
+        sealing_key=authwire.KeyFileSealingKey(key),
         options=authwire.TokenOptions(store=authwire.FileStore(store)),
     ) as seed:
         seed.authorization()
@@ -141,7 +140,7 @@ def seed_session(servers: Servers, name: str, directory: Path) -> dict[str, Any]
         "resource": server["resource"],
         "client_id": servers["public_client"]["client_id"],
         "store": str(store),
-        "key_hex": key.hex(),
+        "key": str(key),
     }
 
 

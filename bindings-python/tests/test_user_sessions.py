@@ -530,11 +530,6 @@ def test_a_sealing_key_of_ones_own_shares_the_session(session_servers: Servers, 
         session(session_servers, name, None, sealing_key=key, store=store, options=options)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=authwire.AuthError.Network,
-    reason="core: KeyFileSealingKey exports no key() and is not a SealingKey over FFI, so no binding can use it",
-)
 def test_a_key_file_sealing_key_seals_a_shared_session(session_servers: Servers, name: str, tmp_path: Path) -> None:
     key = authwire.KeyFileSealingKey(tmp_path / "session.key")
     assert repr(key) == f"KeyFileSealingKey(path={str(tmp_path / 'session.key')!r})" and key.path.endswith(
@@ -549,6 +544,10 @@ def test_a_key_file_sealing_key_seals_a_shared_session(session_servers: Servers,
     assert second.authorization() == header
     assert (tmp_path / "session.key").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "session.key").stat().st_size == 32
+    assert key.key() == (tmp_path / "session.key").read_bytes()
+    (tmp_path / "short.key").write_bytes(b"0123456789")
+    with pytest.raises(authwire.StoreError.InvalidConfiguration, match="fewer than 32 bytes"):
+        authwire.KeyFileSealingKey(tmp_path / "short.key").key()
 
 
 def test_a_sealing_key_that_cannot_be_read_keeps_the_session(

@@ -50,6 +50,7 @@ __all__ = [
     "bearer_auth",
     "decode_basic",
     "file_store",
+    "key_file_sealing_key",
     "network_error_is_retried",
     "open_connectors_auth",
     "pem_signer",
@@ -658,6 +659,11 @@ class SealingKeyImpl(SealingKey):
 class KeyFileSealingKey:
     """A sealing key in a file of 32 random bytes; use ``authwire.KeyFileSealingKey``."""
     def __init__(self, path: str) -> None: ...
+    def key(self) -> bytes: ...
+
+def key_file_sealing_key(path: str) -> SealingKey:
+    """The key file at ``path`` as the core's own sealing key (what ``authwire.KeyFileSealingKey``
+    gives ``user_session``)."""
 
 @final
 class DeviceCode:

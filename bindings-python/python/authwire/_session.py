@@ -242,13 +242,15 @@ class KeyFileSealingKey(SealingKey):
     key. Raises ``TypeError`` when ``path`` is neither a ``str`` nor an ``os.PathLike``.
     """
 
-    __slots__ = ("_native", "_path")
+    __slots__ = ("_native", "_path", "_sealing")
 
     def __init__(self, path: StrPath) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or an os.PathLike, not {type(path).__name__}")
         self._path = os.fspath(path)
         self._native = _ffi.KeyFileSealingKey(self._path)
+        # The same key as the core's own SealingKey: user_session reads it without Python.
+        self._sealing = _ffi.key_file_sealing_key(self._path)
 
     @property
     def path(self) -> str:
@@ -260,18 +262,19 @@ class KeyFileSealingKey(SealingKey):
         exist (two processes creating it at once end up with the same key). Raises
         ``StoreError.InvalidConfiguration`` for a file of fewer than 32 bytes,
         ``StoreError.Unavailable`` when it cannot be read or created now."""
-        return bytes(self._native.key())  # type: ignore[attr-defined]
+        return bytes(self._native.key())
 
     def __repr__(self) -> str:
         return f"KeyFileSealingKey(path={self._path!r})"
 
 
 def native_sealing_key(key: object) -> _ffi.SealingKey | None:
-    """The core's view of ``key``: a :class:`SealingKey` (:class:`KeyFileSealingKey`
-    included, whose ``key()`` asks the core's object) through an adapter; ``TypeError`` for
-    anything else."""
+    """The core's view of ``key``: a :class:`KeyFileSealingKey` as the core's own sealing key,
+    any other :class:`SealingKey` through an adapter; ``TypeError`` for anything else."""
     if key is None:
         return None
+    if isinstance(key, KeyFileSealingKey):
+        return key._sealing
     if isinstance(key, SealingKey):
         return _SealingKeyAdapter(key)
     raise TypeError(
