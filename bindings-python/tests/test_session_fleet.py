@@ -207,12 +207,12 @@ def test_a_server_side_revocation_ends_the_session_everywhere(
     config = seed_session(session_servers, name, tmp_path)
     fleet.start(8, {**config, "threads": 4, "duration": 12})
     time.sleep(3)
+    revoked_at = time.time()
     control(session_servers[name], "revoke-all")
     # Once more when the refresh that may have been under way meanwhile is done: revoke-all
     # does not stop a refresh the server is processing (django-oauth-toolkit under this load
     # takes about a second per request), whose new tokens would outlive the first one.
     time.sleep(1.5)
-    revoked_at = time.time()
     control(session_servers[name], "revoke-all")
     fleet.wait()
     counters = stats(session_servers[name])
