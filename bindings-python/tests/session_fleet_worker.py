@@ -57,6 +57,7 @@ def main() -> None:
     events: collections.Counter[str] = collections.Counter()
     counts: collections.Counter[str] = collections.Counter()
     errors: collections.Counter[str] = collections.Counter()
+    first_errors: dict[str, str] = {}
     sign_in_required: list[float] = []
     lock = threading.Lock()
 
@@ -93,6 +94,7 @@ def main() -> None:
             except authwire.AuthError as error:
                 with lock:
                     errors[type(error).__qualname__] += 1
+                    first_errors.setdefault(type(error).__qualname__, str(error))
                 time.sleep(0.05)
                 continue
             status = resource(config["resource"], header)
@@ -130,6 +132,7 @@ def main() -> None:
         "pid": pid,
         "counts": dict(counts),
         "errors": dict(errors),
+        "first_errors": first_errors,
         "sign_in_required": sign_in_required,
         "events": dict(events),
         "stats": {"token_requests": stats.token_requests, "refreshes": stats.refreshes, "failures": stats.failures},

@@ -566,21 +566,13 @@ class BrokenKey(authwire.SealingKey):
         raise authwire.StoreError.InvalidConfiguration("no key is configured for this app")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=authwire.AuthError.Network,
-    reason=(
-        "core: every sealing-key failure is transient (AuthError.Network, 'retry later'), even "
-        "StoreError.InvalidConfiguration and a key shorter than 32 bytes"
-    ),
-)
 @pytest.mark.parametrize("key", [BrokenKey(), SecretKey(b"0123456789")], ids=["invalid-configuration", "short-key"])
 def test_a_sealing_key_that_never_can_be_read_is_a_configuration_error(
     session_servers: Servers, key: authwire.SealingKey, tmp_path: Path
 ) -> None:
     options = authwire.TokenOptions(store=authwire.FileStore(tmp_path / "session"), max_attempts=1, retry_budget=2)
     manager = session(session_servers, "authlib", None, sealing_key=key, options=options)
-    with pytest.raises(authwire.AuthError.InvalidConfiguration):
+    with pytest.raises(authwire.AuthError.InvalidConfiguration, match="sealing key"):
         manager.authorization()
 
 
