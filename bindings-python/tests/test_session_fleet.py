@@ -285,8 +285,8 @@ def test_with_a_grace_period_the_others_recover_from_a_process_killed_mid_refres
 
 
 def test_with_a_grace_period_a_hostile_refresh_answer_does_not_lose_the_session(grace_servers: Servers) -> None:
-    """The refresh token that a refused answer carried is dropped, but within the grace period
-    django-oauth-toolkit answers the previous one again: the next refresh works."""
+    """With django-oauth-toolkit's grace period as well: after a refused refresh answer, the
+    next refresh works."""
     from sessiontools import resource, session
 
     server = grace_servers["dot"]
