@@ -238,7 +238,9 @@ def kill_mid_refresh(servers: Servers, name: str, fleet: Fleet, tmp_path: Path) 
     process that sent it; returns the server's counters and the figures."""
     server = servers[name]
     config = seed_session(servers, name, tmp_path)
-    fleet.start(4, {**config, "threads": 4, "duration": 10, "request_timeout": 5.0})
+    # The lock wait (the request timeout) outlasts the held answer, so that the others wait for
+    # the lock rather than fail while the victim holds it (it is released when it dies).
+    fleet.start(4, {**config, "threads": 4, "duration": 12, "request_timeout": 10.0})
     time.sleep(2.5)
     stalled_at = time.time()
     control(server, "stall-next-refresh", {"seconds": 5})
